@@ -1,0 +1,69 @@
+// Package plan turns a loaded spec into a DAG of steps: it decodes every step
+// body with the schema its plugin declared, reads references, adds gate
+// edges, orders the steps and gives each a cache key. It is pure: no I/O
+// beyond what the spec package already read.
+package plan
+
+import (
+	"encoding/json"
+
+	"github.com/hashicorp/hcl/v2"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// PluginID identifies the plugin binary that runs a component. Digest is the
+// sha256 of the binary ("sha256:..."); it is part of every cache key.
+type PluginID struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Digest  string `json:"digest"`
+}
+
+// Component is a step type with the plugin that provides it.
+type Component struct {
+	specv1.Component
+	Plugin PluginID
+}
+
+// Resolver finds the component that runs KIND "TYPE". The CLI wires one
+// that knows the built-in plugin and the installed external plugins.
+type Resolver interface {
+	Resolve(kind, typ string) (Component, bool)
+}
+
+// Edge is a dependency of a step on another step.
+type Edge struct {
+	// Step is the address (KIND.NAME) of the step depended on.
+	Step string `json:"step"`
+	// Attr is the attribute that references it, "gate" for a gate edge the
+	// planner added, or "depends_on".
+	Attr string `json:"attr"`
+	// Gate marks an edge the planner added: a check or eval that must pass
+	// before a bundle runs.
+	Gate bool `json:"gate,omitempty"`
+}
+
+// Step is one planned step.
+type Step struct {
+	Address   string    `json:"address"` // KIND.NAME
+	Kind      string    `json:"kind"`
+	Type      string    `json:"type"`
+	Name      string    `json:"name"`
+	Component Component `json:"-"`
+	// Config is the canonical JSON of the decoded config: references to
+	// steps as addresses, paths absolute. Pending is true when it contains
+	// values that depend on upstream outputs (see Graph.Resolve).
+	Config  json.RawMessage `json:"config"`
+	Pending bool            `json:"pending,omitempty"`
+	Inputs  []Edge          `json:"inputs,omitempty"`
+	// Paths are the absolute paths of TypePath attributes; their content is
+	// part of the cache key (fingerprinted by the run engine).
+	Paths     []string `json:"paths,omitempty"`
+	Timeout   string   `json:"timeout,omitempty"`    // Go duration, "" for none
+	OnFailure string   `json:"on_failure,omitempty"` // "fail" (default) or "warn"
+	// Key is sha256 over the plugin identity and canonical config; the run
+	// engine extends it with input digests and path fingerprints.
+	Key      string    `json:"key"`
+	DefRange hcl.Range `json:"-"`
+}

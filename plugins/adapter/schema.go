@@ -1,0 +1,31 @@
+// Package adapter is the built-in adapter "peft" and adapter
+// "mistral-finetune" steps: a LoRA adapter folder validated against its base
+// model before any merge.
+package adapter
+
+import (
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+func attrs() []specv1.Attribute {
+	return []specv1.Attribute{
+		{Name: "path", Type: specv1.TypePath, Required: true, Description: "Adapter folder."},
+		{Name: "base", Type: specv1.TypeStep, Kinds: []string{"model"}, Required: true, Description: "The base model the adapter was trained on."},
+		{Name: "id", Type: specv1.TypeString, Description: "Adapter id."},
+		{Name: "license", Type: specv1.TypeString, Description: "SPDX license expression or LicenseRef-*."},
+		{Name: "training", Type: specv1.TypeAny, Description: "Training metadata: dataset, hyperparameters, chat_template..."},
+	}
+}
+
+// Components returns the package's step types.
+func Components() []sdk.Component {
+	return []sdk.Component{
+		component{desc: specv1.Component{Kind: "adapter", Type: "peft",
+			Description: "A PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors).",
+			Schema:      specv1.Schema{Attributes: attrs()}}},
+		component{desc: specv1.Component{Kind: "adapter", Type: "mistral-finetune",
+			Description: "A mistral-finetune LoRA adapter (lora.safetensors + params.json).",
+			Schema:      specv1.Schema{Attributes: attrs()}}},
+	}
+}

@@ -1,0 +1,23 @@
+// Package bundle is the built-in bundle "modelpack" step: a CNCF ModelPack
+// manifest over an artifact's files, with its license and eval reports.
+package bundle
+
+import (
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Components returns the package's step types.
+func Components() []sdk.Component {
+	return []sdk.Component{component{desc: specv1.Component{Kind: "bundle", Type: "modelpack",
+		Description: "Package an artifact as a CNCF ModelPack OCI artifact.",
+		Schema: specv1.Schema{Attributes: []specv1.Attribute{
+			{Name: "from", Type: specv1.TypeStep, Kinds: []string{"model", "merge", "adapter"}, Required: true, Description: "Artifact to bundle."},
+			{Name: "name", Type: specv1.TypeString, Required: true, Description: "Model name."},
+			{Name: "version", Type: specv1.TypeString, Description: "Model version."},
+			{Name: "description", Type: specv1.TypeString, Description: "Model description."},
+			{Name: "authors", Type: specv1.TypeListString, Description: "Authors."},
+			{Name: "compression", Type: specv1.TypeString, Description: "Weights: none (default), zstd or float."},
+			{Name: "text_compression", Type: specv1.TypeString, Description: "Text files: none (default) or zstd."},
+		}}}}}
+}

@@ -1,0 +1,24 @@
+// Package eval is the built-in eval "json" step: a strict-format gate that
+// parses each prediction and checks it against a JSON Schema.
+package eval
+
+import (
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Components returns the package's step types.
+func Components() []sdk.Component {
+	return []sdk.Component{component{desc: specv1.Component{Kind: "eval", Type: "json",
+		Description: "Gate a release on strict JSON output validity and field accuracy.",
+		Schema: specv1.Schema{Attributes: []specv1.Attribute{
+			{Name: "target", Type: specv1.TypeStep, Required: true, Description: "The model the predictions come from."},
+			{Name: "predictions", Type: specv1.TypePath, Required: true, Description: "Predictions JSONL (id, output, input, expected, tags)."},
+			{Name: "schema", Type: specv1.TypePath, Description: "JSON Schema each output must satisfy."},
+			{Name: "extract", Type: specv1.TypeString, Description: "none (default), fenced or first_object."},
+			{Name: "min_valid", Type: specv1.TypeNumber, Description: "Minimum valid rate, 0..1."},
+			{Name: "max", Type: specv1.TypeAny, Description: "Maximum count per failure category, e.g. { trailing_text = 0 }."},
+			{Name: "min_field_accuracy", Type: specv1.TypeNumber, Description: "Minimum per-field exact-match accuracy, 0..1."},
+			{Name: "baseline", Type: specv1.TypeString, Description: "\"ledger:previous\" or the path of an earlier eval report."},
+		}}}}}
+}

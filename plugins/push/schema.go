@@ -1,0 +1,30 @@
+// Package push is the built-in push "registry" and push "layout" steps:
+// copying a bundle and its referrers to an OCI registry or layout folder.
+package push
+
+import (
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Components returns the package's step types.
+func Components() []sdk.Component {
+	bundle := specv1.Attribute{Name: "bundle", Type: specv1.TypeStep, Kinds: []string{"bundle"}, Required: true, Description: "Bundle to publish."}
+	unlicensed := specv1.Attribute{Name: "allow_unlicensed", Type: specv1.TypeBool, Description: "Publish even without license information."}
+	return []sdk.Component{
+		component{desc: specv1.Component{Kind: "push", Type: "registry",
+			Description: "Push a bundle to an OCI registry.",
+			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
+				{Name: "ref", Type: specv1.TypeString, Required: true, Description: "Target reference, e.g. localhost:5000/models/support:v1."},
+				{Name: "plain_http", Type: specv1.TypeBool, Description: "Use plain HTTP (local registries)."},
+				unlicensed,
+			}}}},
+		component{desc: specv1.Component{Kind: "push", Type: "layout",
+			Description: "Copy a bundle into an OCI image layout folder.",
+			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
+				{Name: "path", Type: specv1.TypePath, Required: true, Description: "OCI layout folder."},
+				{Name: "tag", Type: specv1.TypeString, Description: "Tag in the layout (default: latest)."},
+				unlicensed,
+			}}}},
+	}
+}

@@ -1,0 +1,18 @@
+// Package runtime is the built-in check "runtime" step: runtime-file
+// compatibility rules (vLLM mistral mode, mistral-inference, transformers).
+package runtime
+
+import (
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Components returns the package's step types.
+func Components() []sdk.Component {
+	return []sdk.Component{component{desc: specv1.Component{Kind: "check", Type: "runtime",
+		Description: "Check that runtimes can load and serve the target.",
+		Schema: specv1.Schema{Attributes: []specv1.Attribute{
+			{Name: "target", Type: specv1.TypeStep, Kinds: []string{"model", "merge", "adapter"}, Required: true, Description: "Checkpoint to check."},
+			{Name: "runtimes", Type: specv1.TypeListString, Description: "Profiles: vllm-mistral, mistral-inference, transformers (default: every profile the layout claims)."},
+		}}}}}
+}

@@ -1,0 +1,78 @@
+package v1
+
+import "encoding/json"
+
+// Component names one step type a plugin provides, with its schema.
+type Component struct {
+	Kind        string `json:"kind"`
+	Type        string `json:"type"`
+	Description string `json:"description,omitempty"`
+	Schema      Schema `json:"schema"`
+}
+
+// Address is the spec address of a component's step, KIND.TYPE.
+func (c Component) Address() string { return c.Kind + "." + c.Type }
+
+// Input is one input artifact handed to a step.
+type Input struct {
+	// Step is the producing step's address, e.g. "model.base".
+	Step string `json:"step"`
+	// Attr is the config attribute that referenced it ("base", "adapters"),
+	// or "gate" for a check or eval that gates a bundle, or "depends_on".
+	Attr string `json:"attr"`
+	// Dir is a read-only folder holding the artifact's files.
+	Dir string `json:"dir"`
+	// Digest is the artifact's manifest digest in the store.
+	Digest   string   `json:"digest"`
+	Metadata Metadata `json:"metadata"`
+}
+
+// RunRequest asks a plugin to run one step.
+type RunRequest struct {
+	Kind string `json:"kind"`
+	Type string `json:"type"`
+	// Step is the step's address, KIND.NAME.
+	Step string `json:"step"`
+	// Config is the step's decoded configuration as a JSON object.
+	Config json.RawMessage `json:"config"`
+	Inputs []Input         `json:"inputs,omitempty"`
+	// OutputDir is an empty folder: every file the step writes there becomes
+	// part of its artifact. A plugin writes nowhere else but ScratchDir.
+	OutputDir  string `json:"output_dir"`
+	ScratchDir string `json:"scratch_dir"`
+	// SpecDir is the folder of the spec, for reference only; paths in Config
+	// are already absolute.
+	SpecDir string `json:"spec_dir,omitempty"`
+}
+
+// InputsFor returns the inputs referenced by attribute attr, in order.
+func (r *RunRequest) InputsFor(attr string) []Input {
+	var out []Input
+	for _, in := range r.Inputs {
+		if in.Attr == attr {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// Diagnostic is a problem a plugin reports about a step's configuration or run.
+type Diagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail,omitempty"`
+	// Path is the attribute path in the config, e.g. ["adapters", "0"]; the
+	// host maps it to the exact spec range.
+	Path []string `json:"path,omitempty"`
+	Code string   `json:"code,omitempty"`
+}
+
+// ValidateRequest asks a plugin to check a config before any run.
+type ValidateRequest struct {
+	Kind   string          `json:"kind"`
+	Type   string          `json:"type"`
+	Step   string          `json:"step"`
+	Config json.RawMessage `json:"config"`
+	// Inputs carry metadata only (no Dir) when the inputs are already built.
+	Inputs []Input `json:"inputs,omitempty"`
+}

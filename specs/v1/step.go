@@ -43,6 +43,29 @@ type RunRequest struct {
 	// SpecDir is the folder of the spec, for reference only; paths in Config
 	// are already absolute.
 	SpecDir string `json:"spec_dir,omitempty"`
+	// Build describes the build the step runs in, for provenance.
+	Build *BuildInfo `json:"build,omitempty"`
+}
+
+// BuildInfo describes a build for provenance records (SLSA): what ran, on
+// which spec, with which variables and plugins. Sensitive variables are
+// redacted before they reach it.
+type BuildInfo struct {
+	CkptVersion string            `json:"ckpt_version"`
+	SpecDigest  string            `json:"spec_digest"`
+	Variables   map[string]string `json:"variables,omitempty"`
+	// Steps lists every step of the build that ran before this one.
+	Steps []BuildStep `json:"steps,omitempty"`
+}
+
+// BuildStep is one step of a build, as recorded in provenance.
+type BuildStep struct {
+	Step           string `json:"step"`
+	CacheKey       string `json:"cache_key"`
+	ArtifactDigest string `json:"artifact_digest"`
+	Plugin         string `json:"plugin"`
+	PluginVersion  string `json:"plugin_version"`
+	PluginDigest   string `json:"plugin_digest"`
 }
 
 // InputsFor returns the inputs referenced by attribute attr, in order.

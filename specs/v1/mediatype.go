@@ -56,4 +56,8 @@ const (
 	AnnotationStep     = "dev.ckpt.step"      // step address, e.g. merge.support
 	AnnotationCacheKey = "dev.ckpt.cache-key" // the step's cache key (sha256:...)
 	AnnotationMode     = "dev.ckpt.file.mode" // file mode bits, octal
+	// AnnotationLicense is the bundle's SPDX license expression (manifest).
+	AnnotationLicense = "dev.ckpt.license"
+	// AnnotationLineage is the bundle's lineage as JSON ([]Lineage) (manifest).
+	AnnotationLineage = "dev.ckpt.lineage"
 )

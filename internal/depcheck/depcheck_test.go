@@ -13,6 +13,7 @@ const module = "github.com/ckpt-dev/ckpt/"
 // rule says which in-module packages a package may import (by path prefix)
 // and which third-party prefixes it must not import.
 type rule struct {
+	self      string
 	allow     []string
 	denyThird []string
 }

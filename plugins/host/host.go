@@ -1,0 +1,175 @@
+// Package host finds, verifies and starts ckpt's plugin processes: the
+// built-in plugin (the ckpt binary re-executed with the hidden __plugin
+// command) and external binaries ckpt-plugin-NAME pinned by sha256 in
+// .ckpt.lock.hcl. One process per plugin binary per Host, started lazily,
+// reused across steps and killed by Close; plugins die with the host.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// BuiltinName is the plugin name of the components compiled into ckpt.
+const BuiltinName = "builtin"
+
+// ServeCommand is the hidden ckpt command that serves the built-in plugin.
+const ServeCommand = "__plugin"
+
+// Options configures a Host. The zero value serves no built-ins, looks for
+// external plugins under the current folder and discards plugin stderr
+// outside steps.
+type Options struct {
+	// Self is the ckpt executable; it serves the built-ins via "ckpt __plugin".
+	Self string
+	// Dir is the project folder holding .ckpt/plugins and .ckpt.lock.hcl.
+	Dir string
+	// Version is ckpt's version.
+	Version string
+	// Stderr receives warnings and plugin stderr lines written while no
+	// step runs.
+	Stderr io.Writer
+}
+
+// Component is a step type with the plugin binary that provides it.
+type Component struct {
+	specv1.Component
+	Plugin  string
+	Version string
+	// Digest is the sha256 of the plugin binary, "sha256:...".
+	Digest string
+}
+
+// Events receives what a running step reports.
+type Events interface {
+	Log(msg string)
+	Progress(done, total int64, unit string)
+	Diagnostic(d specv1.Diagnostic)
+}
+
+// Host runs plugins for one build. It is safe for concurrent use.
+type Host struct {
+	opts Options
+	lock *Lock
+
+	mu     sync.Mutex
+	procs  map[string]*proc
+	closed bool
+}
+
+// New returns a Host for the project in o.Dir. It reads .ckpt.lock.hcl (a
+// missing lock file is an empty lock) but starts no process.
+func New(o Options) (*Host, error) {
+	if o.Dir == "" {
+		o.Dir = "."
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("plugin host: %w", err)
+	}
+	o.Dir = dir
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	lock, err := ReadLock(filepath.Join(dir, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Host{opts: o, lock: lock, procs: map[string]*proc{}}, nil
+}
+
+// Execute runs one step in plugin's process, starting it if needed, and
+// returns the output metadata. Plugin stderr lines written while the step
+// runs go to ev.Log. A crash fails the step with the last stderr lines.
+func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error) {
+	p, err := h.proc(ctx, plugin)
+	if err != nil {
+		return nil, err
+	}
+	id := p.addSink(ev)
+	defer p.removeSink(id)
+	md, err := p.remote.Run(ctx, req, ev)
+	if err == nil {
+		return md, nil
+	}
+	var se *sdk.StepError
+	if errors.As(err, &se) {
+		return nil, fmt.Errorf("%s: %w", req.Step, se)
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: cancelled: %w", req.Step, context.Cause(ctx))
+	}
+	return nil, h.failure(p, fmt.Sprintf("during step %s", req.Step), err)
+}
+
+// Validate asks plugin to check one step's configuration.
+func (h *Host) Validate(ctx context.Context, plugin string, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error) {
+	p, err := h.proc(ctx, plugin)
+	if err != nil {
+		return nil, err
+	}
+	diags, err := p.remote.Validate(ctx, req)
+	if err != nil && ctx.Err() == nil {
+		return nil, h.failure(p, fmt.Sprintf("validating %s", req.Step), err)
+	}
+	return diags, err
+}
+
+// failure turns a transport error into a crash report when the process
+// died, and forgets the process so that a later call starts a new one.
+func (h *Host) failure(p *proc, during string, err error) error {
+	if !p.waitExited() {
+		return fmt.Errorf("plugin %s %s: %w", p.name, during, err)
+	}
+	h.mu.Lock()
+	if h.procs[p.name] == p {
+		delete(h.procs, p.name)
+	}
+	h.mu.Unlock()
+	return &CrashError{Plugin: p.name, During: during, Tail: p.tail(), Err: err}
+}
+
+// Close kills every plugin process the host started.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	procs := h.procs
+	h.procs = map[string]*proc{}
+	h.closed = true
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.kill() }()
+	}
+	wg.Wait()
+	return nil
+}
+
+// proc returns plugin's running process, starting it when needed.
+func (h *Host) proc(ctx context.Context, plugin string) (*proc, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, fmt.Errorf("plugin %s: host is closed", plugin)
+	}
+	if p, ok := h.procs[plugin]; ok && !p.client.Exited() {
+		return p, nil
+	}
+	bin, err := h.binary(plugin)
+	if err != nil {
+		return nil, err
+	}
+	p, err := start(ctx, bin, h.opts.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	h.procs[plugin] = p
+	return p, nil
+}

@@ -1,0 +1,195 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+)
+
+// tailLines is how many stderr lines a crash report carries.
+const tailLines = 40
+
+// proc is one running plugin process.
+type proc struct {
+	name   string
+	client *plugin.Client
+	remote *sdk.Remote
+	out    *sink
+}
+
+// start launches bin and completes go-plugin's handshake.
+func start(ctx context.Context, bin binary, stderr io.Writer) (*proc, error) {
+	out := newSink(stderr)
+	cmd := exec.Command(bin.path, bin.args...)
+	setDeathSignal(cmd)
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake(),
+		VersionedPlugins: sdk.PluginSets(nil),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Managed:          false,
+		SecureConfig:     &plugin.SecureConfig{Checksum: bin.sum, Hash: sha256.New()},
+		Stderr:           out.writer(),
+		SyncStderr:       out.writer(),
+		SyncStdout:       out.writer(),
+		Logger:           hclog.New(&hclog.LoggerOptions{Level: hclog.Off, Output: io.Discard}),
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(sdk.MaxMessageSize), grpc.MaxCallSendMsgSize(sdk.MaxMessageSize))},
+	})
+	p := &proc{name: bin.name, client: client, out: out}
+	if err := p.connect(ctx); err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("start plugin %s (%s): %w%s", bin.name, bin.path, err, p.tailText())
+	}
+	return p, nil
+}
+
+func (p *proc) connect(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rpc, err := p.client.Client()
+	if err != nil {
+		if strings.Contains(err.Error(), "Unrecognized remote plugin message") {
+			return fmt.Errorf("%w\n(the plugin wrote to stdout before its handshake: a plugin must call sdk.Serve before printing anything, and log to stderr)", err)
+		}
+		return err
+	}
+	raw, err := rpc.Dispense(sdk.PluginKey)
+	if err != nil {
+		return err
+	}
+	r, ok := raw.(*sdk.Remote)
+	if !ok {
+		return fmt.Errorf("unexpected plugin client %T", raw)
+	}
+	p.remote = r
+	return nil
+}
+
+// waitExited waits briefly for the process to exit after a failed call and
+// reports whether it did.
+func (p *proc) waitExited() bool {
+	for range 40 {
+		if p.client.Exited() {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return p.client.Exited()
+}
+
+func (p *proc) kill()                 { p.client.Kill() }
+func (p *proc) tail() []string        { return p.out.tail() }
+func (p *proc) addSink(ev Events) int { return p.out.add(ev) }
+func (p *proc) removeSink(id int)     { p.out.remove(id) }
+func (p *proc) tailText() string {
+	t := p.tail()
+	if len(t) == 0 {
+		return ""
+	}
+	return "\nlast lines of its stderr:\n  " + strings.Join(t, "\n  ")
+}
+
+// sink collects a plugin's stderr (and stray stdout) lines: it keeps the
+// last tailLines in a ring and sends each line to the logs of the steps
+// running in the process, or to the host's stderr when none runs.
+type sink struct {
+	mu       sync.Mutex
+	fallback io.Writer
+	ring     []string
+	next     int
+	steps    map[int]Events
+	lastID   int
+}
+
+func newSink(fallback io.Writer) *sink {
+	return &sink{fallback: fallback, steps: map[int]Events{}}
+}
+
+func (s *sink) add(ev Events) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastID++
+	s.steps[s.lastID] = ev
+	return s.lastID
+}
+
+func (s *sink) remove(id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.steps, id)
+}
+
+func (s *sink) line(l string) {
+	s.mu.Lock()
+	if len(s.ring) < tailLines {
+		s.ring = append(s.ring, l)
+	} else {
+		s.ring[s.next] = l
+		s.next = (s.next + 1) % tailLines
+	}
+	steps := make([]Events, 0, len(s.steps))
+	for _, ev := range s.steps {
+		steps = append(steps, ev)
+	}
+	s.mu.Unlock()
+	if len(steps) == 0 {
+		fmt.Fprintln(s.fallback, l)
+	}
+	for _, ev := range steps {
+		ev.Log(l)
+	}
+}
+
+func (s *sink) tail() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.ring))
+	out = append(out, s.ring[s.next:]...)
+	return append(out, s.ring[:s.next]...)
+}
+
+// writer returns an io.Writer that splits its input into lines for s; each
+// stream needs its own writer so that partial lines do not mix.
+func (s *sink) writer() io.Writer { return &lineWriter{s: s} }
+
+type lineWriter struct {
+	mu  sync.Mutex
+	s   *sink
+	buf []byte
+}
+
+// maxLine bounds a buffered partial line.
+const maxLine = 64 << 10
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	for {
+		i := strings.IndexByte(string(w.buf), '\n')
+		if i < 0 {
+			break
+		}
+		w.s.line(strings.TrimRight(string(w.buf[:i]), "\r"))
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > maxLine {
+		w.s.line(string(w.buf))
+		w.buf = w.buf[:0]
+	}
+	return len(b), nil
+}

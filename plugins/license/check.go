@@ -1,0 +1,134 @@
+package license
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Files the step writes into its output folder.
+const (
+	FileReport     = "license-report.json"
+	FileReportSPDX = "license-report.spdx.json"
+)
+
+// component is the check "license" step.
+type component struct{ desc specv1.Component }
+
+// config is the step's decoded configuration.
+type config struct {
+	Target       string   `json:"target"`
+	Use          string   `json:"use"`
+	Redistribute bool     `json:"redistribute"`
+	Allow        []string `json:"allow"`
+	Deny         []string `json:"deny"`
+	AllowUnknown bool     `json:"allow_unknown"`
+}
+
+func (c config) policy() lic.Policy {
+	return lic.Policy{Use: c.Use, Redistribute: c.Redistribute, Allow: c.Allow, Deny: c.Deny, AllowUnknown: c.AllowUnknown}
+}
+
+func (c component) Describe() specv1.Component { return c.desc }
+
+// Validate checks use and the license ids of allow and deny.
+func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
+	}
+	var ds []specv1.Diagnostic
+	if cfg.Use == "" {
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "use is required",
+			Detail: "use = \"research\", \"commercial\" or \"production\"", Path: []string{"use"}})
+	} else if err := cfg.policy().Validate(); err != nil {
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: err.Error(), Path: []string{"use"}})
+	}
+	for _, attr := range []struct {
+		name string
+		ids  []string
+	}{{"allow", cfg.Allow}, {"deny", cfg.Deny}} {
+		for i, id := range attr.ids {
+			if _, err := lic.Parse(id); err != nil {
+				ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: err.Error(),
+					Path: []string{attr.name, fmt.Sprint(i)}})
+			}
+		}
+	}
+	return ds
+}
+
+// Run evaluates the policy on the target and writes the license files.
+func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.policy().Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	targets := req.InputsFor("target")
+	if len(targets) != 1 {
+		return nil, fmt.Errorf("%s: want one target input, got %d", req.Step, len(targets))
+	}
+	target := targets[0].Metadata
+	vs := lic.Evaluate(&target, cfg.policy())
+	out := &specv1.Metadata{Kind: "check", ID: target.ID, License: target.License,
+		Lineage: target.Lineage, Notices: target.Notices}
+	for _, v := range vs {
+		out.Findings = append(out.Findings, specv1.Finding{Code: v.Code, Severity: v.Severity, Message: v.Message})
+		ev.Log(v.Severity + ": " + v.Message)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := writeFiles(req.OutputDir, &target, targets[0].Digest); err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	return out, nil
+}
+
+func decode(raw json.RawMessage) (config, error) {
+	var cfg config
+	if len(raw) == 0 {
+		return cfg, nil
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return cfg, fmt.Errorf("check license config: %w", err)
+	}
+	return cfg, nil
+}
+
+// writeFiles writes the report (JSON and SPDX) and LICENSE/NOTICE.
+func writeFiles(dir string, m *specv1.Metadata, subject string) error {
+	r := lic.NewReport(m, subject)
+	files := lic.Files(m)
+	js, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	sp, err := r.SPDX()
+	if err != nil {
+		return err
+	}
+	files[FileReport], files[FileReportSPDX] = js, sp
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if err := os.WriteFile(p, files[n], 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+	}
+	return nil
+}

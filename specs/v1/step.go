@@ -8,7 +8,15 @@ type Component struct {
 	Type        string `json:"type"`
 	Description string `json:"description,omitempty"`
 	Schema      Schema `json:"schema"`
+	// Outputs names the Metadata.Outputs keys the step sets. A spec may
+	// reference KIND.NAME.ATTR for these and for the outputs every step has
+	// (CoreOutputs).
+	Outputs []string `json:"outputs,omitempty"`
 }
+
+// CoreOutputs are the outputs of every step a spec may reference as
+// KIND.NAME.ATTR: the artifact's manifest digest and its Metadata fields.
+var CoreOutputs = []string{"architecture", "digest", "dtype", "format", "id", "kind", "license"}
 
 // Address is the spec address of a component's step, KIND.TYPE.
 func (c Component) Address() string { return c.Kind + "." + c.Type }

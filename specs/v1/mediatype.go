@@ -60,4 +60,10 @@ const (
 	AnnotationLicense = "dev.ckpt.license"
 	// AnnotationLineage is the bundle's lineage as JSON ([]Lineage) (manifest).
 	AnnotationLineage = "dev.ckpt.lineage"
+	// AnnotationCodec records the codec and settings of a compressed layer.
+	AnnotationCodec = "dev.ckpt.codec"
+	// AnnotationBaseManifest is the base model's manifest digest on an adapter bundle.
+	AnnotationBaseManifest = "dev.ckpt.base.manifest"
+	// AnnotationFilepathLegacy is the pre-CNCF ModelPack path annotation (read only).
+	AnnotationFilepathLegacy = "org.cnai.model.filepath"
 )

@@ -1,0 +1,30 @@
+// Package jsoneval is a strict-format evaluation of model outputs that must be
+// JSON: it classifies each prediction (a strict JSON scanner that tells an
+// unterminated value from an invalid one, with the byte offset, then a JSON
+// Schema check), aggregates validity and per-field accuracy, applies a gate
+// of thresholds and a baseline comparison, and writes the failures back as
+// data (hard-cases.jsonl) with an eval report (eval-report.json).
+//
+// # Strictness
+//
+// An output is clean when, after optional JSON whitespace (space, tab, CR,
+// LF), it begins with '{' or '[', holds exactly one RFC 8259 value and ends
+// with optional JSON whitespace. Any other leading character is
+// no_json_start; an output that is empty or only whitespace is also
+// no_json_start. Anything but whitespace after the value is trailing_text. A
+// top-level scalar ("42", "\"ok\"") is no_json_start: the consumer expects an
+// object or an array. Extraction (Extract) may pull the value out of a
+// Markdown code fence or out of surrounding prose; such outputs are counted
+// as valid but apart from the clean ones.
+//
+// # Field accuracy
+//
+// When a prediction carries `expected` and it is an object, each top-level
+// field of it is one unit of accuracy: the field matches when the output
+// (parsed, even if it then failed the schema) has a field of the same name
+// whose value is equal. Nested objects and arrays are compared whole (deep
+// equality, object key order ignored, numbers compared by value), so one
+// wrong leaf makes the whole top-level field wrong. An expected value that is
+// not an object is one field named "$". Outputs that do not parse score zero
+// on every field.
+package jsoneval

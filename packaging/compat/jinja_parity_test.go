@@ -1,0 +1,125 @@
+package compat_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/compat"
+)
+
+type renderJob struct {
+	Template     string          `json:"template"`
+	Conversation json.RawMessage `json:"conversation"`
+	Vars         map[string]any  `json:"vars"`
+}
+
+type renderResult struct {
+	Text   *string `json:"text"`
+	Raised *string `json:"raised"`
+	Error  *string `json:"error"`
+}
+
+// pythonRender renders every job with Jinja2 set up as transformers does.
+func pythonRender(t *testing.T, jobs []renderJob) []renderResult {
+	t.Helper()
+	py := testenv.RequirePython(t, "jinja2")
+	in, err := json.Marshal(jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", "render_jinja2.py"))
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python reference: %v\n%s", err, stderr.String())
+	}
+	var res []renderResult
+	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(jobs) {
+		t.Fatalf("python reference output (%d results): %v", len(res), err)
+	}
+	return res
+}
+
+type parityCase struct{ template, conversation string }
+
+// TestTemplatesMatchJinja2 renders every fixture chat template over every
+// fixture sample and ckpt's own conversations with Python's Jinja2 and with
+// ckpt's renderer, and requires identical text (or both refusing).
+func TestTemplatesMatchJinja2(t *testing.T) {
+	tmplDir := fixtures(t, "mistral-common", "chat_templates")
+	templates, _ := filepath.Glob(filepath.Join(tmplDir, "*.jinja"))
+	samples, _ := filepath.Glob(filepath.Join(fixtures(t, "mistral-common", "samples"), "*", "sample.json"))
+	if len(templates) < 18 || len(samples) < 6 {
+		t.Fatalf("found %d templates, %d samples", len(templates), len(samples))
+	}
+	sort.Strings(templates)
+	convs := map[string][]byte{}
+	for _, s := range samples {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		convs[filepath.Base(filepath.Dir(s))] = data
+	}
+	for _, c := range compat.Conversations() {
+		convs["ckpt:"+c.Name] = []byte(c.JSON)
+	}
+	vars := compat.DefaultVars()
+	var jobs []renderJob
+	var cases []parityCase
+	for _, tp := range templates {
+		src, err := os.ReadFile(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range sortedNames(convs) {
+			jobs = append(jobs, renderJob{Template: string(src), Conversation: convs[name],
+				Vars: map[string]any{"bos_token": vars.BOS, "eos_token": vars.EOS, "unk_token": vars.UNK, "add_generation_prompt": false}})
+			cases = append(cases, parityCase{filepath.Base(tp), name})
+		}
+	}
+	want := pythonRender(t, jobs)
+	rendered, refused := 0, 0
+	for i, c := range cases {
+		got, err := compat.RenderTemplate(jobs[i].Template, jobs[i].Conversation, vars)
+		w := want[i]
+		var raised *compat.RaisedError
+		switch {
+		case w.Error != nil:
+			t.Errorf("%s × %s: Jinja2 failed: %s", c.template, c.conversation, *w.Error)
+		case w.Raised != nil:
+			if !errors.As(err, &raised) || raised.Message != *w.Raised {
+				t.Errorf("%s × %s: Jinja2 raised %q, ckpt gave err=%v", c.template, c.conversation, *w.Raised, err)
+			}
+			refused++
+		case err != nil:
+			t.Errorf("%s × %s: ckpt failed: %v", c.template, c.conversation, err)
+		case got != *w.Text:
+			t.Errorf("%s × %s: texts differ\nckpt:   %q\njinja2: %q", c.template, c.conversation, got, *w.Text)
+		default:
+			rendered++
+		}
+	}
+	t.Logf("%d pairs identical, %d refused by both", rendered, refused)
+	if rendered < 100 {
+		t.Errorf("only %d pairs rendered", rendered)
+	}
+}
+
+func sortedNames(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,252 @@
+package compat
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Params is what the rules read from a native params.json.
+type Params struct {
+	Dim, NLayers, HeadDim, HiddenDim, NHeads, NKVHeads, VocabSize int
+	NormEps                                                       float64
+	ModelType                                                     string
+	TiedEmbeddings                                                bool
+	// NumExperts is moe.num_experts (0: dense).
+	NumExperts int
+	// Quantized is true when params.json declares a quantization.
+	Quantized bool
+	Vision    *VisionParams
+}
+
+// VisionParams is params.json's vision_encoder (or
+// multimodal.vision_encoder_args), with mistral-inference's defaults.
+type VisionParams struct {
+	HiddenSize, NumChannels, ImageSize, PatchSize, IntermediateSize int
+	NumHiddenLayers, NumAttentionHeads, MaxImageSize                int
+	ImageTokenID, ImageBreakTokenID, ImageEndTokenID                int
+	SpatialMergeSize                                                int
+	AdapterBias, PreMMProjectorNorm, PatchMerge                     bool
+}
+
+// Bounds beyond which params.json is treated as invalid, so that the
+// expected tensor list stays small.
+const (
+	maxLayers  = 4096
+	maxExperts = 4096
+)
+
+// ParamProblem is one invalid or missing key of params.json.
+type ParamProblem struct {
+	Key, Message string
+}
+
+// ParseParams decodes params.json. It returns an error only when the bytes
+// are not a JSON object; every missing or mistyped key is a problem, and
+// the returned Params is usable only when there are none.
+func ParseParams(data []byte) (*Params, []ParamProblem, error) {
+	var o map[string]any
+	if err := json.Unmarshal(data, &o); err != nil {
+		return nil, nil, fmt.Errorf("params.json: %w", err)
+	}
+	if o == nil {
+		return nil, nil, fmt.Errorf("params.json: not a JSON object")
+	}
+	d := &decoder{o: o}
+	p := &Params{}
+	p.ModelType, _ = obj(o).str("model_type")
+	if p.ModelType == "mamba" {
+		p.Dim, p.NLayers, p.VocabSize = d.pos("dim"), d.pos("n_layers"), d.pos("vocab_size")
+		return p, d.problems, nil
+	}
+	p.Dim, p.NLayers, p.HeadDim = d.pos("dim"), d.pos("n_layers"), d.pos("head_dim")
+	p.HiddenDim, p.NHeads, p.NKVHeads = d.pos("hidden_dim"), d.pos("n_heads"), d.pos("n_kv_heads")
+	p.VocabSize = d.pos("vocab_size")
+	if v, ok := obj(o).num("norm_eps"); ok && v > 0 {
+		p.NormEps = v
+	} else {
+		d.bad("norm_eps", "required positive number")
+	}
+	p.TiedEmbeddings, _ = o["tied_embeddings"].(bool)
+	_, p.Quantized = o["quantization"]
+	if moe, ok := o["moe"]; ok && moe != nil {
+		md := d.child("moe", moe)
+		p.NumExperts = md.pos("num_experts")
+		md.pos("num_experts_per_tok")
+	}
+	if ve := visionObject(obj(o)); ve != nil {
+		vd := d.child("vision_encoder", map[string]any(ve))
+		p.Vision = parseVision(vd)
+		if p.Vision.NumHiddenLayers > maxLayers {
+			vd.bad("num_hidden_layers", fmt.Sprintf("implausibly large (> %d)", maxLayers))
+		}
+	}
+	if p.NLayers > maxLayers {
+		d.bad("n_layers", fmt.Sprintf("implausibly large (> %d)", maxLayers))
+	}
+	if p.NumExperts > maxExperts {
+		d.bad("moe.num_experts", fmt.Sprintf("implausibly large (> %d)", maxExperts))
+	}
+	return p, d.problems, nil
+}
+
+func visionObject(o obj) obj {
+	if ve := o.sub("vision_encoder"); ve != nil {
+		return ve
+	}
+	return o.sub("multimodal").sub("vision_encoder_args")
+}
+
+func parseVision(d *decoder) *VisionParams {
+	o := obj(d.o)
+	v := &VisionParams{ImageTokenID: 10, ImageBreakTokenID: 12, ImageEndTokenID: 13, SpatialMergeSize: 1, AdapterBias: true}
+	v.HiddenSize, v.NumChannels = d.pos("hidden_size"), d.pos("num_channels")
+	v.ImageSize, v.PatchSize = d.pos("image_size"), d.pos("patch_size")
+	v.IntermediateSize, v.NumHiddenLayers = d.pos("intermediate_size"), d.pos("num_hidden_layers")
+	v.NumAttentionHeads = d.pos("num_attention_heads")
+	d.opt("max_image_size", &v.MaxImageSize)
+	d.opt("image_token_id", &v.ImageTokenID)
+	d.opt("image_break_token_id", &v.ImageBreakTokenID)
+	d.opt("image_end_token_id", &v.ImageEndTokenID)
+	d.opt("spatial_merge_size", &v.SpatialMergeSize)
+	if b, ok := o["adapter_bias"].(bool); ok {
+		v.AdapterBias = b
+	}
+	v.PreMMProjectorNorm, _ = o["add_pre_mm_projector_layer_norm"].(bool)
+	id, _ := o.str("mm_projector_id")
+	v.PatchMerge = id == "patch_merge"
+	return v
+}
+
+// decoder reads typed keys from a JSON object and records problems.
+type decoder struct {
+	prefix   string
+	o        map[string]any
+	problems []ParamProblem
+	parent   *decoder
+}
+
+func (d *decoder) child(key string, v any) *decoder {
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.bad(key, "must be an object")
+		m = map[string]any{}
+	}
+	return &decoder{prefix: d.prefix + key + ".", o: m, parent: d}
+}
+
+func (d *decoder) bad(key, msg string) {
+	root := d
+	for root.parent != nil {
+		root = root.parent
+	}
+	root.problems = append(root.problems, ParamProblem{Key: d.prefix + key, Message: msg})
+}
+
+// pos reads a required positive integer.
+func (d *decoder) pos(key string) int {
+	v, present := d.o[key]
+	n, ok := obj(d.o).int(key)
+	switch {
+	case !present:
+		d.bad(key, "required key is missing")
+	case !ok || n <= 0 || n > 1<<40:
+		d.bad(key, fmt.Sprintf("must be a positive integer, got %v", v))
+	default:
+		return int(n)
+	}
+	return 0
+}
+
+// opt reads an optional non-negative integer into dst.
+func (d *decoder) opt(key string, dst *int) {
+	v, present := d.o[key]
+	if !present || v == nil {
+		return
+	}
+	n, ok := obj(d.o).int(key)
+	if !ok || n < 0 || n > 1<<40 {
+		d.bad(key, fmt.Sprintf("must be a non-negative integer, got %v", v))
+		return
+	}
+	*dst = int(n)
+}
+
+// Shape is a tensor shape.
+type Shape []int64
+
+func (s Shape) String() string { return fmt.Sprint([]int64(s)) }
+
+// ExpectedTensors returns every native tensor name params imply, with its
+// shape (mistral-inference's transformer, MoE and vision encoder).
+func (p *Params) ExpectedTensors() map[string]Shape {
+	d, hd, q, kv := int64(p.Dim), int64(p.HiddenDim), int64(p.NHeads*p.HeadDim), int64(p.NKVHeads*p.HeadDim)
+	m := map[string]Shape{
+		"tok_embeddings.weight": {int64(p.VocabSize), d},
+		"norm.weight":           {d},
+	}
+	if !p.TiedEmbeddings {
+		m["output.weight"] = Shape{int64(p.VocabSize), d}
+	}
+	for i := 0; i < p.NLayers; i++ {
+		l := fmt.Sprintf("layers.%d.", i)
+		m[l+"attention_norm.weight"] = Shape{d}
+		m[l+"ffn_norm.weight"] = Shape{d}
+		m[l+"attention.wq.weight"] = Shape{q, d}
+		m[l+"attention.wk.weight"] = Shape{kv, d}
+		m[l+"attention.wv.weight"] = Shape{kv, d}
+		m[l+"attention.wo.weight"] = Shape{d, q}
+		ffn := []string{l + "feed_forward."}
+		if p.NumExperts > 0 {
+			m[l+"feed_forward.gate.weight"] = Shape{int64(p.NumExperts), d}
+			ffn = ffn[:0]
+			for e := 0; e < p.NumExperts; e++ {
+				ffn = append(ffn, fmt.Sprintf("%sfeed_forward.experts.%d.", l, e))
+			}
+		}
+		for _, f := range ffn {
+			m[f+"w1.weight"], m[f+"w2.weight"], m[f+"w3.weight"] = Shape{hd, d}, Shape{d, hd}, Shape{hd, d}
+		}
+	}
+	if p.Vision != nil {
+		p.Vision.addTensors(m, d)
+	}
+	return m
+}
+
+func (v *VisionParams) addTensors(m map[string]Shape, dim int64) {
+	h, in, p := int64(v.HiddenSize), int64(v.IntermediateSize), int64(v.PatchSize)
+	m["vision_encoder.patch_conv.weight"] = Shape{h, int64(v.NumChannels), p, p}
+	m["vision_encoder.ln_pre.weight"] = Shape{h}
+	for i := 0; i < v.NumHiddenLayers; i++ {
+		l := fmt.Sprintf("vision_encoder.transformer.layers.%d.", i)
+		m[l+"attention_norm.weight"], m[l+"ffn_norm.weight"] = Shape{h}, Shape{h}
+		for _, w := range []string{"wq", "wk", "wv", "wo"} {
+			m[l+"attention."+w+".weight"] = Shape{h, h}
+		}
+		m[l+"feed_forward.w1.weight"], m[l+"feed_forward.w3.weight"] = Shape{in, h}, Shape{in, h}
+		m[l+"feed_forward.w2.weight"] = Shape{h, in}
+	}
+	m["vision_language_adapter.w_in.weight"] = Shape{dim, h}
+	m["vision_language_adapter.w_out.weight"] = Shape{dim, dim}
+	if v.AdapterBias {
+		m["vision_language_adapter.w_in.bias"], m["vision_language_adapter.w_out.bias"] = Shape{dim}, Shape{dim}
+	}
+	if v.PreMMProjectorNorm {
+		m["pre_mm_projector_norm.weight"] = Shape{h}
+	}
+	if v.PatchMerge {
+		s := int64(v.SpatialMergeSize)
+		m["patch_merger.merging_layer.weight"] = Shape{h, h * s * s}
+	}
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -44,11 +44,11 @@ func roundTrip(t *testing.T, in []byte, opts FloatOptions) []byte {
 
 func TestFloatRoundTrip(t *testing.T) {
 	cases := map[string][]byte{
-		"empty":     {},
-		"one byte":  {7},
-		"odd":       bf16Normal(3*ChunkSize+12345, 0.02)[:3*ChunkSize+12345],
-		"zeros":     make([]byte, 2*subBlock+10),
-		"text":      bytes.Repeat([]byte("hello, weights "), 10000),
+		"empty":    {},
+		"one byte": {7},
+		"odd":      bf16Normal(3*ChunkSize+12345, 0.02)[:3*ChunkSize+12345],
+		"zeros":    make([]byte, 2*subBlock+10),
+		"text":     bytes.Repeat([]byte("hello, weights "), 10000),
 		"random-ish": func() []byte {
 			b := make([]byte, 300000)
 			r := rand.New(rand.NewPCG(3, 4))

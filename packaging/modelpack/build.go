@@ -286,4 +286,3 @@ func formatOf(files []File) string {
 }
 
 func specsVersioned() specs.Versioned { return specs.Versioned{SchemaVersion: 2} }
-

@@ -1,0 +1,158 @@
+package modelpack
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ckpt-dev/ckpt/packaging/layer"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Artifact formats Describe recognises.
+const (
+	FormatModelPack = "modelpack" // CNCF ModelPack (also legacy cnai names)
+	FormatKitOps    = "kitops"    // KitOps ModelKit
+	FormatDocker    = "docker"    // Docker model artifact
+	FormatCkpt      = "ckpt"      // a ckpt store artifact
+	FormatOCI       = "oci"       // any other OCI manifest
+)
+
+// Artifact is what a model manifest says about its files.
+type Artifact struct {
+	Format   string
+	Manifest ocispec.Manifest
+	// Config is the raw config blob (may be empty when not fetched).
+	Config  json.RawMessage
+	Files   []FileInfo
+	License string
+	Lineage []specv1.Lineage
+}
+
+// FileInfo is one layer of a model artifact.
+type FileInfo struct {
+	// Path is where the file goes; empty for a tar layer without a path,
+	// whose entries carry their own.
+	Path     string
+	Layer    ocispec.Descriptor
+	Kind     string
+	Encoding layer.Encoding
+	// DiffID is the uncompressed digest from the ModelPack config, if any.
+	DiffID string
+}
+
+// ParseManifest decodes an OCI image manifest.
+func ParseManifest(b []byte) (ocispec.Manifest, error) {
+	var m ocispec.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("manifest: %w", err)
+	}
+	if m.MediaType != "" && m.MediaType != ocispec.MediaTypeImageManifest &&
+		m.MediaType != "application/vnd.docker.distribution.manifest.v2+json" {
+		return m, fmt.Errorf("manifest media type %q is not an image manifest", m.MediaType)
+	}
+	return m, nil
+}
+
+// DetectFormat tells the artifact format by artifactType or config media type.
+func DetectFormat(m ocispec.Manifest) string {
+	for _, t := range []string{m.ArtifactType, m.Config.MediaType} {
+		switch {
+		case strings.HasPrefix(t, "application/vnd.cncf.model."), strings.HasPrefix(t, "application/vnd.cnai.model."):
+			return FormatModelPack
+		case strings.HasPrefix(t, "application/vnd.kitops.modelkit."), strings.HasPrefix(t, "application/vnd.jozu.model."):
+			return FormatKitOps
+		case strings.HasPrefix(t, "application/vnd.docker.ai."):
+			return FormatDocker
+		case strings.HasPrefix(t, "application/vnd.ckpt."):
+			return FormatCkpt
+		}
+	}
+	return FormatOCI
+}
+
+// Describe lists the files of manifest m with config cfg (may be nil).
+func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
+	a := &Artifact{Format: DetectFormat(m), Manifest: m, Config: cfg}
+	var diffIDs []string
+	if a.Format == FormatModelPack && len(cfg) > 0 {
+		var c Config
+		if json.Unmarshal(cfg, &c) == nil {
+			diffIDs = c.ModelFS.DiffIDs
+			if a.License == "" && len(c.Descriptor.Licenses) > 0 {
+				a.License = strings.Join(c.Descriptor.Licenses, " AND ")
+			}
+		}
+	}
+	for i, l := range m.Layers {
+		f := FileInfo{Path: LayerPath(l), Layer: l, Kind: layerKind(l.MediaType), Encoding: layer.EncodingOf(l.MediaType)}
+		if len(diffIDs) == len(m.Layers) {
+			f.DiffID = diffIDs[i]
+		}
+		a.Files = append(a.Files, f)
+	}
+	if lic := m.Annotations[specv1.AnnotationLicense]; lic != "" {
+		a.License = lic
+	}
+	if a.License == "" {
+		a.License = configLicense(a.Format, cfg)
+	}
+	if lin := m.Annotations[specv1.AnnotationLineage]; lin != "" {
+		_ = json.Unmarshal([]byte(lin), &a.Lineage)
+	}
+	return a
+}
+
+// LayerPath is a layer's file path: org.cncf.model.filepath, the legacy
+// org.cnai.model.filepath, or org.opencontainers.image.title.
+func LayerPath(d ocispec.Descriptor) string {
+	for _, k := range []string{specv1.AnnotationFilepath, specv1.AnnotationFilepathLegacy, specv1.AnnotationTitle} {
+		if p := d.Annotations[k]; p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// layerKind names what a layer holds from its media type.
+func layerKind(mt string) string {
+	for _, p := range []string{"application/vnd.cncf.model.", "application/vnd.cnai.model.", "application/vnd.kitops.modelkit.", "application/vnd.jozu.model."} {
+		if rest, ok := strings.CutPrefix(mt, p); ok {
+			kind, _, _ := strings.Cut(rest, ".v1")
+			return kind
+		}
+	}
+	switch {
+	case mt == specv1.MediaTypeWeightFloat || mt == specv1.MediaTypeWeightZstd:
+		return string(KindWeight)
+	case strings.HasPrefix(mt, "application/vnd.docker.ai."):
+		return strings.TrimPrefix(mt, "application/vnd.docker.ai.")
+	}
+	return "file"
+}
+
+// configLicense reads a license from KitOps or ckpt configs.
+func configLicense(format string, cfg []byte) string {
+	if len(cfg) == 0 {
+		return ""
+	}
+	var c struct {
+		License string `json:"license"`
+		Package struct {
+			License string `json:"license"`
+		} `json:"package"`
+		Model struct {
+			License string `json:"license"`
+		} `json:"model"`
+	}
+	if json.Unmarshal(cfg, &c) != nil {
+		return ""
+	}
+	for _, l := range []string{c.License, c.Package.License, c.Model.License} {
+		if l != "" {
+			return l
+		}
+	}
+	return ""
+}

@@ -12,7 +12,7 @@ import (
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// listing is a tiny component that listing-cases its input's files' names into
+// listing is a tiny component that writes its input's file names into
 // LISTING: enough to exercise every check of the suite.
 type listing struct{}
 

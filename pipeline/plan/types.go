@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
 
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -66,4 +67,34 @@ type Step struct {
 	// engine extends it with input digests and path fingerprints.
 	Key      string    `json:"key"`
 	DefRange hcl.Range `json:"-"`
+
+	body  hcl.Body
+	spec  hcldec.ObjectSpec
+	refs  map[string]hcl.Range // first reference range by upstream address
+	order int                  // source order, for stable diagnostics
 }
+
+// Graph is a planned spec: its steps in topological order.
+type Graph struct {
+	// Steps are in topological order, ties broken by address.
+	Steps []*Step `json:"steps"`
+	// Dir is the spec folder, absolute.
+	Dir string `json:"dir"`
+	// Digest is "sha256:" over the spec files' names and bytes, sorted.
+	Digest    string     `json:"digest"`
+	Variables []Variable `json:"variables,omitempty"`
+
+	index map[string]*Step
+	scope *scope
+}
+
+// Variable is a spec variable's final value, for provenance. Sensitive
+// values must be redacted before they are shown or recorded.
+type Variable struct {
+	Name      string          `json:"name"`
+	Value     json.RawMessage `json:"value"`
+	Sensitive bool            `json:"sensitive,omitempty"`
+}
+
+// Step returns the step at address (KIND.NAME), or nil.
+func (g *Graph) Step(addr string) *Step { return g.index[addr] }

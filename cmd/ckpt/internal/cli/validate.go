@@ -1,14 +1,52 @@
 package cli
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
 
 	"github.com/spf13/cobra"
 )
 
-// newValidateCmd is a placeholder until the verb is implemented.
-func newValidateCmd(_ *IO) *cobra.Command {
-	return &cobra.Command{Use: "validate", Short: "(not implemented yet)", RunE: func(*cobra.Command, []string) error {
-		return errors.New("validate: not implemented yet")
-	}}
+func newValidateCmd(stdio *IO) *cobra.Command {
+	var f specFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "validate [PATH]",
+		Short: "Check a spec (a folder of *.ckpt.hcl files, or one file) without running anything",
+		Long: `Validate loads the spec at PATH (default: the current folder), decodes every
+step with its plugin's schema and builds the plan, reporting every problem
+with its source location. It runs no step. Exit status: 0 valid (warnings
+allowed), 1 invalid, 2 usage error.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := specPath(args)
+			if err != nil {
+				return err
+			}
+			if err := f.check(); err != nil {
+				return err
+			}
+			_, files, diags := loadGraph(cmd.Context(), stdio, path, &f)
+			errs, warns := countDiags(diags)
+			if asJSON {
+				enc := json.NewEncoder(stdio.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(map[string]any{"valid": errs == 0, "error_count": errs,
+					"warning_count": warns, "diagnostics": toJSONDiags(files, diags)}); err != nil {
+					return err
+				}
+			} else {
+				writeDiags(stdio, files, diags)
+				if errs == 0 {
+					fmt.Fprintf(stdio.Out, "The spec is valid (%d warnings).\n", warns)
+				}
+			}
+			if errs > 0 {
+				return exitCode(1, nil)
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
 }

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/ckpt-dev/ckpt/pipeline/plan"
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
+)
+
+// specFlags are the flags of every command that loads a spec.
+type specFlags struct {
+	vars     []string
+	varFiles []string
+}
+
+// register adds --var and --var-file to cmd.
+func (f *specFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable, `NAME=VALUE` (repeatable; overrides --var-file and CKPT_VAR_NAME)")
+	cmd.Flags().StringArrayVar(&f.varFiles, "var-file", nil, "read variables from an HCL `FILE` of NAME = VALUE lines (repeatable)")
+}
+
+// check reports a malformed --var as a usage error.
+func (f *specFlags) check() error {
+	for _, kv := range f.vars {
+		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
+			return usagef("--var %q: want NAME=VALUE", kv)
+		}
+	}
+	return nil
+}
+
+// specPath returns the PATH argument, "." by default.
+func specPath(args []string) (string, error) {
+	switch len(args) {
+	case 0:
+		return ".", nil
+	case 1:
+		return args[0], nil
+	}
+	return "", usagef("expected at most one PATH, got %d arguments", len(args))
+}
+
+// loadGraph loads the spec at path and plans it with the built-in and
+// installed plugins. It returns the parsed files (for snippets) and every
+// diagnostic; the graph is nil when the spec could not be read at all.
+func loadGraph(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics) {
+	_ = stdio // reserved for progress of plugin discovery
+	sp, diags := spec.Load(ctx, path, spec.Options{
+		Vars: f.vars, VarFiles: f.varFiles, Env: os.Environ(), Version: Version,
+	})
+	if sp == nil {
+		return nil, nil, diags
+	}
+	r, err := newResolver(ctx, sp.Dir)
+	if err != nil {
+		return nil, sp.Files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
+			Summary: "Cannot load plugins", Detail: err.Error()})
+	}
+	g, ds := plan.New(sp, r)
+	return g, sp.Files, append(diags, ds...)
+}
+
+// writeDiags prints diagnostics to stdio.Err, each as
+// "file:line:col: severity: summary", the source line with the range
+// underlined, then the detail.
+func writeDiags(stdio *IO, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	for _, d := range diags {
+		writeDiag(stdio.Err, files, d)
+	}
+}

@@ -1,0 +1,97 @@
+package spec
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Suffix is the file name suffix of spec files.
+const Suffix = ".ckpt.hcl"
+
+// Load reads the spec at path: every *.ckpt.hcl file of a folder, sorted by
+// name, or one file. It returns the spec even when there are errors, with
+// whatever could be loaded, so that callers can report more than the first
+// problem; it returns nil only when no file could be read.
+func Load(ctx context.Context, path string, opts Options) (*Spec, hcl.Diagnostics) {
+	if err := ctx.Err(); err != nil {
+		return nil, hcl.Diagnostics{errDiag("Spec loading cancelled", err.Error())}
+	}
+	dir, files, diags := specFiles(path)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{errDiag("Cannot resolve spec folder", fmt.Sprintf("%s: %s", dir, err))}
+	}
+	s := &Spec{Dir: abs, Files: map[string]*hcl.File{}, Locals: map[string]cty.Value{}}
+	s.functions = Functions(abs)
+	parser := hclparse.NewParser()
+	h := sha256.New()
+	var bodies []*hcl.File
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			diags = append(diags, errDiag("Cannot read spec file", err.Error()))
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(name), len(src))
+		h.Write(src)
+		f, d := parser.ParseHCL(src, name)
+		diags = append(diags, d...)
+		if f != nil {
+			s.Files[name] = f
+			bodies = append(bodies, f)
+		}
+	}
+	s.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	diags = append(diags, s.decodeRoot(bodies, parser, opts)...)
+	return s, diags
+}
+
+// specFiles lists the spec files at path and the folder they are in.
+func specFiles(path string) (string, []string, hcl.Diagnostics) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", nil, hcl.Diagnostics{errDiag("Cannot read spec", err.Error())}
+	}
+	if !st.IsDir() {
+		return filepath.Dir(path), []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return "", nil, hcl.Diagnostics{errDiag("Cannot read spec folder", err.Error())}
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), Suffix) {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return "", nil, hcl.Diagnostics{errDiag("No spec files",
+			fmt.Sprintf("The folder %s holds no *%s file.", path, Suffix))}
+	}
+	return path, files, nil
+}
+
+func errDiag(summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+}
+
+// rangeString formats a range start as file:line:col for diagnostic details.
+func rangeString(r hcl.Range) string {
+	return r.Filename + ":" + strconv.Itoa(r.Start.Line) + ":" + strconv.Itoa(r.Start.Column)
+}

@@ -1,0 +1,218 @@
+package remote
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+
+	"github.com/ckpt-dev/ckpt/packaging/layer"
+	"github.com/ckpt-dev/ckpt/packaging/modelpack"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// pullFile downloads one layer into PartialDir, verifies it and puts its
+// file(s) in place.
+func pullFile(ctx context.Context, s source, root *os.Root, f modelpack.FileInfo, opts PullOptions) ([]string, error) {
+	partial := path.Join(PartialDir, f.Layer.Digest.Encoded())
+	if err := download(ctx, s, root, partial, f.Layer, opts); err != nil {
+		return nil, err
+	}
+	opts.emit(Event{Action: "done", Desc: f.Layer, Done: f.Layer.Size})
+	switch f.Encoding {
+	case layer.Raw:
+		return []string{f.Path}, place(root, partial, f.Path)
+	case layer.Float, layer.Zstd:
+		return []string{f.Path}, decodeFile(ctx, root, partial, f)
+	default:
+		names, err := extract(root, partial, f, opts.Include)
+		if err == nil {
+			err = root.Remove(partial)
+		}
+		return names, err
+	}
+}
+
+// place moves a verified blob to its path, replacing what was there.
+func place(root *os.Root, from, to string) error {
+	if dir := path.Dir(to); dir != "." {
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	_ = root.Remove(to)
+	if err := root.Rename(from, to); err != nil {
+		return err
+	}
+	return root.Chmod(to, 0o644)
+}
+
+// decodeFile decodes a float- or zstd-coded blob, checks the result against
+// the layer's diffId and moves it into place.
+func decodeFile(ctx context.Context, root *os.Root, partial string, f modelpack.FileInfo) error {
+	in, err := root.Open(partial)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := partial + ".decoded"
+	out, err := root.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	w := io.MultiWriter(out, h)
+	if f.Encoding == layer.Float {
+		_, err = layer.DecodeFloat(ctx, w, in, layer.FloatOptions{})
+	} else {
+		err = decodeZstd(w, in)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = checkDiffID(f, h)
+	}
+	if err != nil {
+		_ = root.Remove(tmp)
+		return err
+	}
+	_ = root.Remove(partial)
+	return place(root, tmp, f.Path)
+}
+
+func decodeZstd(w io.Writer, r io.Reader) error {
+	dec, err := layer.NewZstdReader(r)
+	if err != nil {
+		return err
+	}
+	defer dec.Close()
+	_, err = io.Copy(w, dec)
+	return err
+}
+
+func checkDiffID(f modelpack.FileInfo, h hash.Hash) error {
+	if f.DiffID == "" {
+		return nil
+	}
+	got := digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(h.Sum(nil)))
+	if got.String() != f.DiffID {
+		return fmt.Errorf("decoded content hashes to %s, diffId says %s: %w", got, f.DiffID, ErrDigestMismatch)
+	}
+	return nil
+}
+
+// extract unpacks a tar layer (plain, gzip or zstd) under root.
+func extract(root *os.Root, partial string, f modelpack.FileInfo, include []string) ([]string, error) {
+	in, err := root.Open(partial)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	var r io.Reader = in
+	switch f.Encoding {
+	case layer.TarZstd:
+		dec, err := layer.NewZstdReader(in)
+		if err != nil {
+			return nil, err
+		}
+		defer dec.Close()
+		r = dec
+	case layer.TarGzip:
+		gz, err := newGzipReader(in)
+		if err != nil {
+			return nil, err
+		}
+		r = gz
+	}
+	h := sha256.New()
+	opt := layer.ExtractOptions{}
+	if f.Path == "" && len(include) > 0 {
+		opt.Include = func(name string) bool { return matches(include, name) }
+	}
+	names, err := layer.ExtractTar(io.TeeReader(r, h), root, opt)
+	if err != nil {
+		return names, err
+	}
+	if _, err := io.Copy(h, r); err != nil { // tar padding after the last entry
+		return names, err
+	}
+	return names, checkDiffID(f, h)
+}
+
+// download fetches blob d into root/partial, resuming what an earlier,
+// interrupted pull left there, and verifies its digest. A corrupt leftover
+// is discarded and the blob fetched again once.
+func download(ctx context.Context, s source, root *os.Root, partial string, d ocispec.Descriptor, opts PullOptions) error {
+	err := fetchTo(ctx, s, root, partial, d, opts)
+	if errors.Is(err, errResumedMismatch) {
+		_ = root.Remove(partial)
+		err = fetchTo(ctx, s, root, partial, d, opts)
+	}
+	if errors.Is(err, errResumedMismatch) {
+		_ = root.Remove(partial)
+		return fmt.Errorf("blob %s: received bytes do not match: %w", d.Digest, ErrDigestMismatch)
+	}
+	return err
+}
+
+var errResumedMismatch = errors.New("resumed download does not match")
+
+func fetchTo(ctx context.Context, s source, root *os.Root, partial string, d ocispec.Descriptor, opts PullOptions) error {
+	if rg, ok := s.(ranger); ok && useRanges(d, opts) {
+		if err := fetchRanges(ctx, rg, root, partial, d, opts); !errors.Is(err, errNoRanges) {
+			if err != nil {
+				return err
+			}
+			return verifyFile(root, partial, d, true)
+		}
+	}
+	f, err := root.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	have := st.Size()
+	if have > d.Size {
+		have = 0
+	}
+	err = fetchSequential(ctx, s, f, d, have, opts)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return verifyFile(root, partial, d, have > 0)
+}
+
+// verifyFile hashes a downloaded blob and compares it with d.
+func verifyFile(root *os.Root, name string, d ocispec.Descriptor, resumed bool) error {
+	f, err := root.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	v := d.Digest.Verifier()
+	n, err := io.CopyBuffer(v, f, make([]byte, 1<<20))
+	if err != nil {
+		return err
+	}
+	if n != d.Size || !v.Verified() {
+		if resumed {
+			return errResumedMismatch
+		}
+		return fmt.Errorf("blob %s: received %d bytes that do not match (size %d): %w", d.Digest, n, d.Size, ErrDigestMismatch)
+	}
+	return nil
+}

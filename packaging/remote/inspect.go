@@ -1,0 +1,111 @@
+package remote
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/ckpt-dev/ckpt/packaging/modelpack"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry"
+)
+
+// Report is what Inspect found about an artifact.
+type Report struct {
+	Ref          string            `json:"ref"`
+	Digest       string            `json:"digest"`
+	Format       string            `json:"format"`
+	ArtifactType string            `json:"artifactType,omitempty"`
+	License      string            `json:"license,omitempty"`
+	Lineage      []specv1.Lineage  `json:"lineage,omitempty"`
+	Subject      string            `json:"subject,omitempty"`
+	Files        []FileReport      `json:"files"`
+	Config       json.RawMessage   `json:"config,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	Referrers    []Referrer        `json:"referrers,omitempty"`
+}
+
+// FileReport is one layer of an inspected artifact.
+type FileReport struct {
+	Path      string `json:"path"`
+	Size      int64  `json:"size"`
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Kind      string `json:"kind"`
+}
+
+// Referrer is a manifest attached to the inspected one.
+type Referrer struct {
+	Digest       string   `json:"digest"`
+	ArtifactType string   `json:"artifactType"`
+	Files        []string `json:"files,omitempty"`
+}
+
+// Inspect describes the artifact ref names: files, sizes, media types,
+// config, lineage, license and attached referrers.
+func Inspect(ctx context.Context, ref Ref, opts Options) (*Report, error) {
+	s, err := openSource(ctx, ref, opts)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := resolve(ctx, s, ref)
+	if err != nil {
+		return nil, err
+	}
+	a, err := fetchArtifact(ctx, s, desc)
+	if err != nil {
+		return nil, err
+	}
+	m := a.Manifest
+	r := &Report{Ref: ref.String(), Digest: desc.Digest.String(), Format: a.Format, ArtifactType: m.ArtifactType,
+		License: a.License, Lineage: a.Lineage, Annotations: m.Annotations}
+	if json.Valid(a.Config) {
+		r.Config = a.Config
+	}
+	if m.Subject != nil {
+		r.Subject = m.Subject.Digest.String()
+	}
+	for _, f := range a.Files {
+		r.Files = append(r.Files, FileReport{Path: f.Path, Size: f.Layer.Size, MediaType: f.Layer.MediaType,
+			Digest: f.Layer.Digest.String(), Kind: f.Kind})
+	}
+	if r.Referrers, err = referrers(ctx, s, desc); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func referrers(ctx context.Context, s source, desc ocispec.Descriptor) ([]Referrer, error) {
+	refs, err := registry.Referrers(ctx, s, desc, "")
+	if err != nil {
+		return nil, fmt.Errorf("referrers of %s: %w", desc.Digest, err)
+	}
+	var out []Referrer
+	for _, d := range refs {
+		b, err := fetchSmall(ctx, s, d)
+		if err != nil {
+			return nil, fmt.Errorf("referrer: %w", err)
+		}
+		m, err := modelpack.ParseManifest(b)
+		if err != nil {
+			return nil, fmt.Errorf("referrer %s: %w", d.Digest, err)
+		}
+		rf := Referrer{Digest: d.Digest.String(), ArtifactType: m.ArtifactType}
+		if rf.ArtifactType == "" {
+			rf.ArtifactType = m.Config.MediaType
+		}
+		for _, l := range m.Layers {
+			rf.Files = append(rf.Files, modelpack.LayerPath(l))
+		}
+		out = append(out, rf)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ArtifactType != out[j].ArtifactType {
+			return out[i].ArtifactType < out[j].ArtifactType
+		}
+		return out[i].Digest < out[j].Digest
+	})
+	return out, nil
+}

@@ -1,0 +1,125 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/content/oci"
+	"oras.land/oras-go/v2/errdef"
+)
+
+// PushOptions tune Push. The zero value pushes with Options' defaults and
+// three attempts per blob.
+type PushOptions struct {
+	Options
+	// Attempts is how many times one blob upload is tried (default 3); each
+	// retry re-opens the blob from the source.
+	Attempts int
+}
+
+// Push copies the manifest tagged (or digested) srcRef in the OCI layout
+// folder layoutDir, its blobs, its subject's graph and every referrer
+// attached to it (license report, provenance) to dst, tagged with
+// dst.Reference. Blobs the target already has are not sent again. On
+// registries without the referrers API, oras-go maintains the referrers
+// tag schema. It returns the pushed manifest's descriptor.
+func Push(ctx context.Context, layoutDir, srcRef string, dst Ref, opts PushOptions) (ocispec.Descriptor, error) {
+	if _, err := os.Stat(layoutDir); err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("bundle layout: %w", err)
+	}
+	src, err := oci.NewFromFS(ctx, os.DirFS(layoutDir))
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("bundle layout %s: %w", layoutDir, err)
+	}
+	target, err := openTarget(ctx, dst, opts.Options)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	dstRef := dst.Reference
+	if dstRef == "" {
+		dstRef = "latest"
+	}
+	rt := &retryTarget{Target: target, src: src, opts: opts}
+	co := oras.ExtendedCopyOptions{ExtendedCopyGraphOptions: oras.ExtendedCopyGraphOptions{
+		CopyGraphOptions: oras.CopyGraphOptions{
+			Concurrency: opts.concurrency(),
+			OnCopySkipped: func(_ context.Context, d ocispec.Descriptor) error {
+				opts.emit(Event{Action: "skip", Desc: d, Done: d.Size})
+				return nil
+			},
+			PostCopy: func(_ context.Context, d ocispec.Descriptor) error {
+				opts.emit(Event{Action: "done", Desc: d, Done: d.Size})
+				return nil
+			},
+		}}}
+	d, err := oras.ExtendedCopy(ctx, src, srcRef, rt, dstRef, co)
+	if err != nil {
+		return d, fmt.Errorf("push %s to %s: %w", srcRef, dst, err)
+	}
+	if layout, ok := target.(*oci.Store); ok {
+		if err := layout.SaveIndex(); err != nil {
+			return d, fmt.Errorf("push to %s: %w", dst, err)
+		}
+	}
+	return d, nil
+}
+
+// retryTarget retries failed blob uploads by re-opening the blob from the
+// source (oras-go's HTTP retry cannot rewind a file body), and reports
+// bytes as they are sent.
+type retryTarget struct {
+	oras.Target
+	src  content.Fetcher
+	opts PushOptions
+}
+
+func (t *retryTarget) Push(ctx context.Context, d ocispec.Descriptor, r io.Reader) error {
+	attempts := t.opts.Attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	backoff := 500 * time.Millisecond
+	for i := 1; ; i++ {
+		err := t.Target.Push(ctx, d, &progressReader{r: r, d: d, opts: t.opts.Options})
+		if err == nil || errors.Is(err, errdef.ErrAlreadyExists) || i >= attempts || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		backoff *= 2
+		rc, ferr := t.src.Fetch(ctx, d)
+		if ferr != nil {
+			return fmt.Errorf("%w (re-open for retry: %v)", err, ferr)
+		}
+		defer rc.Close()
+		r = rc
+	}
+}
+
+type progressReader struct {
+	r    io.Reader
+	d    ocispec.Descriptor
+	opts Options
+	n    int64
+	last int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if p.n-p.last >= 8<<20 || (err != nil && p.n > p.last) {
+		p.last = p.n
+		p.opts.emit(Event{Action: "push", Desc: p.d, Done: p.n})
+	}
+	return n, err
+}

@@ -1,0 +1,173 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/content/oci"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/credentials"
+	"oras.land/oras-go/v2/registry/remote/retry"
+)
+
+// Options are shared by every operation. The zero value talks HTTPS with
+// Docker-config credentials, three transfers at a time.
+type Options struct {
+	// PlainHTTP talks HTTP to the registry (local test registries).
+	PlainHTTP bool
+	// Concurrency is the number of blobs (or byte ranges) moved at once
+	// (default 3, as oras, dockerd and containerd).
+	Concurrency int
+	// HTTPClient replaces the retrying HTTP client (tests).
+	HTTPClient *http.Client
+	// UserAgent is sent to registries (default "ckpt").
+	UserAgent string
+	// Progress, when set, receives transfer events.
+	Progress func(Event)
+}
+
+// Event reports the transfer of one blob.
+type Event struct {
+	// Action is "push", "skip" (already present), "pull" or "done".
+	Action string
+	Desc   ocispec.Descriptor
+	// Done is the bytes moved so far for the blob.
+	Done int64
+}
+
+func (o Options) concurrency() int {
+	if o.Concurrency > 0 {
+		return o.Concurrency
+	}
+	return 3
+}
+
+func (o Options) emit(e Event) {
+	if o.Progress != nil {
+		o.Progress(e)
+	}
+}
+
+// repository opens a registry repository with credentials from the Docker
+// config and its credential helpers (never logged), and oras-go's retry
+// client (5 retries with backoff on 5xx, 429 and network errors).
+func repository(r Ref, opts Options) (*remote.Repository, error) {
+	repo, err := remote.NewRepository(r.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: %w", r.Repository, err)
+	}
+	base := opts.HTTPClient
+	if base == nil {
+		base = retry.DefaultClient
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = "ckpt"
+	}
+	client := &auth.Client{Client: base, Cache: auth.NewCache(), Header: http.Header{"User-Agent": {ua}}}
+	if store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {
+		client.Credential = credentials.Credential(store)
+	}
+	repo.Client = client
+	repo.PlainHTTP = opts.PlainHTTP
+	return repo, nil
+}
+
+// source is what pulls and inspections read from.
+type source interface {
+	oras.ReadOnlyGraphTarget
+}
+
+// openSource opens r for reading.
+func openSource(ctx context.Context, r Ref, opts Options) (source, error) {
+	if !r.IsLayout() {
+		repo, err := repository(r, opts)
+		if err != nil {
+			return nil, err
+		}
+		return remoteRanger{repo}, nil
+	}
+	if _, err := os.Stat(r.Dir); err != nil {
+		return nil, fmt.Errorf("layout %s: %w", r.Dir, err)
+	}
+	s, err := oci.NewFromFS(ctx, os.DirFS(r.Dir))
+	if err != nil {
+		return nil, fmt.Errorf("layout %s: %w", r.Dir, err)
+	}
+	return s, nil
+}
+
+// openTarget opens r for writing; a layout folder is created if missing.
+func openTarget(ctx context.Context, r Ref, opts Options) (oras.Target, error) {
+	if !r.IsLayout() {
+		return repository(r, opts)
+	}
+	s, err := oci.NewWithContext(ctx, r.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("layout %s: %w", r.Dir, err)
+	}
+	return s, nil
+}
+
+// resolve returns the descriptor that reference names in s.
+func resolve(ctx context.Context, s oras.ReadOnlyTarget, r Ref) (ocispec.Descriptor, error) {
+	ref := r.Reference
+	if ref == "" {
+		ref = "latest"
+	}
+	d, err := s.Resolve(ctx, ref)
+	if err != nil {
+		return d, fmt.Errorf("resolve %s: %w", r, err)
+	}
+	return d, nil
+}
+
+// maxManifest bounds manifests and configs read into memory.
+const maxManifest = 4 << 20
+
+// fetchSmall reads a manifest or config blob, verified and bounded.
+func fetchSmall(ctx context.Context, f content.Fetcher, d ocispec.Descriptor) ([]byte, error) {
+	if d.Size > maxManifest {
+		return nil, fmt.Errorf("blob %s: %d bytes is too large for a manifest or config", d.Digest, d.Size)
+	}
+	if d.Data != nil {
+		if err := verifyBytes(d, d.Data); err != nil {
+			return nil, err
+		}
+		return d.Data, nil
+	}
+	rc, err := f.Fetch(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", d.Digest, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, d.Size+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", d.Digest, err)
+	}
+	return b, verifyBytes(d, b)
+}
+
+// ErrDigestMismatch is returned when content does not match its descriptor.
+var ErrDigestMismatch = errors.New("digest mismatch")
+
+func verifyBytes(d ocispec.Descriptor, b []byte) error {
+	if int64(len(b)) != d.Size {
+		return fmt.Errorf("blob %s: %d bytes, descriptor says %d: %w", d.Digest, len(b), d.Size, ErrDigestMismatch)
+	}
+	if err := d.Digest.Validate(); err != nil {
+		return fmt.Errorf("blob %s: %w", d.Digest, err)
+	}
+	if got := d.Digest.Algorithm().FromBytes(b); got != d.Digest {
+		return fmt.Errorf("blob %s: content hashes to %s: %w", d.Digest, got, ErrDigestMismatch)
+	}
+	return nil
+}

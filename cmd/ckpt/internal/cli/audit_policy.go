@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"fmt"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	"github.com/hashicorp/hcl/v2/hclsimple"
+)
+
+// policyFile is the HCL (or JSON) form of a license policy.
+type policyFile struct {
+	Use          string   `hcl:"use,optional"`
+	Redistribute bool     `hcl:"redistribute,optional"`
+	Allow        []string `hcl:"allow,optional"`
+	Deny         []string `hcl:"deny,optional"`
+	AllowUnknown bool     `hcl:"allow_unknown,optional"`
+}
+
+// loadPolicy reads a policy file; an empty path is the zero policy.
+func loadPolicy(path string) (lic.Policy, error) {
+	if path == "" {
+		return lic.Policy{}, nil
+	}
+	var f policyFile
+	if err := hclsimple.DecodeFile(path, nil, &f); err != nil {
+		return lic.Policy{}, fmt.Errorf("policy %s: %w", path, err)
+	}
+	p := lic.Policy{Use: f.Use, Redistribute: f.Redistribute, Allow: f.Allow, Deny: f.Deny, AllowUnknown: f.AllowUnknown}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("policy %s: %w", path, err)
+	}
+	for _, ids := range [][]string{f.Allow, f.Deny} {
+		for _, id := range ids {
+			if _, err := lic.Parse(id); err != nil {
+				return p, fmt.Errorf("policy %s: %w", path, err)
+			}
+		}
+	}
+	return p, nil
+}

@@ -3,6 +3,7 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"sort"
 )
 
@@ -17,6 +18,7 @@ type Params struct {
 	// Quantized is true when params.json declares a quantization.
 	Quantized bool
 	Vision    *VisionParams
+	native    *mistral.Params
 }
 
 // VisionParams is params.json's vision_encoder (or
@@ -86,6 +88,13 @@ func ParseParams(data []byte) (*Params, []ParamProblem, error) {
 	}
 	if p.NumExperts > maxExperts {
 		d.bad("moe.num_experts", fmt.Sprintf("implausibly large (> %d)", maxExperts))
+	}
+	if len(d.problems) == 0 {
+		mp, err := mistral.ParseParams(data)
+		if err != nil {
+			d.bad("", err.Error())
+		}
+		p.native = mp
 	}
 	return p, d.problems, nil
 }
@@ -178,67 +187,16 @@ type Shape []int64
 func (s Shape) String() string { return fmt.Sprint([]int64(s)) }
 
 // ExpectedTensors returns every native tensor name params imply, with its
-// shape (mistral-inference's transformer, MoE and vision encoder).
+// shape (mistral-inference's strict load, from packaging/mistral).
 func (p *Params) ExpectedTensors() map[string]Shape {
-	d, hd, q, kv := int64(p.Dim), int64(p.HiddenDim), int64(p.NHeads*p.HeadDim), int64(p.NKVHeads*p.HeadDim)
-	m := map[string]Shape{
-		"tok_embeddings.weight": {int64(p.VocabSize), d},
-		"norm.weight":           {d},
+	m := map[string]Shape{}
+	if p.native == nil {
+		return m
 	}
-	if !p.TiedEmbeddings {
-		m["output.weight"] = Shape{int64(p.VocabSize), d}
-	}
-	for i := 0; i < p.NLayers; i++ {
-		l := fmt.Sprintf("layers.%d.", i)
-		m[l+"attention_norm.weight"] = Shape{d}
-		m[l+"ffn_norm.weight"] = Shape{d}
-		m[l+"attention.wq.weight"] = Shape{q, d}
-		m[l+"attention.wk.weight"] = Shape{kv, d}
-		m[l+"attention.wv.weight"] = Shape{kv, d}
-		m[l+"attention.wo.weight"] = Shape{d, q}
-		ffn := []string{l + "feed_forward."}
-		if p.NumExperts > 0 {
-			m[l+"feed_forward.gate.weight"] = Shape{int64(p.NumExperts), d}
-			ffn = ffn[:0]
-			for e := 0; e < p.NumExperts; e++ {
-				ffn = append(ffn, fmt.Sprintf("%sfeed_forward.experts.%d.", l, e))
-			}
-		}
-		for _, f := range ffn {
-			m[f+"w1.weight"], m[f+"w2.weight"], m[f+"w3.weight"] = Shape{hd, d}, Shape{d, hd}, Shape{hd, d}
-		}
-	}
-	if p.Vision != nil {
-		p.Vision.addTensors(m, d)
+	for _, t := range mistral.ExpectedTensors(p.native) {
+		m[t.Name] = Shape(t.Shape)
 	}
 	return m
-}
-
-func (v *VisionParams) addTensors(m map[string]Shape, dim int64) {
-	h, in, p := int64(v.HiddenSize), int64(v.IntermediateSize), int64(v.PatchSize)
-	m["vision_encoder.patch_conv.weight"] = Shape{h, int64(v.NumChannels), p, p}
-	m["vision_encoder.ln_pre.weight"] = Shape{h}
-	for i := 0; i < v.NumHiddenLayers; i++ {
-		l := fmt.Sprintf("vision_encoder.transformer.layers.%d.", i)
-		m[l+"attention_norm.weight"], m[l+"ffn_norm.weight"] = Shape{h}, Shape{h}
-		for _, w := range []string{"wq", "wk", "wv", "wo"} {
-			m[l+"attention."+w+".weight"] = Shape{h, h}
-		}
-		m[l+"feed_forward.w1.weight"], m[l+"feed_forward.w3.weight"] = Shape{in, h}, Shape{in, h}
-		m[l+"feed_forward.w2.weight"] = Shape{h, in}
-	}
-	m["vision_language_adapter.w_in.weight"] = Shape{dim, h}
-	m["vision_language_adapter.w_out.weight"] = Shape{dim, dim}
-	if v.AdapterBias {
-		m["vision_language_adapter.w_in.bias"], m["vision_language_adapter.w_out.bias"] = Shape{dim}, Shape{dim}
-	}
-	if v.PreMMProjectorNorm {
-		m["pre_mm_projector_norm.weight"] = Shape{h}
-	}
-	if v.PatchMerge {
-		s := int64(v.SpatialMergeSize)
-		m["patch_merger.merging_layer.weight"] = Shape{h, h * s * s}
-	}
 }
 
 // sortedKeys returns a map's keys in order.

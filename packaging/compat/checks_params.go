@@ -1,0 +1,166 @@
+package compat
+
+import (
+	"math"
+	"strings"
+)
+
+// params returns params.json parsed once, or nil when absent or invalid.
+func (c *checker) params() *Params {
+	return once(c.b, "params", func() *Params {
+		data, ok := c.b.read("params.json")
+		if !ok {
+			return nil
+		}
+		p, problems, err := ParseParams(data)
+		if err != nil {
+			c.b.malformed("params.json", err)
+			return nil
+		}
+		for _, pr := range problems {
+			c.rep.add("params.invalid", "params.json", pr.Key, "%s: %s (mistral-inference's TransformerArgs needs dim, n_layers, head_dim, hidden_dim, n_heads, n_kv_heads, norm_eps, vocab_size)", pr.Key, pr.Message)
+		}
+		if len(problems) > 0 {
+			return nil
+		}
+		return p
+	})
+}
+
+func (c *checker) checkParams() { c.params() }
+
+func (c *checker) checkNativeTensors() {
+	p := c.params()
+	w := nativeWeights(c.b)
+	if p == nil || p.ModelType == "mamba" || len(w.all()) == 0 {
+		return
+	}
+	actual := c.b.tensors(w.all())
+	if len(actual) == 0 {
+		return
+	}
+	want := p.ExpectedTensors()
+	lim := map[string]int{}
+	add := func(code, file, path, format string, a ...any) {
+		if lim[code]++; lim[code] <= 8 {
+			c.rep.add(code, file, path, format, a...)
+		}
+	}
+	for _, name := range sortedKeys(want) {
+		got, ok := actual[name]
+		switch {
+		case !ok:
+			add("params.tensor_missing", w.all()[0], name, "tensor %s %v is implied by params.json but absent: strict loading fails", name, want[name])
+		case !got.Shape.equal(want[name]) && isEmbedding(name):
+			add("vocab.embedding_rows", got.File, name, "%s has shape %v, params.json vocab_size %d and dim %d imply %v", name, got.Shape, p.VocabSize, p.Dim, want[name])
+		case !got.Shape.equal(want[name]):
+			add("params.tensor_shape", got.File, name, "%s has shape %v, params.json implies %v", name, got.Shape, want[name])
+		}
+	}
+	for _, name := range sortedKeys(actual) {
+		if _, ok := want[name]; !ok && !(p.Quantized && strings.Contains(name, "scale")) {
+			add("tensor.unexpected", actual[name].File, name, "tensor %s is not part of the model params.json describes: mistral-inference fails with \"Unexpected key\"", name)
+		}
+	}
+}
+
+func isEmbedding(name string) bool {
+	return name == "tok_embeddings.weight" || name == "output.weight" ||
+		strings.HasSuffix(name, "embed_tokens.weight") || strings.HasSuffix(name, "lm_head.weight")
+}
+
+func (s Shape) equal(o Shape) bool {
+	if len(s) != len(o) {
+		return false
+	}
+	for i := range s {
+		if s[i] != o[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkNativeVocab checks params vocab_size against the tokenizer's size.
+func (c *checker) checkNativeVocab() {
+	p, tok := c.params(), c.tokenizer()
+	if p == nil || tok == nil {
+		return
+	}
+	size, what := tok.size()
+	if size > 0 && size != p.VocabSize {
+		c.rep.add("vocab.tokenizer", "params.json", "vocab_size", "params.json vocab_size %d but %s has %s %d: ids beyond the embedding crash, or the model never emits some tokens", p.VocabSize, tok.file, what, size)
+	}
+}
+
+// hfConfig returns config.json's text config (text_config for vision models).
+func (c *checker) hfConfig() (cfg, text obj) {
+	cfg = c.b.json("config.json")
+	if cfg == nil {
+		return nil, nil
+	}
+	if t := cfg.sub("text_config"); t != nil {
+		return cfg, t
+	}
+	return cfg, cfg
+}
+
+// checkConfigParams compares config.json with params.json where both exist.
+func (c *checker) checkConfigParams() {
+	p := c.params()
+	if p == nil || !c.b.has("config.json") || p.ModelType == "mamba" {
+		return
+	}
+	_, t := c.hfConfig()
+	if t == nil {
+		return
+	}
+	pairs := []struct {
+		hf, native string
+		want       float64
+	}{
+		{"hidden_size", "dim", float64(p.Dim)}, {"num_hidden_layers", "n_layers", float64(p.NLayers)},
+		{"num_attention_heads", "n_heads", float64(p.NHeads)}, {"num_key_value_heads", "n_kv_heads", float64(p.NKVHeads)},
+		{"intermediate_size", "hidden_dim", float64(p.HiddenDim)}, {"vocab_size", "vocab_size", float64(p.VocabSize)},
+		{"head_dim", "head_dim", float64(p.HeadDim)}, {"rms_norm_eps", "norm_eps", p.NormEps},
+	}
+	if p.NumExperts > 0 {
+		pairs = append(pairs, struct {
+			hf, native string
+			want       float64
+		}{"num_local_experts", "moe.num_experts", float64(p.NumExperts)})
+	}
+	for _, pr := range pairs {
+		got, ok := t.num(pr.hf)
+		if ok && math.Abs(got-pr.want) > 1e-9*math.Max(1, math.Abs(pr.want)) {
+			c.rep.add("config.params_mismatch", "config.json", pr.hf, "config.json %s = %v but params.json %s = %v: vLLM and transformers would build different models", pr.hf, got, pr.native, pr.want)
+		}
+	}
+}
+
+// checkHFTensors checks embedding and lm_head rows against config.json.
+func (c *checker) checkHFTensors() {
+	w := hfWeights(c.b)
+	_, t := c.hfConfig()
+	if t == nil || len(w.all()) == 0 {
+		return
+	}
+	vocab, ok := t.int("vocab_size")
+	if !ok {
+		c.rep.add("config.params_mismatch", "config.json", "vocab_size", "config.json has no integer vocab_size")
+		return
+	}
+	for name, ti := range c.b.tensors(w.all()) {
+		if !isEmbedding(name) || strings.Contains(name, "lora") {
+			continue
+		}
+		if len(ti.Shape) != 2 || ti.Shape[0] != vocab {
+			c.rep.add("vocab.embedding_rows", ti.File, name, "%s has shape %v but config.json vocab_size is %d", name, ti.Shape, vocab)
+		}
+	}
+	if tok := c.tokenizer(); tok != nil {
+		if size, what := tok.size(); size > 0 && int64(size) != vocab {
+			c.rep.add("vocab.tokenizer", "config.json", "vocab_size", "config.json vocab_size %d but %s has %s %d", vocab, tok.file, what, size)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package license
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -258,4 +259,26 @@ func contains(list []string, id string) bool {
 		}
 	}
 	return false
+}
+
+// ErrNoLicense is returned by RequireLicense.
+var ErrNoLicense = errors.New("no license information (set license on the model, adapter or dataset, or allow_unknown to publish anyway)")
+
+// RequireLicense returns ErrNoLicense, naming m, when neither m nor any
+// input of its lineage has a license: a push refuses such an artifact
+// unless the spec says so explicitly.
+func RequireLicense(m *specv1.Metadata) error {
+	if strings.TrimSpace(m.License) != "" {
+		return nil
+	}
+	for _, l := range m.Lineage {
+		if strings.TrimSpace(l.License) != "" {
+			return nil
+		}
+	}
+	name := m.ID
+	if name == "" {
+		name = m.Kind
+	}
+	return fmt.Errorf("%s: %w", name, ErrNoLicense)
 }

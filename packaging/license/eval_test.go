@@ -1,6 +1,7 @@
 package license
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -167,5 +168,18 @@ func BenchmarkEvaluate(b *testing.B) {
 	m := merged(base, ad)
 	for b.Loop() {
 		Evaluate(m, Policy{Use: UseProduction, Redistribute: true})
+	}
+}
+
+func TestRequireLicense(t *testing.T) {
+	if err := RequireLicense(&specv1.Metadata{Kind: "bundle", ID: "x"}); !errors.Is(err, ErrNoLicense) || !strings.HasPrefix(err.Error(), "x: ") {
+		t.Errorf("no license: %v", err)
+	}
+	if err := RequireLicense(mrlBase()); err != nil {
+		t.Error(err)
+	}
+	m := &specv1.Metadata{Lineage: []specv1.Lineage{{Role: "base", License: "MIT"}}}
+	if err := RequireLicense(m); err != nil {
+		t.Error(err)
 	}
 }

@@ -111,7 +111,7 @@ func TestTable(t *testing.T) {
 			}
 		}
 	}
-	for _, ref := range cardRefs {
+	for _, ref := range cardRefs() {
 		if _, ok := Lookup(ref); !ok {
 			t.Errorf("card mapping to %s, which is not in the table", ref)
 		}

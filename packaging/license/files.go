@@ -9,9 +9,10 @@ import (
 
 // Files returns the LICENSE and NOTICE files (file name → content) a
 // bundle of m must carry, built from its license and lineage. LICENSE names
-// every license in the lineage with a pointer to its full text (ckpt ships
-// no license texts: they are not ours to ship, and the licensor's copy is
-// the authoritative one); NOTICE holds the notices the licenses require
+// every license in the lineage with a pointer to its full text, and appends
+// the full text of those anyone may copy (Apache-2.0, CC0-1.0); the texts
+// of the others are not ours to ship, the licensor's copy is the
+// authoritative one. NOTICE holds the notices the licenses require
 // (and the "modified" notice a derivative needs), then m.Notices. NOTICE is
 // omitted when there is nothing to say. The output is deterministic.
 func Files(m *specv1.Metadata) map[string][]byte {
@@ -80,6 +81,11 @@ func licenseFile(m *specv1.Metadata) []byte {
 	for _, u := range us {
 		b.WriteString("\n" + licenseEntry(u))
 	}
+	for _, u := range us {
+		if text, ok := Text(u.id); ok {
+			fmt.Fprintf(&b, "\n==== Full text of %s ====\n\n%s", u.id, text)
+		}
+	}
 	return []byte(b.String())
 }
 
@@ -90,7 +96,11 @@ func licenseEntry(u used) string {
 		fmt.Fprintf(&b, "%s\n  ckpt does not know this license: obtain its text from the licensor.\n", u.id)
 	} else {
 		fmt.Fprintf(&b, "%s (%s)\n  Full text: %s\n", t.ID, t.Name, t.Pointer())
-		b.WriteString("  A copy of this license must accompany every copy you redistribute.\n")
+		if _, ok := Text(t.ID); ok {
+			b.WriteString("  The full text follows below.\n")
+		} else {
+			b.WriteString("  A copy of this license must accompany every copy you redistribute.\n")
+		}
 	}
 	if len(u.inputs) > 0 {
 		fmt.Fprintf(&b, "  Applies to: %s\n", strings.Join(u.inputs, ", "))

@@ -38,6 +38,8 @@ func TestFilesNotice(t *testing.T) {
 		"Apache-2.0 (Apache License 2.0)\n  Full text: https://spdx.org/licenses/Apache-2.0.html",
 		"LicenseRef-MRL-0.1 (Mistral AI Research License 0.1)\n  Full text: https://mistral.ai/licenses/MRL-0.1.md",
 		"Applies to: adapter.support (support-lora)",
+		"==== Full text of Apache-2.0 ====",
+		"TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
 	} {
 		if !strings.Contains(license, want) {
 			t.Errorf("LICENSE lacks %q:\n%s", want, license)
@@ -171,4 +173,28 @@ func ExampleEvaluate() {
 func ExampleAnd() {
 	fmt.Println(And("Apache-2.0", "LicenseRef-MRL-0.1", "MIT OR ISC", "Apache-2.0"))
 	// Output: Apache-2.0 AND LicenseRef-MRL-0.1 AND (MIT OR ISC)
+}
+
+// FuzzParseReport feeds untrusted report bytes (as audit reads them from a
+// registry) through everything that consumes a report.
+func FuzzParseReport(f *testing.F) {
+	js, _ := NewReport(mergedMRL(), "sha256:"+strings.Repeat("a", 64)).JSON()
+	f.Add(js)
+	f.Add([]byte(`{"version":"1","license":"MIT OR","lineage":[{"role":"base"}]}`))
+	f.Add([]byte(`{"version":"1","licenses":[{"id":"x","terms":null}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseReport(b)
+		if err != nil {
+			return
+		}
+		m := r.Metadata()
+		Evaluate(m, Policy{Use: UseCommercial, Redistribute: true})
+		Files(m)
+		if _, err := r.SPDX(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewReport(m, r.Subject).JSON(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -5,6 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"path/filepath"
+	"strings"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // canonical encodes v as canonical JSON: object keys sorted, no
@@ -38,4 +42,36 @@ func key(p PluginID, kind, typ string, config json.RawMessage) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// keyConfig copies a config tree with path attributes made relative to the
+// spec folder (when they are inside it), so that a moved checkout keeps its
+// cache keys. Path contents enter the key through the run engine.
+func keyConfig(s specv1.Schema, cfg map[string]any, dir string) map[string]any {
+	out := make(map[string]any, len(cfg))
+	for k, v := range cfg {
+		out[k] = v
+	}
+	for _, a := range s.Attributes {
+		if p, ok := cfg[a.Name].(string); ok && a.Type == specv1.TypePath {
+			if rel, err := filepath.Rel(dir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				out[a.Name] = filepath.ToSlash(rel)
+			}
+		}
+	}
+	for _, b := range s.Blocks {
+		switch v := cfg[b.Name].(type) {
+		case map[string]any:
+			out[b.Name] = keyConfig(b.Schema, v, dir)
+		case []any:
+			list := make([]any, len(v))
+			for i, x := range v {
+				if m, ok := x.(map[string]any); ok {
+					list[i] = keyConfig(b.Schema, m, dir)
+				}
+			}
+			out[b.Name] = list
+		}
+	}
+	return out
 }

@@ -55,7 +55,9 @@ func New(sp *spec.Spec, r Resolver) (*Graph, hcl.Diagnostics) {
 	diags = append(diags, g.addGates(steps)...)
 	order, ds := g.order(steps)
 	g.Steps = order
-	return g, append(diags, ds...)
+	diags = append(diags, ds...)
+	spec.SortDiags(diags)
+	return g, diags
 }
 
 // plan decodes one step and fills in its config, edges and key.
@@ -71,7 +73,10 @@ func (g *Graph) plan(st *Step) hcl.Diagnostics {
 	for _, e := range d.edges {
 		st.addEdge(Edge{Step: e.addr, Attr: e.attr}, e.rng)
 	}
-	st.Key, err = key(st.Component.Plugin, st.Kind, st.Type, cfg)
+	keyCfg, err := canonical(keyConfig(st.Component.Schema, d.config, g.Dir))
+	if err == nil {
+		st.Key, err = key(st.Component.Plugin, st.Kind, st.Type, keyCfg)
+	}
 	if err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot compute cache key",
 			Detail: fmt.Sprintf("%s: %s", st.Address, err), Subject: st.DefRange.Ptr()})

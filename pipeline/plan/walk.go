@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/customdecode"
@@ -96,7 +97,7 @@ func (w *walker) stepRef(a specv1.Attribute, expr hcl.Expression) (string, bool)
 	}
 	if len(a.Kinds) > 0 && !slices.Contains(a.Kinds, kind) {
 		w.diags = append(w.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong kind of step",
-			Detail:  fmt.Sprintf("Attribute %q takes a %s step; %s is a %s step.", a.Name, orList(a.Kinds), addr, kind),
+			Detail:  fmt.Sprintf("Attribute %q takes %s %s step; %s is %s %s step.", a.Name, article(a.Kinds[0]), orList(a.Kinds), addr, article(kind), kind),
 			Subject: expr.Range().Ptr()})
 		return "", false
 	}
@@ -206,4 +207,11 @@ func toJSON(v cty.Value) any {
 		return out
 	}
 	return nil
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

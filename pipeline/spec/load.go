@@ -57,6 +57,7 @@ func Load(ctx context.Context, path string, opts Options) (*Spec, hcl.Diagnostic
 	}
 	s.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	diags = append(diags, s.decodeRoot(bodies, parser, opts)...)
+	SortDiags(diags)
 	return s, diags
 }
 
@@ -94,4 +95,21 @@ func errDiag(summary, detail string) *hcl.Diagnostic {
 // rangeString formats a range start as file:line:col for diagnostic details.
 func rangeString(r hcl.Range) string {
 	return r.Filename + ":" + strconv.Itoa(r.Start.Line) + ":" + strconv.Itoa(r.Start.Column)
+}
+
+// SortDiags orders diagnostics deterministically: those without a source
+// range first, in their original order, then by file and position.
+func SortDiags(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		case a.Start.Byte != b.Start.Byte:
+			return a.Start.Byte < b.Start.Byte
+		}
+		return a.End.Byte < b.End.Byte
+	})
 }

@@ -1,0 +1,4 @@
+model "dir" "base" {
+  path = "."
+  id   = "m1"
+}

@@ -1,0 +1,4 @@
+model "dir" "1st" {
+  path = "."
+  id   = "m"
+}

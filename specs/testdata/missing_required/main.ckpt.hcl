@@ -1,0 +1,7 @@
+model "dir" "base" {
+  path = "."
+}
+
+merge "lora" "m" {
+  base = model.base
+}

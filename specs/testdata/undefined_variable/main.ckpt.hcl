@@ -1,0 +1,9 @@
+variable "declared" {
+  default = "x"
+}
+
+model "dir" "base" {
+  path    = "."
+  id      = var.delcared
+  license = local.nothing
+}

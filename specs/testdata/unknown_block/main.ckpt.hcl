@@ -1,0 +1,7 @@
+resource "dir" "base" {
+  path = "./base"
+}
+
+modle "dir" "base" {
+  path = "./base"
+}

@@ -1,0 +1,8 @@
+model "dri" "base" {
+  path = "."
+  id   = "m"
+}
+
+check "licence" "l" {
+  target = model.base
+}

@@ -15,26 +15,45 @@ import (
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// bins holds the test binaries TestMain builds once.
-var bins struct{ testplug, hostproc string }
+// testBins are the test binaries, built once on first use (not in
+// TestMain, so that fuzz workers do not pay for them).
+type testBins struct{ testplug, hostproc string }
+
+var (
+	binsOnce sync.Once
+	binsDir  string
+	bins     testBins
+	binsErr  error
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ckpt-host-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bins.testplug = filepath.Join(dir, "testplug")
-	bins.hostproc = filepath.Join(dir, "hostproc")
-	for out, pkg := range map[string]string{bins.testplug: "./testdata/testplug", bins.hostproc: "./testdata/hostproc"} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, b)
-			os.Exit(1)
-		}
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binsDir != "" {
+		os.RemoveAll(binsDir)
+	}
 	os.Exit(code)
+}
+
+// build builds the test binaries once.
+func build(t testing.TB) testBins {
+	t.Helper()
+	binsOnce.Do(func() {
+		binsDir, binsErr = os.MkdirTemp("", "ckpt-host-test-")
+		if binsErr != nil {
+			return
+		}
+		bins = testBins{testplug: filepath.Join(binsDir, "testplug"), hostproc: filepath.Join(binsDir, "hostproc")}
+		for out, pkg := range map[string]string{bins.testplug: "./testdata/testplug", bins.hostproc: "./testdata/hostproc"} {
+			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+				binsErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+				return
+			}
+		}
+	})
+	if binsErr != nil {
+		t.Fatal(binsErr)
+	}
+	return bins
 }
 
 // project makes a project folder with the test plugin installed as
@@ -50,7 +69,7 @@ func project(t *testing.T, names ...string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lock.Set(host.LockedPlugin{Name: n, Source: bins.testplug, Version: "1.0.0", SHA256: d})
+		lock.Set(host.LockedPlugin{Name: n, Source: "./testplug", Version: "1.0.0", SHA256: d})
 	}
 	if err := lock.WriteFile(filepath.Join(dir, host.LockFile)); err != nil {
 		t.Fatal(err)
@@ -60,7 +79,7 @@ func project(t *testing.T, names ...string) string {
 
 func install(t testing.TB, dir, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(bins.testplug)
+	b, err := os.ReadFile(build(t).testplug)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // long step and checks that the plugin process is gone.
 func TestPluginDiesWithHost(t *testing.T) {
 	dir := project(t, "testplug")
-	cmd := exec.Command(bins.hostproc, dir)
+	cmd := exec.Command(build(t).hostproc, dir)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -20,5 +20,9 @@ func Components() []sdk.Component {
 			{Name: "max", Type: specv1.TypeAny, Description: "Maximum count per failure category, e.g. { trailing_text = 0 }."},
 			{Name: "min_field_accuracy", Type: specv1.TypeNumber, Description: "Minimum per-field exact-match accuracy, 0..1."},
 			{Name: "baseline", Type: specv1.TypeString, Description: "\"ledger:previous\" or the path of an earlier eval report."},
-		}}}}}
+			{Name: "tolerance", Type: specv1.TypeNumber, Description: "How much a metric may drop below the baseline and still hold (default 0)."},
+			{Name: "worst", Type: specv1.TypeNumber, Description: "How many low field-accuracy samples go to hard-cases.jsonl (default 20)."},
+		}},
+		Outputs: []string{"verdict", "valid_rate"},
+	}}}
 }

@@ -1,0 +1,127 @@
+package eval
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// LedgerPrevious is the baseline that asks the run engine for the previous
+// successful artifact of the same step, handed as the input "baseline".
+const LedgerPrevious = "ledger:previous"
+
+// BaselineAttr is the Input.Attr of the baseline artifact.
+const BaselineAttr = "baseline"
+
+type config struct {
+	Target           string             `json:"target"`
+	Predictions      string             `json:"predictions"`
+	Schema           string             `json:"schema"`
+	Extract          string             `json:"extract"`
+	MinValid         *float64           `json:"min_valid"`
+	Max              map[string]float64 `json:"max"`
+	MinFieldAccuracy *float64           `json:"min_field_accuracy"`
+	Baseline         string             `json:"baseline"`
+	Tolerance        *float64           `json:"tolerance"`
+	Worst            *float64           `json:"worst"`
+}
+
+func diag(summary string, path ...string) specv1.Diagnostic {
+	return specv1.Diagnostic{Severity: specv1.SeverityError, Summary: summary, Path: path}
+}
+
+// parse decodes and checks a config; every problem is a diagnostic with its
+// attribute path.
+func parse(raw json.RawMessage) (*config, []specv1.Diagnostic) {
+	var c config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, []specv1.Diagnostic{diag("invalid eval config: " + err.Error())}
+	}
+	var ds []specv1.Diagnostic
+	if c.Target == "" {
+		ds = append(ds, diag("target is required: the model step the predictions come from", "target"))
+	}
+	if c.Predictions == "" {
+		ds = append(ds, diag("predictions is required: a JSONL file of id, output, input, expected, tags", "predictions"))
+	}
+	if _, ok := jsoneval.ParseExtract(c.Extract); !ok {
+		ds = append(ds, diag(fmt.Sprintf("extract is %q; want none, fenced or first_object", c.Extract), "extract"))
+	}
+	ds = append(ds, rate(c.MinValid, "min_valid")...)
+	ds = append(ds, rate(c.MinFieldAccuracy, "min_field_accuracy")...)
+	ds = append(ds, rate(c.Tolerance, "tolerance")...)
+	for _, k := range sortedKeys(c.Max) {
+		ds = append(ds, maxEntry(k, c.Max[k])...)
+	}
+	if c.Worst != nil && (*c.Worst < 0 || *c.Worst != math.Trunc(*c.Worst)) {
+		ds = append(ds, diag("worst must be a whole number ≥ 0", "worst"))
+	}
+	if strings.HasPrefix(c.Baseline, "ledger:") && c.Baseline != LedgerPrevious {
+		ds = append(ds, diag(fmt.Sprintf("baseline %q: the only ledger baseline is %q", c.Baseline, LedgerPrevious), "baseline"))
+	}
+	return &c, ds
+}
+
+func rate(v *float64, name string) []specv1.Diagnostic {
+	if v != nil && (*v < 0 || *v > 1 || math.IsNaN(*v)) {
+		return []specv1.Diagnostic{diag(fmt.Sprintf("%s is %g; want a rate between 0 and 1", name, *v), name)}
+	}
+	return nil
+}
+
+func maxEntry(k string, v float64) []specv1.Diagnostic {
+	c := jsoneval.Category(k)
+	switch {
+	case !c.Known() || c == jsoneval.CategoryOK:
+		return []specv1.Diagnostic{diag(fmt.Sprintf("max: unknown failure category %q; want one of %s", k, failureNames()), "max", k)}
+	case v < 0 || v != math.Trunc(v):
+		return []specv1.Diagnostic{diag(fmt.Sprintf("max.%s is %g; want a whole number ≥ 0", k, v), "max", k)}
+	}
+	return nil
+}
+
+func failureNames() string {
+	var names []string
+	for _, c := range jsoneval.Categories()[1:] {
+		names = append(names, string(c))
+	}
+	return strings.Join(names, ", ")
+}
+
+func (c *config) thresholds() jsoneval.Thresholds {
+	t := jsoneval.Thresholds{MinValid: c.MinValid, MinFieldAccuracy: c.MinFieldAccuracy}
+	if c.Tolerance != nil {
+		t.Tolerance = *c.Tolerance
+	}
+	if len(c.Max) > 0 {
+		t.Max = map[jsoneval.Category]int{}
+		for k, v := range c.Max {
+			t.Max[jsoneval.Category(k)] = int(v)
+		}
+	}
+	return t
+}
+
+func (c *config) worst() int {
+	switch {
+	case c.Worst == nil:
+		return 0
+	case *c.Worst == 0:
+		return -1
+	}
+	return int(*c.Worst)
+}
+
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

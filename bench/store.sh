@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Store ingest benchmark: ckpt's PutDir (hash in place, fsync, rename into
+# blobs/) against sha256sum over the same 256 MiB file set (4 x 64 MiB).
+# Usage: bash bench/store.sh   (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for i in 0 1 2 3; do head -c $((64 << 20)) /dev/urandom > "$tmp/model-0000$i.safetensors"; done
+sync
+echo "== peer: sha256sum (no fsync) over 256 MiB"
+start=$(date +%s.%N)
+sha256sum "$tmp"/*.safetensors > /dev/null
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" 'BEGIN { printf "sha256sum: %.3f s, %.1f MB/s\n", e - s, 268.435456 / (e - s) }'
+echo "== ckpt: store.PutDir over 256 MiB"
+go test -run '^$' -bench '^BenchmarkPutDir$' -benchtime 3x ./packaging/store | grep -E '^Benchmark'

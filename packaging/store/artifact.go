@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// PutDir stores every regular file under dir as one artifact: a layer per
+// file (sorted by relative path, media type specv1.MediaTypeFile, annotated
+// with its slash-separated relative path and mode), meta as the config and
+// annotations on the manifest. Files are moved into the store: dir is left
+// without them. The manifest holds no timestamp, so the same files and
+// metadata always give the same digest. A folder with no files gives a
+// manifest with the OCI empty layer.
+func (s *Store) PutDir(ctx context.Context, dir string, meta specv1.Metadata, annotations map[string]string) (ocispec.Descriptor, error) {
+	files, err := listFiles(dir)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	layers := make([]ocispec.Descriptor, 0, len(files))
+	for _, f := range files {
+		desc, err := s.moveFile(ctx, filepath.Join(dir, filepath.FromSlash(f.rel)))
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		desc.MediaType = specv1.MediaTypeFile
+		desc.Annotations = map[string]string{
+			ocispec.AnnotationTitle: f.rel,
+			specv1.AnnotationMode:   fmt.Sprintf("%04o", f.mode.Perm()),
+		}
+		layers = append(layers, desc)
+	}
+	if len(layers) == 0 {
+		empty, err := s.PushBytes(ctx, ocispec.MediaTypeEmptyJSON, ocispec.DescriptorEmptyJSON.Data)
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		layers = append(layers, empty)
+	}
+	return s.putManifest(ctx, meta, layers, annotations)
+}
+
+func (s *Store) putManifest(ctx context.Context, meta specv1.Metadata, layers []ocispec.Descriptor, annotations map[string]string) (ocispec.Descriptor, error) {
+	cfg, err := json.Marshal(meta)
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("artifact metadata: %w", err)
+	}
+	cfgDesc, err := s.PushBytes(ctx, specv1.MediaTypeArtifactConfig, cfg)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	if len(annotations) == 0 {
+		annotations = nil
+	}
+	m := ocispec.Manifest{
+		Versioned:    specs.Versioned{SchemaVersion: 2},
+		MediaType:    ocispec.MediaTypeImageManifest,
+		ArtifactType: specv1.MediaTypeArtifact,
+		Config:       cfgDesc,
+		Layers:       layers,
+		Annotations:  annotations,
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("artifact manifest: %w", err)
+	}
+	desc, err := s.PushBytes(ctx, ocispec.MediaTypeImageManifest, b)
+	desc.ArtifactType = specv1.MediaTypeArtifact
+	return desc, err
+}
+
+type fileEntry struct {
+	rel  string
+	mode fs.FileMode
+}
+
+// listFiles returns the regular files under dir, sorted by relative path.
+// Anything else but folders (symlinks, devices) is an error.
+func listFiles(dir string) ([]fileEntry, error) {
+	var out []fileEntry
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file (%s); outputs hold files and folders only", p, d.Type())
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, fileEntry{rel: filepath.ToSlash(rel), mode: info.Mode()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("artifact folder %s: %w", dir, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	return out, nil
+}
+
+// Manifest reads and parses the manifest of desc, verified.
+func (s *Store) Manifest(ctx context.Context, desc ocispec.Descriptor) (*ocispec.Manifest, error) {
+	b, err := s.FetchAll(ctx, desc)
+	if err != nil {
+		return nil, err
+	}
+	m, err := parseManifest(b)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", desc.Digest, err)
+	}
+	return m, nil
+}
+
+// parseManifest decodes a ckpt artifact manifest and checks that every
+// layer title is a relative path inside the artifact.
+func parseManifest(b []byte) (*ocispec.Manifest, error) {
+	var m ocispec.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if m.ArtifactType != specv1.MediaTypeArtifact {
+		return nil, fmt.Errorf("artifact type %q is not a ckpt artifact (%s)", m.ArtifactType, specv1.MediaTypeArtifact)
+	}
+	for _, l := range m.Layers {
+		if title, ok := l.Annotations[ocispec.AnnotationTitle]; ok {
+			if _, err := safeRel(title); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &m, nil
+}
+
+// Metadata returns the metadata (config) of the artifact desc.
+func (s *Store) Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.Metadata, error) {
+	m, err := s.Manifest(ctx, desc)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.FetchAll(ctx, m.Config)
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s: config: %w", desc.Digest, err)
+	}
+	var meta specv1.Metadata
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return nil, fmt.Errorf("artifact %s: config %s: %w", desc.Digest, m.Config.Digest, err)
+	}
+	return &meta, nil
+}
+
+// Materialize writes the files of the artifact desc under dir as read-only
+// hard links to the store's blobs (copies when dir is on another file
+// system). Each blob is verified first. Existing files are never
+// overwritten.
+func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error {
+	m, err := s.Manifest(ctx, desc)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("materialize %s: %w", desc.Digest, err)
+	}
+	for _, l := range m.Layers {
+		title, ok := l.Annotations[ocispec.AnnotationTitle]
+		if !ok {
+			continue
+		}
+		if err := s.materializeFile(ctx, l, dir, title); err != nil {
+			return fmt.Errorf("materialize %s: %w", desc.Digest, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) materializeFile(ctx context.Context, l ocispec.Descriptor, dir, title string) error {
+	rel, err := safeRel(title)
+	if err != nil {
+		return err
+	}
+	if err := s.Verify(ctx, l); err != nil {
+		return fmt.Errorf("%s: %w", title, err)
+	}
+	dst := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	src, _ := s.BlobPath(l.Digest)
+	if err := os.Link(src, dst); err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return s.copyBlob(ctx, l, dst)
+}
+
+func (s *Store) copyBlob(ctx context.Context, l ocispec.Descriptor, dst string) error {
+	rc, err := s.Fetch(ctx, l)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
+	if err != nil {
+		return err
+	}
+	if _, err := copyCtx(ctx, f, rc); err != nil {
+		f.Close()
+		os.Remove(dst)
+		return fmt.Errorf("%s: %w", dst, err)
+	}
+	return f.Close()
+}
+
+// safeRel checks that a layer title is a relative path inside the artifact.
+func safeRel(title string) (string, error) {
+	c := path.Clean(title)
+	if title == "" || path.IsAbs(title) || c == "." || c == ".." || strings.HasPrefix(c, "../") || strings.Contains(title, "\\") {
+		return "", fmt.Errorf("layer title %q: not a relative path inside the artifact", title)
+	}
+	return filepath.FromSlash(c), nil
+}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
+)
+
+// ErrCorrupt reports a blob whose bytes do not match its digest or size.
+var ErrCorrupt = errors.New("blob content does not match its digest")
+
+const copyBuf = 1 << 20
+
+// Push stores the blob read from r, which must match expected's digest and
+// size. A blob already present is not written again.
+func (s *Store) Push(ctx context.Context, expected ocispec.Descriptor, r io.Reader) error {
+	if _, err := s.BlobPath(expected.Digest); err != nil {
+		return err
+	}
+	if ok, err := s.Exists(ctx, expected); err != nil || ok {
+		return err
+	}
+	_, err := s.ingest(ctx, r, expected.Digest, expected.Size)
+	return err
+}
+
+// PushBytes stores b as a blob of mediaType and returns its descriptor.
+func (s *Store) PushBytes(ctx context.Context, mediaType string, b []byte) (ocispec.Descriptor, error) {
+	desc := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(b), Size: int64(len(b))}
+	return desc, s.Push(ctx, desc, bytes.NewReader(b))
+}
+
+// Exists reports whether the blob of desc is in the store.
+func (s *Store) Exists(_ context.Context, desc ocispec.Descriptor) (bool, error) {
+	p, err := s.BlobPath(desc.Digest)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(p)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return false, fmt.Errorf("blob %s: %w", desc.Digest, err)
+}
+
+// ingest copies r into a temporary file, syncs it, checks its digest (and
+// size when size >= 0 and want is set) and renames it into blobs/.
+func (s *Store) ingest(ctx context.Context, r io.Reader, want digest.Digest, size int64) (ocispec.Descriptor, error) {
+	f, err := os.CreateTemp(s.ingestDir(), "blob-*")
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("ingest: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	desc, err := copyHashed(ctx, f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return desc, fmt.Errorf("ingest %s: %w", want, err)
+	}
+	if want != "" && (desc.Digest != want || (size >= 0 && desc.Size != size)) {
+		return desc, fmt.Errorf("ingest %s: got %s (%d bytes, want %d): %w", want, desc.Digest, desc.Size, size, ErrCorrupt)
+	}
+	return desc, s.commit(tmp, desc.Digest)
+}
+
+// commit makes tmp read-only and renames it to the blob of d, unless the
+// blob already exists (then tmp is left for the caller to remove).
+func (s *Store) commit(tmp string, d digest.Digest) error {
+	p, err := s.BlobPath(d)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(p); err == nil {
+		return nil
+	}
+	if err := os.Chmod(tmp, 0o444); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	return nil
+}
+
+// moveFile hashes the file at path and moves it into blobs/. A file with
+// other hard links (which might be a user's own file) or on another file
+// system is copied instead, so that the store never shares an inode with a
+// file it does not own.
+func (s *Store) moveFile(ctx context.Context, path string) (ocispec.Descriptor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	defer f.Close()
+	desc, err := copyHashed(ctx, io.Discard, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		return desc, fmt.Errorf("%s: %w", path, err)
+	}
+	if ok, err := s.Exists(ctx, desc); err != nil || ok {
+		return desc, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return desc, fmt.Errorf("%s: %w", path, err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink == 1 {
+		err := s.commit(path, desc.Digest)
+		if err == nil || !errors.Is(err, syscall.EXDEV) {
+			return desc, err
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return desc, fmt.Errorf("%s: %w", path, err)
+	}
+	_, err = s.ingest(ctx, f, desc.Digest, desc.Size)
+	return desc, err
+}
+
+// Fetch opens the blob of desc. The reader verifies size and digest as it
+// is read: the Read that reaches the end returns an error wrapping
+// ErrCorrupt when they do not match.
+func (s *Store) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	p, err := s.BlobPath(desc.Digest)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s: %w", desc.Digest, errdef.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", desc.Digest, err)
+	}
+	return &verifier{f: f, d: desc.Digest, size: desc.Size, v: desc.Digest.Verifier()}, nil
+}
+
+// FetchAll reads a whole blob (a manifest or a config), verified.
+func (s *Store) FetchAll(ctx context.Context, desc ocispec.Descriptor) ([]byte, error) {
+	rc, err := s.Fetch(ctx, desc)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// Verify reads the whole blob of desc and checks its size and digest.
+func (s *Store) Verify(ctx context.Context, desc ocispec.Descriptor) error {
+	rc, err := s.Fetch(ctx, desc)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = copyCtx(ctx, io.Discard, rc)
+	return err
+}
+
+type verifier struct {
+	f    *os.File
+	d    digest.Digest
+	size int64
+	n    int64
+	v    digest.Verifier
+}
+
+func (r *verifier) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	r.n += int64(n)
+	r.v.Write(p[:n])
+	if r.size >= 0 && r.n > r.size {
+		return n, fmt.Errorf("blob %s: longer than %d bytes: %w", r.d, r.size, ErrCorrupt)
+	}
+	if errors.Is(err, io.EOF) {
+		if r.n != r.size || !r.v.Verified() {
+			return n, fmt.Errorf("blob %s: %w", r.d, ErrCorrupt)
+		}
+	}
+	return n, err
+}
+
+func (r *verifier) Close() error { return r.f.Close() }
+
+// copyHashed copies r to w and returns the digest and size of what it copied.
+func copyHashed(ctx context.Context, w io.Writer, r io.Reader) (ocispec.Descriptor, error) {
+	dg := digest.SHA256.Digester()
+	n, err := copyCtx(ctx, io.MultiWriter(w, dg.Hash()), r)
+	return ocispec.Descriptor{Digest: dg.Digest(), Size: n}, err
+}
+
+// copyCtx is io.Copy with a 1 MiB buffer that stops when ctx is done.
+func copyCtx(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
+	buf := make([]byte, copyBuf)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		m, err := r.Read(buf)
+		if m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
+			n += int64(m)
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}

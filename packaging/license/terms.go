@@ -1,6 +1,10 @@
 package license
 
-import "strings"
+import (
+	"slices"
+	"strings"
+	"sync"
+)
 
 // Term is one permission of a license and the clause it comes from.
 type Term struct {
@@ -39,13 +43,19 @@ func no(clause string) Term  { return Term{Allowed: false, Clause: clause} }
 // Lookup returns the terms of a license id (case-insensitive), or false
 // when ckpt does not know it.
 func Lookup(id string) (Terms, bool) {
-	for _, t := range table() {
-		if strings.EqualFold(t.ID, id) {
-			return t, true
-		}
-	}
-	return Terms{}, false
+	t, ok := index()[strings.ToUpper(id)]
+	t.Conditions = slices.Clone(t.Conditions)
+	return t, ok
 }
+
+// index is the table by upper-case id, built once; it is never modified.
+var index = sync.OnceValue(func() map[string]Terms {
+	m := map[string]Terms{}
+	for _, t := range table() {
+		m[strings.ToUpper(t.ID)] = t
+	}
+	return m
+})
 
 // Known returns the ids of every license in the table, in table order.
 func Known() []string {

@@ -19,5 +19,6 @@ func Components() []sdk.Component {
 			{Name: "authors", Type: specv1.TypeListString, Description: "Authors."},
 			{Name: "compression", Type: specv1.TypeString, Description: "Weights: none (default), zstd or float."},
 			{Name: "text_compression", Type: specv1.TypeString, Description: "Text files: none (default) or zstd."},
+			{Name: "base", Type: specv1.TypeStep, Kinds: []string{"model", "merge"}, Description: "Base model of an adapter bundle: packed as a second manifest that the adapter's manifest names as its subject."},
 		}}}}}
 }

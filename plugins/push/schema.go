@@ -10,6 +10,7 @@ import (
 // Components returns the package's step types.
 func Components() []sdk.Component {
 	bundle := specv1.Attribute{Name: "bundle", Type: specv1.TypeStep, Kinds: []string{"bundle"}, Required: true, Description: "Bundle to publish."}
+	concurrency := specv1.Attribute{Name: "concurrency", Type: specv1.TypeNumber, Description: "Blobs sent at once (default 3)."}
 	unlicensed := specv1.Attribute{Name: "allow_unlicensed", Type: specv1.TypeBool, Description: "Publish even without license information."}
 	return []sdk.Component{
 		component{desc: specv1.Component{Kind: "push", Type: "registry",
@@ -17,7 +18,7 @@ func Components() []sdk.Component {
 			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
 				{Name: "ref", Type: specv1.TypeString, Required: true, Description: "Target reference, e.g. localhost:5000/models/support:v1."},
 				{Name: "plain_http", Type: specv1.TypeBool, Description: "Use plain HTTP (local registries)."},
-				unlicensed,
+				unlicensed, concurrency,
 			}}}},
 		component{desc: specv1.Component{Kind: "push", Type: "layout",
 			Description: "Copy a bundle into an OCI image layout folder.",

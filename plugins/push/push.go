@@ -1,0 +1,138 @@
+package push
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	"github.com/ckpt-dev/ckpt/packaging/remote"
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// BundleTag is the tag of the model manifest in a bundle's OCI layout
+// (plugins/bundle.Tag; not imported: built-in plugins stay independent).
+const BundleTag = "bundle"
+
+// component is the push "registry" or push "layout" step.
+type component struct{ desc specv1.Component }
+
+// config is the decoded configuration of both push types.
+type config struct {
+	Bundle          string `json:"bundle"`
+	Ref             string `json:"ref"`
+	PlainHTTP       bool   `json:"plain_http"`
+	Path            string `json:"path"`
+	Tag             string `json:"tag"`
+	AllowUnlicensed bool   `json:"allow_unlicensed"`
+	Concurrency     int    `json:"concurrency"`
+}
+
+func decode(raw json.RawMessage) (config, error) {
+	var c config
+	if len(raw) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("push config: %w", err)
+	}
+	return c, nil
+}
+
+// target returns where the step pushes.
+func (c component) target(cfg config) (remote.Ref, error) {
+	if c.desc.Type == "layout" {
+		if cfg.Path == "" {
+			return remote.Ref{}, fmt.Errorf("path is required")
+		}
+		tag := cfg.Tag
+		if tag == "" {
+			tag = "latest"
+		}
+		return remote.Ref{Dir: cfg.Path, Reference: tag}, nil
+	}
+	r, err := remote.ParseRef(cfg.Ref)
+	if err != nil {
+		return r, err
+	}
+	if r.IsLayout() {
+		return r, fmt.Errorf("ref %q: use push \"layout\" for layout folders", cfg.Ref)
+	}
+	return r, nil
+}
+
+func (c component) Describe() specv1.Component { return c.desc }
+
+// Validate checks the reference syntax and, when the bundle is built, its license.
+func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
+	}
+	var ds []specv1.Diagnostic
+	if _, err := c.target(cfg); err != nil && (cfg.Ref != "" || cfg.Path != "") {
+		attr := "ref"
+		if c.desc.Type == "layout" {
+			attr = "path"
+		}
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "invalid target", Detail: err.Error(), Path: []string{attr}})
+	}
+	for _, in := range req.Inputs {
+		if in.Attr == "bundle" && !cfg.AllowUnlicensed && in.Metadata.Kind != "" {
+			if err := lic.RequireLicense(&in.Metadata); err != nil {
+				ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "bundle has no license",
+					Detail: err.Error() + `; set allow_unlicensed = true to publish anyway`, Path: []string{"bundle"}, Code: "unlicensed"})
+			}
+		}
+	}
+	return ds
+}
+
+// Run copies the bundle's model manifest, blobs and referrers to the target.
+func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	bundles := req.InputsFor("bundle")
+	if len(bundles) != 1 {
+		return nil, fmt.Errorf("%s: want one bundle input, got %d", req.Step, len(bundles))
+	}
+	b := bundles[0]
+	if !cfg.AllowUnlicensed {
+		if err := lic.RequireLicense(&b.Metadata); err != nil {
+			return nil, fmt.Errorf("%s: refusing to publish: %w (set allow_unlicensed = true to publish anyway)", req.Step, err)
+		}
+	}
+	dst, err := c.target(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	var (
+		mu   sync.Mutex
+		sent int64
+	)
+	opts := remote.PushOptions{Options: remote.Options{PlainHTTP: cfg.PlainHTTP, Concurrency: cfg.Concurrency,
+		UserAgent: "ckpt",
+		Progress: func(e remote.Event) {
+			switch e.Action {
+			case "skip":
+				ev.Log(fmt.Sprintf("exists %s (%d bytes)", e.Desc.Digest, e.Desc.Size))
+			case "done":
+				mu.Lock()
+				sent += e.Desc.Size
+				ev.Progress(sent, 0, "bytes")
+				mu.Unlock()
+			}
+		}}}
+	d, err := remote.Push(ctx, b.Dir, BundleTag, dst, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	ev.Log(fmt.Sprintf("pushed %s@%s", dst, d.Digest))
+	m := b.Metadata
+	return &specv1.Metadata{Kind: "push", ID: m.ID, License: m.License, Lineage: m.Lineage, Notices: m.Notices,
+		Outputs: map[string]string{"ref": dst.String(), "digest": d.Digest.String()}}, nil
+}

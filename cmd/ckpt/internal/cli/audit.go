@@ -53,7 +53,8 @@ license report referrer, evaluates the policy and prints one row per bundle.
 It exits 1 when any bundle violates the policy or cannot be read.
 
 REF is a registry reference (host:port/repo:tag or host:port/repo@sha256:...)
-or an OCI image layout folder: oci:DIR:TAG or oci:DIR@sha256:....
+or an OCI image layout folder: oci:DIR:TAG or oci:DIR@sha256:... (the tag
+defaults to latest), as for ckpt push and pull.
 Registry credentials come from the Docker config (~/.docker/config.json).
 
 The policy file (HCL, or JSON when it ends in .json) holds:

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
@@ -38,26 +38,28 @@ type auditBundle struct {
 	Sources                           []string
 }
 
-// openAuditTarget opens REF: oci:DIR:TAG, oci:DIR@DIGEST or a registry
-// reference. It returns the target and the tag or digest to resolve.
+// openAuditTarget opens REF, in the syntax of push and pull
+// (remote.ParseRef): oci:DIR[:TAG|@DIGEST] or a registry reference. It
+// returns the target and the tag or digest to resolve (default latest).
 func openAuditTarget(ctx context.Context, ref string, plainHTTP bool) (auditTarget, string, error) {
-	if rest, ok := strings.CutPrefix(ref, "oci:"); ok {
-		dir, reference, err := splitLayoutRef(rest)
+	r, err := ckptremote.ParseRef(ref)
+	if err != nil {
+		return nil, "", err
+	}
+	reference := r.Reference
+	if reference == "" {
+		reference = "latest"
+	}
+	if r.IsLayout() {
+		s, err := oci.NewFromFS(ctx, os.DirFS(r.Dir))
 		if err != nil {
-			return nil, "", err
-		}
-		s, err := oci.NewFromFS(ctx, os.DirFS(dir))
-		if err != nil {
-			return nil, "", fmt.Errorf("OCI layout %s: %w", dir, err)
+			return nil, "", fmt.Errorf("OCI layout %s: %w", r.Dir, err)
 		}
 		return s, reference, nil
 	}
-	repo, err := remote.NewRepository(ref)
+	repo, err := remote.NewRepository(r.Repository)
 	if err != nil {
 		return nil, "", fmt.Errorf("reference %q: %w", ref, err)
-	}
-	if repo.Reference.Reference == "" {
-		return nil, "", fmt.Errorf("reference %q: no tag or digest", ref)
 	}
 	repo.PlainHTTP = plainHTTP
 	store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{})
@@ -65,19 +67,7 @@ func openAuditTarget(ctx context.Context, ref string, plainHTTP bool) (auditTarg
 		return nil, "", fmt.Errorf("docker credentials: %w", err)
 	}
 	repo.Client = &auth.Client{Client: retry.DefaultClient, Cache: auth.NewCache(), Credential: credentials.Credential(store)}
-	return repo, repo.Reference.Reference, nil
-}
-
-// splitLayoutRef splits "DIR:TAG" or "DIR@sha256:..." (DIR may hold colons).
-func splitLayoutRef(s string) (string, string, error) {
-	if i := strings.LastIndex(s, "@"); i > 0 {
-		return s[:i], s[i+1:], nil
-	}
-	i := strings.LastIndex(s, ":")
-	if i <= 0 || i == len(s)-1 || strings.Contains(s[i+1:], "/") {
-		return "", "", fmt.Errorf("OCI layout reference oci:%s: want oci:DIR:TAG or oci:DIR@DIGEST", s)
-	}
-	return s[:i], s[i+1:], nil
+	return repo, reference, nil
 }
 
 // readBundle reads the manifest, config, annotations and license report of ref.

@@ -292,8 +292,8 @@ func TestAuditErrors(t *testing.T) {
 		{"bad policy syntax", []string{"audit", "--policy", writePolicy(t, "s.hcl", `use = `), "x/y:z"}, 2, "s.hcl"},
 		{"unknown tag", []string{"audit", "--plain-http", reg.Host + "/nothing:v1"}, 1, "resolve " + reg.Host + "/nothing:v1"},
 		{"bad reference", []string{"audit", "UPPER/Case:x"}, 1, "reference \"UPPER/Case:x\""},
-		{"no tag", []string{"audit", reg.Host + "/repo"}, 1, "no tag or digest"},
-		{"layout without tag", []string{"audit", "oci:" + dir}, 1, "want oci:DIR:TAG"},
+		{"no tag", []string{"audit", "--plain-http", reg.Host + "/repo"}, 1, "resolve " + reg.Host + "/repo"},
+		{"layout without tag", []string{"audit", "oci:"}, 1, "empty layout folder"},
 		{"not a layout", []string{"audit", "oci:" + dir + ":v1"}, 1, "OCI layout " + dir},
 	}
 	for _, tt := range tests {

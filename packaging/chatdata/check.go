@@ -60,9 +60,11 @@ func Check(ctx context.Context, splits []Split, opts Options) (*Report, error) {
 	return c.rep, nil
 }
 
+// place is where a sample was first seen; path tells files apart when
+// two splits share a base name.
 type place struct {
-	file string
-	line int
+	path, file, split string
+	line              int
 }
 
 type checker struct {
@@ -107,7 +109,7 @@ func (c *checker) file(ctx context.Context, s Split) error {
 			return fmt.Errorf("%s:%d: %w", s.Path, line, err)
 		}
 		if len(bytes.TrimSpace(b)) > 0 {
-			c.sample(st, name, line, b)
+			c.sample(st, s.Path, line, b)
 		}
 	}
 	st.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
@@ -120,7 +122,8 @@ func (c *checker) file(ctx context.Context, s Split) error {
 	return nil
 }
 
-func (c *checker) sample(st *FileStats, name string, line int, b []byte) {
+func (c *checker) sample(st *FileStats, path string, line int, b []byte) {
+	name := st.File
 	info, probs := checkSample(b)
 	bad := hasError(probs)
 	for _, p := range probs {
@@ -128,11 +131,11 @@ func (c *checker) sample(st *FileStats, name string, line int, b []byte) {
 	}
 	if info.hashed {
 		if prev, ok := c.seen[info.hash]; !ok {
-			c.seen[info.hash] = place{file: name, line: line}
-		} else if prev.file != name {
+			c.seen[info.hash] = place{path: path, file: name, split: st.Split, line: line}
+		} else if prev.path != path {
 			bad = true
 			c.issue(Issue{File: name, Line: line, Code: CodeSplitOverlap, Severity: SeverityError,
-				Message: fmt.Sprintf("the same sample is in %s:%d; splits must not share samples", prev.file, prev.line)})
+				Message: fmt.Sprintf("the same sample is in the %s split (%s:%d); splits must not share samples", prev.split, prev.file, prev.line)})
 		} else {
 			c.issue(Issue{File: name, Line: line, Code: CodeDuplicate, Severity: SeverityWarning,
 				Message: fmt.Sprintf("duplicate of line %d", prev.line)})

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // tagPattern is the OCI distribution tag grammar.
@@ -75,9 +78,13 @@ func (s *Store) Tag(ctx context.Context, desc ocispec.Descriptor, name string) e
 	})
 }
 
-// Resolve returns the manifest descriptor named name. An unknown name gives
-// an error wrapping errdef.ErrNotFound.
-func (s *Store) Resolve(_ context.Context, name string) (ocispec.Descriptor, error) {
+// Resolve returns the manifest descriptor named name, a tag in index.json
+// or a manifest digest ("sha256:..."). An unknown name gives an error
+// wrapping errdef.ErrNotFound.
+func (s *Store) Resolve(ctx context.Context, name string) (ocispec.Descriptor, error) {
+	if d, err := digest.Parse(name); err == nil {
+		return s.resolveDigest(ctx, d)
+	}
 	idx, err := s.readIndex()
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -157,4 +164,21 @@ func (s *Store) updateIndex(ctx context.Context, change func(*ocispec.Index) boo
 		return fmt.Errorf("store index: %w", err)
 	}
 	return s.writeAtomic(s.indexPath(), b)
+}
+
+// resolveDigest returns the descriptor of the manifest blob d.
+func (s *Store) resolveDigest(_ context.Context, d digest.Digest) (ocispec.Descriptor, error) {
+	p, err := s.BlobPath(d)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	fi, err := os.Stat(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return ocispec.Descriptor{}, fmt.Errorf("manifest %s: %w", d, errdef.ErrNotFound)
+	}
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("manifest %s: %w", d, err)
+	}
+	return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, ArtifactType: specv1.MediaTypeArtifact,
+		Digest: d, Size: fi.Size()}, nil
 }

@@ -199,6 +199,13 @@ func TestTagResolve(t *testing.T) {
 	if err != nil || got.Digest != b.Digest {
 		t.Fatalf("Resolve = %v, %v; want %s (the last tag wins)", got.Digest, err, b.Digest)
 	}
+	byDigest, err := s.Resolve(ctx, a.Digest.String())
+	if err != nil || byDigest.Digest != a.Digest || byDigest.Size != a.Size {
+		t.Fatalf("Resolve(digest) = %+v, %v; want %+v", byDigest, err, a)
+	}
+	if _, err := s.Resolve(ctx, digest.FromString("nope").String()); !errors.Is(err, errdef.ErrNotFound) {
+		t.Fatalf("unknown digest: err = %v, want ErrNotFound", err)
+	}
 	if err := s.Tag(ctx, a, store.CacheTag("sha256:"+strings.Repeat("ab", 32))); err != nil {
 		t.Fatal(err)
 	}

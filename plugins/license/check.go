@@ -79,7 +79,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: want one target input, got %d", req.Step, len(targets))
 	}
 	target := targets[0].Metadata
-	vs := lic.Evaluate(&target, cfg.policy())
+	vs := lic.Evaluate(subject(targets[0]), cfg.policy())
 	out := &specv1.Metadata{Kind: "check", ID: target.ID, License: target.License,
 		Lineage: target.Lineage, Notices: target.Notices}
 	for _, v := range vs {
@@ -93,6 +93,16 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	return out, nil
+}
+
+// subject is the target as evaluated: a target without lineage (a model
+// step) is its own lineage entry, so that findings name its step.
+func subject(in specv1.Input) *specv1.Metadata {
+	m := in.Metadata
+	if len(m.Lineage) == 0 && m.License != "" {
+		m.Lineage = []specv1.Lineage{lic.Entry(in)}
+	}
+	return &m
 }
 
 func decode(raw json.RawMessage) (config, error) {

@@ -80,6 +80,22 @@ func TestRunRefusesMRLBaseForCommercialUse(t *testing.T) {
 	}
 }
 
+func TestRunNamesTargetWithoutLineage(t *testing.T) {
+	target := specv1.Metadata{Kind: "model", ID: "codestral-2405", License: "LicenseRef-MNPL-0.1"}
+	out := t.TempDir()
+	req := &specv1.RunRequest{Step: "check.release", Config: []byte(`{"target":"model.code","use":"production"}`),
+		Inputs: []specv1.Input{{Step: "model.code", Attr: "target", Metadata: target}}, OutputDir: out}
+	m, err := comp().Run(context.Background(), req, &events{})
+	must(t, err)
+	want := "model.code (codestral-2405) is under LicenseRef-MNPL-0.1, which forbids commercial use (clause MNPL-0.1 §3.2"
+	if len(m.Findings) != 1 || !strings.HasPrefix(m.Findings[0].Message, want) {
+		t.Errorf("findings = %+v, want %q", m.Findings, want)
+	}
+	if len(m.Lineage) != 0 {
+		t.Errorf("lineage added to the output: %+v", m.Lineage)
+	}
+}
+
 func TestRunResearchPasses(t *testing.T) {
 	m, _, _ := run(t, mrlBase(), map[string]any{"target": "model.base", "use": "research"})
 	if len(m.Findings) != 0 {

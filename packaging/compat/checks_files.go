@@ -96,10 +96,13 @@ func (c *checker) checkHFFiles() {
 	if w := hfWeights(b); len(w.all()) == 0 {
 		c.rep.add("files.missing", "model.safetensors", "", "no model*.safetensors: transformers needs HF-format weights (model.safetensors or shards with %s)", w.indexName)
 	}
-	if !b.has("tokenizer.json") && !b.has("tokenizer.model") {
-		c.rep.add("files.missing", "tokenizer.json", "", "neither tokenizer.json nor tokenizer.model: AutoTokenizer cannot load")
+	tekken, _ := mistralTokenizers(b)
+	switch {
+	case b.has("tokenizer.json") || b.has("tokenizer.model"):
+		need("tokenizer_config.json", "AutoTokenizer reads the special tokens and chat template from it")
+	case len(tekken) == 0:
+		c.rep.add("files.missing", "tokenizer.json", "", "no tokenizer.json, tokenizer.model or tekken.json (transformers' MistralCommonBackend): AutoTokenizer cannot load")
 	}
-	need("tokenizer_config.json", "AutoTokenizer reads the special tokens and chat template from it")
 	need("generation_config.json", "without it generate() takes EOS from config.json defaults; ship the EOS ids explicitly")
 }
 

@@ -99,7 +99,7 @@ func (c *checker) checkTraining(t bundleTemplate) {
 
 // checkTemplatePresent warns when transformers has no chat template.
 func (c *checker) checkTemplatePresent() {
-	if len(c.templates()) == 0 && c.b.has("tokenizer_config.json") {
+	if len(c.templates()) == 0 {
 		c.rep.add("template.missing", "chat_template.jinja", "", "no chat template (chat_template.jinja or tokenizer_config.json chat_template): apply_chat_template fails and OpenAI-compatible servers cannot format chats; ship the model's template")
 	}
 }

@@ -96,8 +96,12 @@ func (c *checker) checkMistralTokenizer() {
 	if tok == nil {
 		return
 	}
+	c.checkImageTokens(tok)
 	if tok.tekken != nil {
 		checkTekken(tok.tekken, tok.file, c.rep)
+		if !tok.tekken.HasSpecials && tok.version > 7 {
+			return // tekken.special_missing already says it
+		}
 	}
 	var missing []string
 	for _, s := range requiredSpecials(tok.version, tok.spm != nil) {

@@ -25,21 +25,27 @@ func (t *tokInfo) mistralImage() *imageConfig {
 	return nil
 }
 
+// checkImageTokens checks that a tokenizer with an image config has the
+// image special tokens.
+func (c *checker) checkImageTokens(tok *tokInfo) {
+	if !tok.image {
+		return
+	}
+	var missing []string
+	for _, s := range []string{"[IMG]", "[IMG_BREAK]", "[IMG_END]"} {
+		if _, ok := tok.specialID(s); !ok {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		c.rep.add("vision.no_image_tokens", tok.file, "special_tokens", "the tokenizer has an image config but lacks %v: mistral-common cannot encode images", missing)
+	}
+}
+
 // checkNativeVision checks the tokenizer's image section against
 // params.json's vision encoder.
 func (c *checker) checkNativeVision() {
 	tok := c.tokenizer()
-	if tok != nil && tok.image {
-		var missing []string
-		for _, s := range []string{"[IMG]", "[IMG_BREAK]", "[IMG_END]"} {
-			if _, ok := tok.specialID(s); !ok {
-				missing = append(missing, s)
-			}
-		}
-		if len(missing) > 0 {
-			c.rep.add("vision.no_image_tokens", tok.file, "special_tokens", "the tokenizer has an image config but lacks %v: mistral-common cannot encode images", missing)
-		}
-	}
 	p := c.params()
 	if p == nil || p.Vision == nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -166,4 +167,35 @@ func spmVersion(name string) (version int, image bool, ok bool) {
 		return v, m[2] != "", true
 	}
 	return 0, false, false
+}
+
+// EncodeSPM writes a minimal SentencePiece ModelProto: the pieces (the
+// first three typed unknown, control, control) and a trainer spec with unk
+// 0, bos 1, eos 2, pad -1. Tests and Break use it.
+func EncodeSPM(pieces []string) []byte {
+	var out []byte
+	for i, p := range pieces {
+		var sp []byte
+		sp = protowire.AppendTag(sp, 1, protowire.BytesType)
+		sp = protowire.AppendString(sp, p)
+		typ := uint64(1)
+		if i == 0 {
+			typ = 2
+		} else if i < 3 || strings.HasPrefix(p, "[") || strings.HasPrefix(p, "<") {
+			typ = 3
+		}
+		sp = protowire.AppendTag(sp, 3, protowire.VarintType)
+		sp = protowire.AppendVarint(sp, typ)
+		out = protowire.AppendTag(out, 1, protowire.BytesType)
+		out = protowire.AppendBytes(out, sp)
+	}
+	var ts []byte
+	for num, v := range []int64{40: 0, 41: 1, 42: 2, 43: -1} {
+		if num >= 40 {
+			ts = protowire.AppendTag(ts, protowire.Number(num), protowire.VarintType)
+			ts = protowire.AppendVarint(ts, uint64(v))
+		}
+	}
+	out = protowire.AppendTag(out, 2, protowire.BytesType)
+	return protowire.AppendBytes(out, ts)
 }

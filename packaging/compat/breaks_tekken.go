@@ -1,0 +1,97 @@
+package compat
+
+import "fmt"
+
+// tekkenBreaks returns the mutations of tekken.json, one per rule.
+func tekkenBreaks() map[string]func(*target) error {
+	cfg := func(key string, v any) func(*target) error {
+		return func(t *target) error {
+			return t.editTekken(func(m map[string]any) error { subObj(m, "config")[key] = v; return nil })
+		}
+	}
+	return map[string]func(*target) error{
+		"tekken.version": cfg("version", "v5"),
+		"tekken.pattern": cfg("pattern", ""),
+		"tekken.special_missing": func(t *target) error {
+			return t.editTekken(func(m map[string]any) error {
+				subObj(m, "config")["version"] = "v11"
+				delete(m, "special_tokens")
+				return nil
+			})
+		},
+		"tekken.multimodal": func(t *target) error {
+			return t.editSpecials(func(sp []map[string]any, m map[string]any) error {
+				subObj(m, "config")["version"] = "v13"
+				l := m["special_tokens"].([]any)
+				for _, s := range []string{"[ARGS]", "[CALL_ID]"} {
+					l = append(l, map[string]any{"rank": len(l), "token_str": s, "is_control": true})
+				}
+				m["special_tokens"] = l
+				m["multimodal"] = map[string]any{"image_patch_size": 16, "max_image_size": 64, "spatial_merge_size": 1}
+				delete(m, "image")
+				return nil
+			})
+		},
+		"tekken.model_settings": func(t *target) error {
+			return t.editTekken(func(m map[string]any) error {
+				m["model_settings_builder"] = map[string]any{}
+				return nil
+			})
+		},
+		"tekken.vocab_size": func(t *target) error {
+			return t.editVocab(func(v []map[string]any, m map[string]any) error {
+				l := m["vocab"].([]any)
+				m["vocab"] = l[:lastUsed(m, len(l))]
+				return nil
+			})
+		},
+		"tekken.special_duplicate": func(t *target) error { return t.renameSpecial("[MIDDLE]", "[PREFIX]") },
+		"tekken.special_count": func(t *target) error {
+			return t.editSpecials(func(sp []map[string]any, m map[string]any) error {
+				c := subObj(m, "config")
+				n, _ := c["default_num_special_tokens"].(float64)
+				l := m["special_tokens"].([]any)
+				for len(l) <= int(n) {
+					l = append(l, map[string]any{"rank": len(l), "token_str": fmt.Sprintf("<SPECIAL_%d>", len(l)), "is_control": true})
+				}
+				m["special_tokens"] = l
+				return nil
+			})
+		},
+		"tekken.special_rank": func(t *target) error {
+			return t.editSpecials(func(sp []map[string]any, _ map[string]any) error {
+				if len(sp) < 17 {
+					return fmt.Errorf("only %d special tokens", len(sp))
+				}
+				sp[15]["rank"], sp[16]["rank"] = 16, 15
+				return nil
+			})
+		},
+		"tekken.vocab_keys": func(t *target) error {
+			return t.editVocab(func(v []map[string]any, m map[string]any) error {
+				v[lastUsed(m, len(v))]["score"] = 0
+				return nil
+			})
+		},
+		"tekken.vocab_rank": func(t *target) error {
+			return t.editVocab(func(v []map[string]any, m map[string]any) error {
+				i := lastUsed(m, len(v))
+				v[i]["rank"] = i + 1
+				return nil
+			})
+		},
+		"tekken.byte_tokens": func(t *target) error {
+			return t.editVocab(func(v []map[string]any, _ map[string]any) error {
+				v[65]["token_bytes"] = b64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+				return nil
+			})
+		},
+		"tekken.duplicate_bytes": func(t *target) error {
+			return t.editVocab(func(v []map[string]any, m map[string]any) error {
+				i := lastUsed(m, len(v))
+				v[i]["token_bytes"] = v[i-1]["token_bytes"]
+				return nil
+			})
+		},
+	}
+}

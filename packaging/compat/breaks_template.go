@@ -1,0 +1,87 @@
+package compat
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
+// templateBreaks returns the chat template mutations.
+func templateBreaks() map[string]func(*target) error {
+	return map[string]func(*target) error{
+		"template.mismatch": func(t *target) error {
+			src, err := t.template()
+			if err != nil {
+				return err
+			}
+			return editJSON(t.dir, "tokenizer_config.json", func(m map[string]any) error {
+				m["chat_template"] = src + "{#- edited -#}"
+				return nil
+			})
+		},
+		"template.render": func(t *target) error {
+			return t.setTemplate("{{ bos_token }}{% for message in messages %}{{ message['content'] }{% endfor %}")
+		},
+		"template.tools_unsupported": func(t *target) error {
+			return t.setTemplate("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'tool' %}" +
+				"{{ raise_exception('Tool messages are not supported.') }}{% endif %}" +
+				"[{{ message['role'] }}]{{ message['content'] }}{% endfor %}")
+		},
+		"template.missing": func(t *target) error {
+			if err := t.needHF(); err != nil {
+				return err
+			}
+			if err := os.Remove(t.path("chat_template.jinja")); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			if !t.has("tokenizer_config.json") {
+				return writeFile(t.path("tokenizer_config.json"), []byte(`{"bos_token": "<s>", "eos_token": "</s>"}`))
+			}
+			return editJSON(t.dir, "tokenizer_config.json", func(m map[string]any) error { delete(m, "chat_template"); return nil })
+		},
+		"template.train_mismatch": breakTrainMismatch,
+	}
+}
+
+// template returns the folder's chat_template.jinja.
+func (t *target) template() (string, error) {
+	data, err := os.ReadFile(t.path("chat_template.jinja"))
+	if err != nil {
+		return "", errors.Join(ErrLayout, err)
+	}
+	return string(data), nil
+}
+
+// setTemplate replaces the folder's templates (file and inline).
+func (t *target) setTemplate(src string) error {
+	if err := writeFile(t.path("chat_template.jinja"), []byte(src)); err != nil {
+		return err
+	}
+	if !t.has("tokenizer_config.json") {
+		return nil
+	}
+	return editJSON(t.dir, "tokenizer_config.json", func(m map[string]any) error {
+		if _, ok := m["chat_template"]; ok {
+			m["chat_template"] = src
+		}
+		return nil
+	})
+}
+
+// breakTrainMismatch records the current template as an adapter's training
+// template (adapter/chat_template.jinja) and changes the bundle's.
+func breakTrainMismatch(t *target) error {
+	src, err := t.template()
+	if err != nil {
+		return err
+	}
+	adapter := t.path("adapter")
+	if err := os.MkdirAll(adapter, 0o755); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(adapter, "chat_template.jinja"), []byte(src)); err != nil {
+		return err
+	}
+	t.opts.TrainingTemplates = []TrainingTemplate{{Source: "adapter/chat_template.jinja", Template: src}}
+	return t.setTemplate(src + `{{ " " }}`)
+}

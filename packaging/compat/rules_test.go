@@ -1,0 +1,110 @@
+package compat_test
+
+import (
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/compat"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+func codes(fs []specv1.Finding) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range fs {
+		if !seen[f.Code] {
+			seen[f.Code] = true
+			out = append(out, f.Code)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dump(fs []specv1.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString("\n  " + f.Severity + " " + f.Code + " " + f.File + " " + f.Path + ": " + f.Message)
+	}
+	return b.String()
+}
+
+// TestCleanModelsPass: clean native and HF folders pass every profile they
+// claim, and the claims are what the layout implies.
+func TestCleanModelsPass(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		dir    string
+		claims string
+	}{
+		{"native", nativeModel(t), "vllm-mistral,mistral-inference"},
+		{"hf", hfModel(t), "transformers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			claims, err := compat.Claims(tc.dir)
+			if err != nil || strings.Join(claims, ",") != tc.claims {
+				t.Fatalf("Claims = %v, %v; want %s", claims, err, tc.claims)
+			}
+			fs, err := compat.Check(t.Context(), tc.dir, compat.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) != 0 {
+				t.Errorf("clean %s model has findings:%s", tc.name, dump(fs))
+			}
+		})
+	}
+}
+
+// TestEveryRuleFires breaks a clean model for each rule and requires that
+// exactly that rule fires; the clean model (TestCleanModelsPass) is every
+// rule's passing case.
+func TestEveryRuleFires(t *testing.T) {
+	breakable := map[string]bool{}
+	for _, code := range compat.Breakable() {
+		breakable[code] = true
+	}
+	for _, r := range compat.Rules() {
+		if r.Code != "check.internal" && !breakable[r.Code] {
+			t.Errorf("rule %s has no break", r.Code)
+		}
+	}
+	shown := map[string]bool{}
+	for _, layout := range []struct {
+		name string
+		make func(testing.TB) string
+	}{{"native", nativeModel}, {"hf", hfModel}} {
+		for _, code := range compat.Breakable() {
+			t.Run(layout.name+"/"+code, func(t *testing.T) {
+				dir := layout.make(t)
+				opts, err := compat.Break(t.Context(), dir, code)
+				if errors.Is(err, compat.ErrLayout) {
+					t.Skipf("not on this layout: %v", err)
+				}
+				if err != nil {
+					t.Fatalf("Break: %v", err)
+				}
+				shown[code] = true
+				fs, err := compat.Check(t.Context(), dir, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := codes(fs); len(got) != 1 || got[0] != code {
+					t.Errorf("codes %v, want only %s:%s", got, code, dump(fs))
+				}
+				for _, f := range fs {
+					if f.Message == "" || f.Severity == "" {
+						t.Errorf("finding without message or severity: %+v", f)
+					}
+				}
+			})
+		}
+	}
+	for _, code := range compat.Breakable() {
+		if !shown[code] {
+			t.Errorf("rule %s fires on no layout", code)
+		}
+	}
+}

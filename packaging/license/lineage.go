@@ -1,6 +1,12 @@
 package license
 
-import specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
 
 // Entry is the lineage entry of one step input: role base for a model,
 // adapter for an adapter, dataset for a dataset (else the kind), with the
@@ -43,4 +49,52 @@ func Combine(inputs ...specv1.Input) specv1.Metadata {
 	}
 	out.License = And(licenses...)
 	return out
+}
+
+// TrainingDatasets returns the lineage entries (role dataset) that an
+// adapter's training metadata names: "datasets" = [{id, license, digest}]
+// (objects) or ["id", ...], and "dataset" = "id" or {id, license}. A
+// dataset without a license keeps an empty one: the policy reports it.
+func TrainingDatasets(training json.RawMessage) ([]specv1.Lineage, error) {
+	if len(training) == 0 {
+		return nil, nil
+	}
+	var t struct {
+		Dataset  json.RawMessage   `json:"dataset"`
+		Datasets []json.RawMessage `json:"datasets"`
+	}
+	if err := json.Unmarshal(training, &t); err != nil {
+		return nil, fmt.Errorf("training metadata: %w", err)
+	}
+	raws := t.Datasets
+	if len(t.Dataset) > 0 && string(t.Dataset) != "null" {
+		raws = append([]json.RawMessage{t.Dataset}, raws...)
+	}
+	var out []specv1.Lineage
+	for i, raw := range raws {
+		l, err := datasetEntry(raw)
+		if err != nil {
+			return nil, fmt.Errorf("training metadata: datasets[%d]: %w", i, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func datasetEntry(raw json.RawMessage) (specv1.Lineage, error) {
+	l := specv1.Lineage{Role: "dataset"}
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		l.ID = id
+		return l, nil
+	}
+	var d struct{ ID, Name, License, Digest string }
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return l, errors.New("want a dataset id or {id, license}")
+	}
+	l.ID, l.License, l.Digest = d.ID, d.License, d.Digest
+	if l.ID == "" {
+		l.ID = d.Name
+	}
+	return l, nil
 }

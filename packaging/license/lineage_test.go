@@ -1,6 +1,7 @@
 package license
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -30,6 +31,36 @@ func TestCombine(t *testing.T) {
 	got.Kind, got.ID = "merge", "support-assistant"
 	vs := Evaluate(&got, Policy{Use: UseCommercial})
 	if len(vs) != 1 || vs[0].Input != "adapter.support (support-lora)" {
+		t.Errorf("violations = %+v", vs)
+	}
+}
+
+func TestTrainingDatasets(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []specv1.Lineage
+		err  bool
+	}{
+		{``, nil, false},
+		{`{"hyperparameters": {"lr": 1e-4}}`, nil, false},
+		{`{"dataset": "support-tickets@2026-10-01"}`, []specv1.Lineage{{Role: "dataset", ID: "support-tickets@2026-10-01"}}, false},
+		{`{"dataset": {"id": "a", "license": "CC-BY-4.0"}, "datasets": [{"name": "b", "license": "CC-BY-NC-4.0", "digest": "sha256:1"}, "c"]}`,
+			[]specv1.Lineage{{Role: "dataset", ID: "a", License: "CC-BY-4.0"},
+				{Role: "dataset", ID: "b", License: "CC-BY-NC-4.0", Digest: "sha256:1"}, {Role: "dataset", ID: "c"}}, false},
+		{`{"datasets": [3]}`, nil, true},
+		{`[1]`, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := TrainingDatasets(json.RawMessage(tt.in))
+		if (err != nil) != tt.err || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("TrainingDatasets(%s) = %+v, %v; want %+v (error %v)", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+	// A non-commercial dataset binds the adapter's users.
+	ds, _ := TrainingDatasets(json.RawMessage(`{"datasets": [{"id": "nc", "license": "CC-BY-NC-4.0"}]}`))
+	m := &specv1.Metadata{Kind: "adapter", ID: "a", License: "Apache-2.0",
+		Lineage: append([]specv1.Lineage{{Role: "adapter", ID: "a", License: "Apache-2.0"}}, ds...)}
+	if vs := Evaluate(m, Policy{Use: UseCommercial}); len(vs) != 1 || vs[0].Input != "dataset (nc)" {
 		t.Errorf("violations = %+v", vs)
 	}
 }

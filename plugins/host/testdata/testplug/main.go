@@ -1,6 +1,7 @@
 // Command testplug is a plugin for the host's tests. Its plugin name is its
 // binary's name without the ckpt-plugin- prefix; copied as
-// ckpt-plugin-noisy it prints to stdout before its handshake. Its one
+// ckpt-plugin-noisy it prints to stdout before its handshake;
+// CKPT_TESTPLUG_NAME overrides the name. Its one
 // component, check "testplug", behaves as config.mode says.
 package main
 
@@ -20,6 +21,9 @@ import (
 
 func main() {
 	name := strings.TrimPrefix(filepath.Base(os.Args[0]), "ckpt-plugin-")
+	if n := os.Getenv("CKPT_TESTPLUG_NAME"); n != "" {
+		name = n
+	}
 	if name == "noisy" {
 		fmt.Println("hello from a plugin that prints too early")
 	}

@@ -19,6 +19,9 @@ type scope struct {
 	sp *spec.Spec
 	// outputs lists each step's output names by address.
 	outputs map[string][]string
+	// planCtx is the context with every output unknown and no patches,
+	// built once.
+	planCtx *hcl.EvalContext
 }
 
 func newScope(sp *spec.Spec) *scope { return &scope{sp: sp, outputs: map[string][]string{}} }
@@ -34,6 +37,16 @@ func (sc *scope) addStep(addr string, c specv1.Component) {
 // reference already reported as invalid: it evaluates to an unknown value
 // so that HCL does not report it a second time.
 func (sc *scope) ctx(known map[string]map[string]string, patches []hcl.Traversal) *hcl.EvalContext {
+	if known == nil && len(patches) == 0 {
+		if sc.planCtx == nil {
+			sc.planCtx = sc.build(nil, nil)
+		}
+		return sc.planCtx
+	}
+	return sc.build(known, patches)
+}
+
+func (sc *scope) build(known map[string]map[string]string, patches []hcl.Traversal) *hcl.EvalContext {
 	base := sc.sp.EvalContext()
 	roots := map[string]map[string]map[string]cty.Value{}
 	for _, k := range specv1.Kinds {

@@ -79,10 +79,21 @@ func resolve(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
+// maxFileSize bounds what file() reads into memory.
+const maxFileSize = 16 << 20
+
 func readText(path string) (cty.Value, error) {
-	b, err := os.ReadFile(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > maxFileSize {
+		return cty.NilVal, fmt.Errorf("%s is larger than %d MiB; use filesha256 to refer to large files", path, maxFileSize>>20)
 	}
 	if !utf8.Valid(b) {
 		return cty.NilVal, fmt.Errorf("%s is not UTF-8 text; use filesha256 for binary files", path)
@@ -91,7 +102,7 @@ func readText(path string) (cty.Value, error) {
 }
 
 func hashFile(path string) (cty.Value, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("hash %s: %w", path, err)
 	}
@@ -121,4 +132,17 @@ func lengthFunc() function.Function {
 			return stdlib.Length(args[0])
 		},
 	})
+}
+
+// openRegular opens a regular file; devices, pipes and folders are refused
+// so that a spec cannot make ckpt read forever.
+func openRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return os.Open(path)
 }

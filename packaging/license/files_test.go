@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -155,6 +156,25 @@ func TestReportSPDX(t *testing.T) {
 	}
 	if len(doc.Relationships) != 3 || doc.Relationships[1].RelationshipType != "DESCENDANT_OF" {
 		t.Errorf("relationships: %+v", doc.Relationships)
+	}
+	// SPDX 2.3: element ids match SPDXRef-[idstring]; every LicenseRef
+	// used by a package is defined in hasExtractedLicensingInfos.
+	idOK := regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
+	defined := map[string]bool{}
+	for _, x := range doc.Extracted {
+		defined[x.LicenseID] = true
+	}
+	for _, p := range doc.Packages {
+		if !idOK.MatchString(p.SPDXID) {
+			t.Errorf("package id %q", p.SPDXID)
+		}
+		if e, err := Parse(p.LicenseDeclared); err == nil {
+			for _, id := range e.Licenses() {
+				if strings.HasPrefix(id, "LicenseRef-") && !defined[id] {
+					t.Errorf("%s uses %s, not defined in hasExtractedLicensingInfos", p.SPDXID, id)
+				}
+			}
+		}
 	}
 	if len(doc.Extracted) != 1 || doc.Extracted[0].LicenseID != mrl || !strings.Contains(doc.Extracted[0].ExtractedText, "MRL-0.1.md") {
 		t.Errorf("extracted licensing infos: %+v", doc.Extracted)

@@ -115,6 +115,7 @@ func spdxPkg(id, name, license, digest, comment string) spdxPackage {
 	}
 	if hexd, ok := strings.CutPrefix(digest, "sha256:"); ok && len(hexd) == 64 {
 		p.Checksums = []spdxChecksum{{Algorithm: "SHA256", Value: hexd}}
+		p.Comment += "; the SHA256 checksum is its OCI manifest digest"
 	}
 	return p
 }

@@ -192,14 +192,36 @@ func evalExpr(e *Expr, in input, p Policy) ([]Violation, []string) {
 		}
 		return vs, picks
 	}
-	var all []Violation
+	return evalOr(e, in, p)
+}
+
+// evalOr picks the first operand with no violation, else the first with
+// warnings only; when every operand refuses, it returns all violations.
+func evalOr(e *Expr, in input, p Policy) ([]Violation, []string) {
+	type branch struct {
+		vs    []Violation
+		picks []string
+		op    *Expr
+	}
+	var bs []branch
 	for _, o := range e.Operands {
 		v, c := evalExpr(o, in, p)
-		if !Failed(v) {
-			pick := fmt.Sprintf("%s: chose %s of %s", in.label, o.String(), e.String())
-			return v, append(c, pick)
+		bs = append(bs, branch{v, c, o})
+	}
+	for _, accept := range []func([]Violation) bool{
+		func(v []Violation) bool { return len(v) == 0 },
+		func(v []Violation) bool { return !Failed(v) },
+	} {
+		for _, b := range bs {
+			if accept(b.vs) {
+				pick := fmt.Sprintf("%s: chose %s of %s", in.label, b.op.String(), e.String())
+				return b.vs, append(b.picks, pick)
+			}
 		}
-		all = append(all, v...)
+	}
+	var all []Violation
+	for _, b := range bs {
+		all = append(all, b.vs...)
 	}
 	return all, nil
 }

@@ -183,3 +183,16 @@ func TestRequireLicense(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestOrPrefersCleanBranch(t *testing.T) {
+	m := &specv1.Metadata{ID: "x", License: "LicenseRef-Acme-1 OR MIT"}
+	vs, picks := Explain(m, Policy{Use: UseCommercial, AllowUnknown: true})
+	if len(vs) != 0 || len(picks) != 1 || !strings.Contains(picks[0], "chose MIT") {
+		t.Errorf("Explain = %+v, %q; want MIT chosen without warnings", vs, picks)
+	}
+	m.License = "LicenseRef-Acme-1 OR CC-BY-NC-4.0"
+	vs, picks = Explain(m, Policy{Use: UseCommercial, AllowUnknown: true})
+	if Failed(vs) || len(vs) != 1 || vs[0].Code != CodeUnknown || !strings.Contains(picks[0], "chose LicenseRef-Acme-1") {
+		t.Errorf("Explain = %+v, %q; want the unknown branch with a warning", vs, picks)
+	}
+}

@@ -117,11 +117,16 @@ func openTarget(ctx context.Context, r Ref, opts Options) (oras.Target, error) {
 	return s, nil
 }
 
-// resolve returns the descriptor that reference names in s.
+// resolve returns the descriptor that reference names in s. A layout
+// reference without a tag picks "latest", else "bundle" (a bundle step's
+// output), else the layout's only tag.
 func resolve(ctx context.Context, s oras.ReadOnlyTarget, r Ref) (ocispec.Descriptor, error) {
 	ref := r.Reference
 	if ref == "" {
 		ref = "latest"
+		if r.IsLayout() {
+			ref = defaultLayoutTag(ctx, s)
+		}
 	}
 	d, err := s.Resolve(ctx, ref)
 	if err != nil {
@@ -170,4 +175,26 @@ func verifyBytes(d ocispec.Descriptor, b []byte) error {
 		return fmt.Errorf("blob %s: content hashes to %s: %w", d.Digest, got, ErrDigestMismatch)
 	}
 	return nil
+}
+
+func defaultLayoutTag(ctx context.Context, s oras.ReadOnlyTarget) string {
+	lister, ok := s.(interface {
+		Tags(ctx context.Context, last string, fn func([]string) error) error
+	})
+	if !ok {
+		return "latest"
+	}
+	var tags []string
+	_ = lister.Tags(ctx, "", func(ts []string) error { tags = append(tags, ts...); return nil })
+	for _, want := range []string{"latest", "bundle"} {
+		for _, t := range tags {
+			if t == want {
+				return t
+			}
+		}
+	}
+	if len(tags) == 1 {
+		return tags[0]
+	}
+	return "latest"
 }

@@ -1,14 +1,136 @@
 package cli
 
 import (
-	"errors"
+	"fmt"
+	"strings"
+	"sync"
 
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/spf13/cobra"
 )
 
-// newPullCmd is a placeholder until the verb is implemented.
-func newPullCmd(_ *IO) *cobra.Command {
-	return &cobra.Command{Use: "pull", Short: "(not implemented yet)", RunE: func(*cobra.Command, []string) error {
-		return errors.New("pull: not implemented yet")
-	}}
+// transferFlags are shared by push, pull, unpack and inspect.
+type transferFlags struct {
+	plainHTTP   bool
+	concurrency int
+}
+
+func (f *transferFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.plainHTTP, "plain-http", false, "talk plain HTTP to the registry (local registries)")
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "blobs or byte ranges moved at once (default 3)")
+}
+
+func (f *transferFlags) options(stdio *IO) ckptremote.Options {
+	return ckptremote.Options{PlainHTTP: f.plainHTTP, Concurrency: f.concurrency, UserAgent: "ckpt/" + Version,
+		Progress: newTransferLog(stdio).event}
+}
+
+func newPullCmd(stdio *IO) *cobra.Command {
+	var tf transferFlags
+	var include []string
+	cmd := &cobra.Command{
+		Use:   "pull REF DIR",
+		Short: "Download a model artifact's files into a folder",
+		Long: `Pull writes the files of the model artifact REF into DIR, each under the
+path its layer names (org.cncf.model.filepath, else the title). REF is a
+registry reference host[:port]/repo[:tag|@digest] or an OCI layout folder
+oci:DIR[:tag|@digest]. ModelPack, KitOps and Docker model artifacts are
+read, and ckpt's own codecs decoded.
+
+Every blob is verified against its digest; layers whose path is absolute,
+contains "..", or leaves DIR through a link are refused before anything is
+written. Large blobs are fetched in parallel byte ranges where the registry
+allows; an interrupted pull keeps DIR/.ckpt-partial and resumes from it.`,
+		Example: `  ckpt pull localhost:5000/models/support:v1 ./support --plain-http
+  ckpt pull registry.example.com/models/support:v1 ./cfg --include '*.json' --include tekken.json`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ref, err := ckptremote.ParseRef(args[0])
+			if err != nil {
+				return usagef("%w", err)
+			}
+			return runPull(cmd, stdio, ref, args[1], include, tf)
+		},
+	}
+	tf.register(cmd)
+	cmd.Flags().StringArrayVar(&include, "include", nil, "pull only files matching this glob (repeatable; a glob without / matches base names)")
+	return cmd
+}
+
+func runPull(cmd *cobra.Command, stdio *IO, ref ckptremote.Ref, dir string, include []string, tf transferFlags) error {
+	for _, g := range include {
+		if _, err := pathMatchCheck(g); err != nil {
+			return usagef("--include %q: %w", g, err)
+		}
+	}
+	res, err := ckptremote.Pull(cmd.Context(), ref, dir, ckptremote.PullOptions{Options: tf.options(stdio), Include: include})
+	if err != nil {
+		return err
+	}
+	for _, f := range res.Files {
+		fmt.Fprintln(stdio.Out, f)
+	}
+	fmt.Fprintf(stdio.Err, "Pulled %d files of %s (%s) into %s\n", len(res.Files), ref, res.Manifest.Digest, dir)
+	if len(include) > 0 && len(res.Files) == 0 {
+		return fmt.Errorf("no file of %s matches --include %s", ref, strings.Join(include, ", "))
+	}
+	return nil
+}
+
+// transferLog prints one line per finished blob on stderr (a terminal
+// gets the same: lines stay readable in CI logs and scrollback).
+type transferLog struct {
+	mu    sync.Mutex
+	stdio *IO
+	total int64
+}
+
+func newTransferLog(stdio *IO) *transferLog { return &transferLog{stdio: stdio} }
+
+func (l *transferLog) event(e ckptremote.Event) {
+	if e.Action != "done" && e.Action != "skip" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total += e.Desc.Size
+	name := e.Desc.Annotations["org.opencontainers.image.title"]
+	if name == "" {
+		name = e.Desc.MediaType
+	}
+	verb := "sent"
+	if e.Action == "skip" {
+		verb = "exists"
+	}
+	fmt.Fprintf(l.stdio.Err, "  %-6s %s %s (%s, total %s)\n", verb, shortDigest(e.Desc.Digest.String()), name, humanBytes(e.Desc.Size), humanBytes(l.total))
+}
+
+func shortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// exactArgs is cobra.ExactArgs reported as a usage error (exit 2).
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
 }

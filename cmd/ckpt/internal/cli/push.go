@@ -1,14 +1,95 @@
 package cli
 
 import (
-	"errors"
+	"fmt"
 
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/spf13/cobra"
 )
 
-// newPushCmd is a placeholder until the verb is implemented.
-func newPushCmd(_ *IO) *cobra.Command {
-	return &cobra.Command{Use: "push", Short: "(not implemented yet)", RunE: func(*cobra.Command, []string) error {
-		return errors.New("push: not implemented yet")
-	}}
+// bundleTag is the model manifest's tag in a bundle step's OCI layout.
+const bundleTag = "bundle"
+
+func newPushCmd(stdio *IO) *cobra.Command {
+	var f specFlags
+	var tf transferFlags
+	var bundleDir string
+	var allowUnlicensed bool
+	cmd := &cobra.Command{
+		Use:   "push [PATH] | push --bundle DIR REF",
+		Short: "Build a spec including its push steps, or push a built bundle",
+		Long: `Push builds the spec at PATH (default: the current folder) like ckpt build,
+and also runs its push steps: each bundle goes to its registry or layout
+with its blobs (those the target already has are skipped) and its
+referrers (license report, provenance). --plain-http applies to every push
+step of the spec.
+
+With --bundle DIR REF, push copies an already built bundle (an OCI layout
+folder, as a bundle step writes) to REF: a registry reference
+host[:port]/repo[:tag|@digest] or oci:DIR[:tag]. A bundle without license
+information is refused unless --allow-unlicensed. Credentials come from the
+Docker config and its credential helpers.`,
+		Example: `  ckpt push ./release --plain-http
+  ckpt push --bundle .ckpt/out/bundle.release localhost:5000/models/support:v1 --plain-http`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if bundleDir != "" {
+				if len(args) != 1 {
+					return usagef("push --bundle DIR REF: want one REF, got %d arguments", len(args))
+				}
+				ref, err := ckptremote.ParseRef(args[0])
+				if err != nil {
+					return usagef("%w", err)
+				}
+				return pushBundleDir(cmd, stdio, bundleDir, ref, allowUnlicensed, tf)
+			}
+			path, err := specPath(args)
+			if err != nil {
+				return err
+			}
+			if err := f.check(); err != nil {
+				return err
+			}
+			return pushSpec(cmd, stdio, path, &f, tf)
+		},
+	}
+	f.register(cmd)
+	tf.register(cmd)
+	cmd.Flags().StringVar(&bundleDir, "bundle", "", "push this bundle `DIR` (OCI layout) to REF instead of building a spec")
+	cmd.Flags().BoolVar(&allowUnlicensed, "allow-unlicensed", false, "with --bundle: push even without license information")
+	return cmd
+}
+
+// pushSpec builds the spec with its push steps.
+// TODO(engine): call runBuild(ctx, stdio, &buildOptions{Path: path, Spec: f, Push: true, PlainHTTP: tf.plainHTTP}) once cli/build.go lands.
+func pushSpec(_ *cobra.Command, _ *IO, path string, _ *specFlags, _ transferFlags) error {
+	return fmt.Errorf("push %s: building a spec needs ckpt build, which is not implemented yet; push a built bundle with --bundle DIR REF", path)
+}
+
+// pushBundleDir copies a bundle layout's model manifest and referrers to ref.
+func pushBundleDir(cmd *cobra.Command, stdio *IO, dir string, ref ckptremote.Ref, allowUnlicensed bool, tf transferFlags) error {
+	ctx := cmd.Context()
+	src := ckptremote.Ref{Dir: dir, Reference: bundleTag}
+	rep, err := ckptremote.Inspect(ctx, src, ckptremote.Options{})
+	if err != nil {
+		return fmt.Errorf("bundle %s: %w", dir, err)
+	}
+	if !allowUnlicensed && rep.License == "" && !lineageLicensed(rep) {
+		return fmt.Errorf("bundle %s (%s): %w; pass --allow-unlicensed to publish anyway", dir, rep.Digest, lic.ErrNoLicense)
+	}
+	d, err := ckptremote.Push(ctx, dir, bundleTag, ref, ckptremote.PushOptions{Options: tf.options(stdio)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "%s@%s\n", ref, d.Digest)
+	return nil
+}
+
+func lineageLicensed(rep *ckptremote.Report) bool {
+	for _, l := range rep.Lineage {
+		if l.License != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,245 @@
+package merge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	"github.com/ckpt-dev/ckpt/packaging/mistral"
+	"github.com/ckpt-dev/ckpt/packaging/peft"
+	"github.com/ckpt-dev/ckpt/packaging/safetensors"
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// component is the merge "lora" step.
+type component struct{ desc specv1.Component }
+
+type config struct {
+	Base      string    `json:"base"`
+	Adapters  []string  `json:"adapters"`
+	Weights   []float64 `json:"weights"`
+	DType     string    `json:"dtype"`
+	ID        string    `json:"id"`
+	ShardSize string    `json:"shard_size"`
+}
+
+func decode(raw json.RawMessage) (config, error) {
+	var c config
+	if len(raw) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+func (c component) Describe() specv1.Component { return c.desc }
+
+// Validate checks the attributes and, with input metadata, that every
+// adapter was trained on this merge's base.
+func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
+	}
+	ds := cfg.diagnostics()
+	return append(ds, baseMismatch(req.Inputs)...)
+}
+
+func (cfg config) diagnostics() []specv1.Diagnostic {
+	var ds []specv1.Diagnostic
+	bad := func(path []string, format string, a ...any) {
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: fmt.Sprintf(format, a...), Path: path})
+	}
+	if cfg.Base == "" {
+		bad([]string{"base"}, "base is required")
+	}
+	if len(cfg.Adapters) == 0 {
+		bad([]string{"adapters"}, "adapters is required: at least one adapter")
+	}
+	if len(cfg.Weights) > 0 && len(cfg.Weights) != len(cfg.Adapters) {
+		bad([]string{"weights"}, "%d weights for %d adapters: give one weight per adapter", len(cfg.Weights), len(cfg.Adapters))
+	}
+	if cfg.DType != "" {
+		if _, err := safetensors.ParseShortName(cfg.DType); err != nil {
+			bad([]string{"dtype"}, "%v", err)
+		}
+	}
+	if _, err := ParseSize(cfg.ShardSize); err != nil {
+		bad([]string{"shard_size"}, "%v", err)
+	}
+	return ds
+}
+
+// baseMismatch reports adapters whose lineage base is not the merge's base.
+func baseMismatch(inputs []specv1.Input) []specv1.Diagnostic {
+	var base *specv1.Input
+	for i := range inputs {
+		if inputs[i].Attr == "base" {
+			base = &inputs[i]
+		}
+	}
+	if base == nil || base.Digest == "" {
+		return nil
+	}
+	var ds []specv1.Diagnostic
+	n := 0
+	for _, in := range inputs {
+		if in.Attr != "adapters" {
+			continue
+		}
+		for _, l := range in.Metadata.Lineage {
+			if l.Role == "base" && l.Digest != "" && l.Digest != base.Digest {
+				ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Path: []string{"adapters", strconv.Itoa(n)},
+					Summary: fmt.Sprintf("adapter %s was trained on %s, not on this merge's base %s", in.Step, l.Step, base.Step)})
+			}
+			break
+		}
+		n++
+	}
+	return ds
+}
+
+// ParseSize parses a shard size: a byte count or a number with KB, MB, GB
+// (powers of 1000, as transformers) or KiB, MiB, GiB. Empty is 0.
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	mult := 1.0
+	num := s
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suffix)) && (u.suffix == strings.ToUpper(u.suffix) || strings.HasSuffix(s, u.suffix)) {
+			num, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || !(v > 0) || v*mult > 1<<50 {
+		return 0, fmt.Errorf("shard_size %q: want a positive size such as 5GB or 500MiB", s)
+	}
+	return int64(v * mult), nil
+}
+
+// Run merges the adapters into the base and returns the merged model's
+// metadata.
+func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	if ds := append(cfg.diagnostics(), baseMismatch(req.Inputs)...); len(ds) > 0 {
+		for _, d := range ds {
+			ev.Diagnostic(d)
+		}
+		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+	}
+	bases, adapters := req.InputsFor("base"), req.InputsFor("adapters")
+	if len(bases) != 1 || len(adapters) != len(cfg.Adapters) {
+		return nil, fmt.Errorf("%s: want 1 base and %d adapter inputs, got %d and %d", req.Step, len(cfg.Adapters), len(bases), len(adapters))
+	}
+	o, err := cfg.options(req.OutputDir, bases[0], adapters)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	o.Progress = func(done, total int64, _ string) { ev.Progress(done, total, "tensors") }
+	if err := Merge(ctx, o); err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	return cfg.metadata(bases[0], adapters, o.DType), nil
+}
+
+func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input) (Options, error) {
+	size, _ := ParseSize(cfg.ShardSize)
+	o := Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size}
+	if o.DType == "" {
+		o.DType = base.Metadata.DType
+	}
+	for i, a := range adapters {
+		var x struct {
+			Format string `json:"format"`
+			Basis  string `json:"basis"`
+		}
+		if len(a.Metadata.Extra) > 0 {
+			if err := json.Unmarshal(a.Metadata.Extra, &x); err != nil {
+				return o, fmt.Errorf("adapter %s: metadata extra: %w", a.Step, err)
+			}
+		}
+		if x.Format == "" {
+			return o, fmt.Errorf("adapter %s: metadata names no format (peft or mistral-finetune)", a.Step)
+		}
+		in := AdapterInput{Dir: a.Dir, Format: peft.Format(x.Format), Basis: mistral.Basis(x.Basis), Weight: 1}
+		if len(cfg.Weights) > 0 {
+			in.Weight = cfg.Weights[i]
+		}
+		o.Adapters = append(o.Adapters, in)
+	}
+	return o, nil
+}
+
+// metadata derives the merged model's metadata from its inputs.
+func (cfg config) metadata(base specv1.Input, adapters []specv1.Input, dtype string) *specv1.Metadata {
+	bm := base.Metadata
+	md := &specv1.Metadata{Kind: "merge", ID: cfg.ID, Format: bm.Format, Architecture: bm.Architecture,
+		DType: dtype, Params: bm.Params}
+	if md.ID == "" {
+		md.ID = bm.ID + "-merged"
+	}
+	licenses := []string{bm.License}
+	notices := append([]string(nil), bm.Notices...)
+	lineage := []specv1.Lineage{{Role: "base", ID: bm.ID, Digest: base.Digest, License: bm.License, Step: base.Step}}
+	lineage = append(lineage, bm.Lineage...)
+	var training []json.RawMessage
+	for _, a := range adapters {
+		am := a.Metadata
+		licenses = append(licenses, am.License)
+		notices = append(notices, am.Notices...)
+		lineage = append(lineage, specv1.Lineage{Role: "adapter", ID: am.ID, Digest: a.Digest, License: am.License, Step: a.Step})
+		lineage = append(lineage, am.Lineage...)
+		entry, _ := json.Marshal(struct {
+			Adapter  string          `json:"adapter"`
+			ID       string          `json:"id,omitempty"`
+			Training json.RawMessage `json:"training,omitempty"`
+		}{a.Step, am.ID, am.Training})
+		training = append(training, entry)
+	}
+	md.License = lic.And(licenses...)
+	md.Notices = dedupe(notices)
+	md.Lineage = dedupeLineage(lineage)
+	md.Training, _ = json.Marshal(training)
+	return md
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func dedupeLineage(ls []specv1.Lineage) []specv1.Lineage {
+	seen := map[specv1.Lineage]bool{}
+	var out []specv1.Lineage
+	for _, l := range ls {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ckpt-dev/ckpt/packaging/mistral"
+	"github.com/ckpt-dev/ckpt/packaging/peft"
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// component is the model "dir" step.
+type component struct{ desc specv1.Component }
+
+type config struct {
+	Path    string   `json:"path"`
+	ID      string   `json:"id"`
+	License string   `json:"license"`
+	Notices []string `json:"notices"`
+}
+
+func decode(raw json.RawMessage) (config, error) {
+	var c config
+	if len(raw) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+func (c component) Describe() specv1.Component { return c.desc }
+
+// Validate checks the required attributes and refuses moving "-latest" ids.
+func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
+	}
+	return cfg.diagnostics()
+}
+
+func (cfg config) diagnostics() []specv1.Diagnostic {
+	var ds []specv1.Diagnostic
+	if cfg.Path == "" {
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "path is required", Path: []string{"path"}})
+	}
+	switch {
+	case cfg.ID == "":
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "id is required",
+			Detail: "Pin the model id, e.g. \"mistral-7b-instruct-v0.3\".", Path: []string{"id"}})
+	case strings.HasSuffix(cfg.ID, "-latest"):
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Code: "model-id-latest",
+			Summary: fmt.Sprintf("id %q is a moving alias", cfg.ID),
+			Detail:  "A \"-latest\" id points at different weights over time; pin a dated id such as \"mistral-small-2501\".",
+			Path:    []string{"id"}})
+	}
+	return ds
+}
+
+// Run validates the folder (layout, params, every safetensors header, the
+// tensors its params imply), links its files into the output folder and
+// returns the model's metadata.
+func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
+	cfg, err := decode(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	if ds := cfg.diagnostics(); len(ds) > 0 {
+		for _, d := range ds {
+			ev.Diagnostic(d)
+		}
+		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+	}
+	md, err := Describe(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	md.ID, md.License, md.Notices = cfg.ID, cfg.License, cfg.Notices
+	n, err := linkTree(ctx, cfg.Path, req.OutputDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
+	}
+	ev.Log(fmt.Sprintf("%s model %s: %d files", md.Format, cfg.Path, n))
+	return md, nil
+}
+
+// Describe reads a checkpoint folder's layout, params and tensor headers
+// and returns its metadata (kind, format, architecture, dtype, params).
+func Describe(dir string) (*specv1.Metadata, error) {
+	base, err := peft.LoadBase(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := base.CheckTensors(); err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(base.Layout.Config)
+	if err != nil {
+		return nil, err
+	}
+	var params json.RawMessage
+	if err := json.Unmarshal(raw, &params); err != nil {
+		return nil, fmt.Errorf("%s: %w", base.Layout.Config, err)
+	}
+	md := &specv1.Metadata{Kind: "model", Format: string(base.Layout.Format), Architecture: base.Params.Architecture(),
+		DType: base.DType().ShortName(), Params: compact(params)}
+	if base.Layout.Format == mistral.FormatHF {
+		if c, err := mistral.ReadHFConfig(base.Layout.Config); err == nil && c.Architecture() != "" {
+			md.Architecture = c.Architecture()
+		}
+	}
+	return md, nil
+}
+
+func compact(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
+// linkTree hardlinks (or copies, across file systems) every regular file
+// under src into dst, skipping hidden entries (.git, .cache).
+func linkTree(ctx context.Context, src, dst string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		n++
+		return linkOrCopy(p, target)
+	})
+	return n, err
+}
+
+func linkOrCopy(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("%s: %w", dst, err)
+	}
+	return out.Close()
+}

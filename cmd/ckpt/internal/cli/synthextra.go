@@ -12,6 +12,3 @@ func newSynthBreakCmd(_ *IO) *cobra.Command {
 		return errors.New("synth break: not implemented yet")
 	}}
 }
-
-// newSynthEvalCmds is a placeholder for `ckpt synth predictions` and `ckpt synth dataset`.
-func newSynthEvalCmds(_ *IO) []*cobra.Command { return nil }

@@ -93,7 +93,7 @@ func SynthPredictions(w io.Writer, o SynthOptions) ([]Planted, error) {
 	for i := 0; i < o.N; i++ {
 		line := synthPrediction(rng, i, plan[i])
 		if plan[i] != "" {
-			planted = append(planted, Planted{Defect: plan[i], ID: line["id"].(string), Line: i + 1})
+			planted = append(planted, Planted{Defect: plan[i], ID: line.ID, Line: i + 1})
 		}
 		b, err := marshalNoEscape(line)
 		if err != nil {
@@ -104,20 +104,49 @@ func SynthPredictions(w io.Writer, o SynthOptions) ([]Planted, error) {
 	return planted, bw.Flush()
 }
 
-func synthPrediction(rng *rand.Rand, i int, defect string) map[string]any {
+// synthLine is one predictions line, fields in the usual order.
+type synthLine struct {
+	ID       string         `json:"id"`
+	Input    string         `json:"input"`
+	Output   string         `json:"output"`
+	Expected map[string]any `json:"expected"`
+	Tags     []string       `json:"tags"`
+}
+
+// history is earlier correspondence that makes some inputs long.
+func history() []string {
+	return []string{
+		"I already contacted you last Tuesday and nobody answered.",
+		"My customer number is 4471-220 and I have been a subscriber since 2019.",
+		"I tried logging out and in again, clearing the cache and reinstalling.",
+		"Your chatbot told me to wait 48 hours, which I did.",
+		"This is the third time this year that something like this happens.",
+		"I attached screenshots to my previous email, please check them.",
+		"My colleague has the same plan and did not have this problem.",
+		"I am travelling next week, so I need this sorted out quickly.",
+	}
+}
+
+func synthPrediction(rng *rand.Rand, i int, defect string) synthLine {
 	cases := ticketCases()
 	c := cases[rng.IntN(len(cases))]
 	channels := []string{"email", "chat", "phone"}
 	input := c.text
 	if rng.IntN(4) == 0 {
-		input = strings.Repeat("Previous message: I already wrote about this. ", 4+rng.IntN(12)) + input
+		h := history()
+		var sb strings.Builder
+		for _, k := range rng.Perm(len(h))[:2+rng.IntN(len(h)-1)] {
+			sb.WriteString(h[k])
+			sb.WriteByte(' ')
+		}
+		input = sb.String() + input
 	}
 	exp := map[string]any{"category": c.category, "priority": c.priority, "summary": c.summary, "needs_human": c.priority >= 4}
 	if c.order {
 		exp["order_id"] = fmt.Sprintf("ORD-%06d", rng.IntN(1000000))
 	}
-	return map[string]any{"id": fmt.Sprintf("ticket-%05d", i+1), "input": input, "expected": exp,
-		"output": defectOutput(exp, defect), "tags": []string{"channel:" + channels[rng.IntN(len(channels))], "category:" + c.category}}
+	return synthLine{ID: fmt.Sprintf("ticket-%05d", i+1), Input: input, Output: defectOutput(exp, defect), Expected: exp,
+		Tags: []string{"channel:" + channels[rng.IntN(len(channels))], "category:" + c.category}}
 }
 
 // defectOutput renders the expected ticket as the model's output, damaged

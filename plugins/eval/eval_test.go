@@ -286,3 +286,21 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+// TestQuickstartEvals runs the quickstart's predictions and schema through
+// the gate the quickstart spec sets (min_valid = 0.99).
+func TestQuickstartEvals(t *testing.T) {
+	dir, err := filepath.Abs("../../examples/quickstart/evals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, map[string]any{"target": "merge.support", "predictions": filepath.Join(dir, "predictions.jsonl"),
+		"schema": filepath.Join(dir, "ticket.schema.json"), "min_valid": 0.99}, filepath.Dir(dir))
+	if codes(r.md, specv1.SeverityError) != "" || r.md.Outputs["verdict"] != "pass" {
+		t.Fatalf("quickstart evals fail the gate: %+v", r.md.Findings)
+	}
+	var extra Extra
+	if err := json.Unmarshal(r.md.Extra, &extra); err != nil || extra.Metrics.Total < 50 || extra.Metrics.FieldAccuracy == nil {
+		t.Fatalf("extra %s: %v", r.md.Extra, err)
+	}
+}

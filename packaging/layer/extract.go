@@ -60,6 +60,9 @@ func ExtractTar(r io.Reader, root *os.Root, opts ExtractOptions) ([]string, erro
 		if err != nil {
 			return names, fmt.Errorf("tar: %w", err)
 		}
+		if hdr.Typeflag == tar.TypeDir && path.Clean(hdr.Name) == "." {
+			continue // the archive's own root ("./")
+		}
 		name, err := CheckPath(hdr.Name)
 		if err != nil {
 			return names, fmt.Errorf("tar entry: %w", err)

@@ -1,0 +1,151 @@
+package run
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ckpt-dev/ckpt/pipeline/plan"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Store is the content store the engine keeps artifacts in
+// (packaging/store.Store implements it). Resolve takes a name in the store's
+// index or a manifest digest; an unknown name wraps errdef.ErrNotFound.
+type Store interface {
+	PutDir(ctx context.Context, dir string, meta specv1.Metadata, annotations map[string]string) (ocispec.Descriptor, error)
+	Tag(ctx context.Context, desc ocispec.Descriptor, name string) error
+	Resolve(ctx context.Context, name string) (ocispec.Descriptor, error)
+	Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.Metadata, error)
+	Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error
+}
+
+// CacheTag is the store name of the artifact of the step whose cache key
+// is key ("sha256:<hex>" → "cache-<hex>").
+func CacheTag(key string) string {
+	if len(key) > 7 && key[:7] == "sha256:" {
+		key = key[7:]
+	}
+	return "cache-" + key
+}
+
+// StepTag is the store name of a step's artifact from the last build in
+// which the step succeeded ("step-KIND.NAME").
+func StepTag(address string) string { return "step-" + address }
+
+// Options configures a build. The zero value runs every step but push
+// steps, NumCPU at a time, fail-fast, without events.
+type Options struct {
+	// StateDir holds ledger.jsonl and tmp/; default Graph.Dir/.ckpt.
+	StateDir string
+	// Parallelism bounds the steps running at once; <= 0 means NumCPU.
+	Parallelism int
+	// Only selects steps by address (KIND.NAME); their dependencies run
+	// too (or come from the cache). Empty: every step.
+	Only []string
+	// Except removes steps, and every step that depends on them.
+	Except []string
+	// Push runs push steps (ckpt push); otherwise they are left out.
+	Push bool
+	// PlainHTTP sets "plain_http": true in push steps' config.
+	PlainHTTP bool
+	// KeepGoing runs independent steps after a failure instead of
+	// cancelling the build.
+	KeepGoing bool
+	// Sink receives the build's events; calls are serialized.
+	Sink Sink
+	// Version is ckpt's version, recorded in provenance and the ledger.
+	Version string
+	// SpecPath is the spec path as the user gave it, for the ledger.
+	SpecPath string
+	// NoLedger skips the ledger entry.
+	NoLedger bool
+	// Now returns the time; default time.Now.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults(g *plan.Graph) Options {
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(g.Dir, ".ckpt")
+	}
+	if o.Parallelism <= 0 {
+		o.Parallelism = runtime.NumCPU()
+	}
+	if o.Sink == nil {
+		o.Sink = nopSink{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// LedgerPath is the ledger of a state folder.
+func LedgerPath(stateDir string) string { return filepath.Join(stateDir, "ledger.jsonl") }
+
+// Step statuses, in results, events and the ledger.
+const (
+	StatusOK        = "ok"
+	StatusCached    = "cached"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+	StatusSkipped   = "skipped" // not run: a dependency failed or the build stopped
+)
+
+// StepResult is what became of one step.
+type StepResult struct {
+	Address  string        `json:"address"`
+	Kind     string        `json:"kind"`
+	Type     string        `json:"type"`
+	Plugin   plan.PluginID `json:"plugin"`
+	CacheKey string        `json:"cache_key,omitempty"`
+	// Artifact is the manifest digest of the step's output in the store.
+	Artifact string           `json:"artifact,omitempty"`
+	Cached   bool             `json:"cached,omitempty"`
+	Status   string           `json:"status"`
+	Error    string           `json:"error,omitempty"`
+	Duration time.Duration    `json:"duration"`
+	Metadata *specv1.Metadata `json:"metadata,omitempty"`
+
+	desc ocispec.Descriptor
+}
+
+// Result is the outcome of a build.
+type Result struct {
+	// Status is ok, failed or cancelled.
+	Status   string        `json:"status"`
+	Steps    []*StepResult `json:"steps"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration"`
+	// Ledger is the number of the build's ledger entry (1-based), 0 if none.
+	Ledger int `json:"ledger,omitempty"`
+}
+
+// Step returns the result of the step at address, or nil.
+func (r *Result) Step(address string) *StepResult {
+	for _, s := range r.Steps {
+		if s.Address == address {
+			return s
+		}
+	}
+	return nil
+}
+
+// Counts returns how many steps ran, came from the cache and failed.
+func (r *Result) Counts() (ran, cached, failed int) {
+	for _, s := range r.Steps {
+		switch s.Status {
+		case StatusOK:
+			ran++
+		case StatusCached:
+			cached++
+		case StatusFailed:
+			ran++
+			failed++
+		}
+	}
+	return ran, cached, failed
+}

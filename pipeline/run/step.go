@@ -1,0 +1,278 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"oras.land/oras-go/v2/errdef"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// ledgerBaseline is the eval config value that asks for the previous
+// successful artifact of the same step as the input "baseline".
+const ledgerBaseline = "ledger:previous"
+
+// runStep computes the step's cache key and either takes its artifact from
+// the store or runs it.
+func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
+	start := e.o.Now()
+	r := newResult(j.step)
+	defer func() { r.Duration = e.o.Now().Sub(start) }()
+	if j.err != nil {
+		return fail(r, j.err)
+	}
+	var resolved []byte
+	if j.resolved {
+		resolved = j.config
+	}
+	key, err := cacheKey(ctx, j.step, resolved, j.inputs)
+	if err != nil {
+		return e.failOrCancel(ctx, r, err)
+	}
+	r.CacheKey = key
+	if j.step.Kind != "push" {
+		if ok, err := e.fromCache(ctx, r); ok || err != nil {
+			if err != nil {
+				return e.failOrCancel(ctx, r, err)
+			}
+			return r
+		}
+	}
+	if err := e.addBaseline(ctx, j); err != nil {
+		return e.failOrCancel(ctx, r, err)
+	}
+	return e.execute(ctx, j, r)
+}
+
+func fail(r *StepResult, err error) *StepResult {
+	r.Status, r.Error = StatusFailed, err.Error()
+	return r
+}
+
+func (e *engine) failOrCancel(ctx context.Context, r *StepResult, err error) *StepResult {
+	if ctx.Err() != nil {
+		r.Status, r.Error = StatusCancelled, "cancelled"
+		return r
+	}
+	return fail(r, err)
+}
+
+// fromCache fills r from the store when its cache key is there, and points
+// the step's name at it. Findings are judged again: the cache key does not
+// cover on_failure, so a cached artifact with error findings (made by a
+// step with on_failure = "warn") fails a strict step.
+func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
+	desc, err := e.st.Resolve(ctx, CacheTag(r.CacheKey))
+	if errors.Is(err, errdef.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	meta, err := e.st.Metadata(ctx, desc)
+	if err != nil {
+		return false, fmt.Errorf("cached artifact %s: %w", desc.Digest, err)
+	}
+	if cur, err := e.st.Resolve(ctx, StepTag(r.Address)); err != nil || cur.Digest != desc.Digest {
+		if err := e.st.Tag(ctx, desc, StepTag(r.Address)); err != nil {
+			return false, err
+		}
+	}
+	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
+	r.Status, r.Cached = StatusCached, true
+	if ferr := findingsError(meta.Findings); ferr != nil && e.onFailure(r.Address) != "warn" {
+		r.Status, r.Error = StatusFailed, ferr.Error()
+	}
+	return true, nil
+}
+
+func (e *engine) onFailure(addr string) string {
+	if s := e.g.Step(addr); s != nil {
+		return s.OnFailure
+	}
+	return ""
+}
+
+// addBaseline adds the input "baseline" to an eval step whose config says
+// baseline = "ledger:previous": the step's artifact from the latest ledger
+// entry of this spec where it succeeded. It is not part of the cache key,
+// so that an unchanged eval stays cached.
+func (e *engine) addBaseline(ctx context.Context, j *job) error {
+	var cfg struct {
+		Baseline string `json:"baseline"`
+	}
+	if j.step.Kind != "eval" || json.Unmarshal(j.config, &cfg) != nil || cfg.Baseline != ledgerBaseline {
+		return nil
+	}
+	e.ledgerOnce.Do(func() { e.ledger, e.ledgerErr = ReadLedger(LedgerPath(e.o.StateDir)) })
+	if e.ledgerErr != nil {
+		return fmt.Errorf("baseline: %w", e.ledgerErr)
+	}
+	dg := lastSucceeded(e.ledger, e.g.Dir, j.step.Address)
+	if dg == "" {
+		return nil
+	}
+	desc, err := e.st.Resolve(ctx, dg)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return nil // the ledger outlived the store
+	}
+	if err != nil {
+		return fmt.Errorf("baseline %s: %w", dg, err)
+	}
+	meta, err := e.st.Metadata(ctx, desc)
+	if err != nil {
+		return fmt.Errorf("baseline %s: %w", dg, err)
+	}
+	j.inputs = append(j.inputs, input{Input: specv1.Input{Step: j.step.Address, Attr: "baseline", Digest: dg, Metadata: *meta}, desc: desc})
+	return nil
+}
+
+// execute runs the step in its plugin with fresh folders under
+// StateDir/tmp, then stores its output.
+func (e *engine) execute(ctx context.Context, j *job, r *StepResult) *StepResult {
+	dir, err := e.tempDir(j.step.Address)
+	if err != nil {
+		return fail(r, err)
+	}
+	defer removeAll(dir)
+	req, err := e.request(ctx, j, dir)
+	if err != nil {
+		return e.failOrCancel(ctx, r, err)
+	}
+	sctx, cancel, err := withTimeout(ctx, j.step.Timeout)
+	if err != nil {
+		return fail(r, err)
+	}
+	defer cancel()
+	e.sink.emit(Event{Type: EventStepStarted, Step: r.Address, Plugin: r.Plugin.Name, CacheKey: r.CacheKey})
+	meta, err := e.ex.Execute(sctx, r.Plugin.Name, req, &stepEvents{sink: e.sink, step: r.Address})
+	switch {
+	case ctx.Err() != nil:
+		r.Status, r.Error = StatusCancelled, "cancelled"
+		return r
+	case errors.Is(sctx.Err(), context.DeadlineExceeded):
+		return fail(r, fmt.Errorf("timed out after %s", j.step.Timeout))
+	case err != nil:
+		return fail(r, err)
+	case meta == nil:
+		return fail(r, errors.New("the plugin returned no metadata"))
+	}
+	return e.store(ctx, j, r, meta, req.OutputDir)
+}
+
+// store moves the step's output into the store and, when the step passed,
+// names it by its cache key and its address.
+func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.Metadata, out string) *StepResult {
+	if meta.Kind == "" {
+		meta.Kind = j.step.Kind
+	}
+	desc, err := e.st.PutDir(ctx, out, *meta, map[string]string{specv1.AnnotationStep: r.Address})
+	if err != nil {
+		return e.failOrCancel(ctx, r, fmt.Errorf("store output: %w", err))
+	}
+	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
+	if ferr := findingsError(meta.Findings); ferr != nil && j.step.OnFailure != "warn" {
+		return fail(r, ferr)
+	}
+	if ctx.Err() != nil {
+		r.Status, r.Error = StatusCancelled, "cancelled"
+		return r
+	}
+	if j.step.Kind != "push" {
+		if err := e.st.Tag(ctx, desc, CacheTag(r.CacheKey)); err != nil {
+			return e.failOrCancel(ctx, r, err)
+		}
+	}
+	if err := e.st.Tag(ctx, desc, StepTag(r.Address)); err != nil {
+		return e.failOrCancel(ctx, r, err)
+	}
+	r.Status = StatusOK
+	return r
+}
+
+// findingsError summarizes the findings of severity error, or returns nil.
+func findingsError(fs []specv1.Finding) error {
+	var msgs []string
+	for _, f := range fs {
+		if f.Severity == specv1.SeverityError {
+			m := f.Code + ": " + f.Message
+			if f.File != "" {
+				m = f.File + ": " + m
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d error finding(s): %s", len(msgs), strings.Join(msgs, "; "))
+}
+
+func withTimeout(ctx context.Context, timeout string) (context.Context, context.CancelFunc, error) {
+	if timeout == "" {
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, cancel, nil
+	}
+	d, err := time.ParseDuration(timeout)
+	if err != nil || d <= 0 {
+		return nil, nil, fmt.Errorf("timeout %q: want a positive Go duration such as \"30m\"", timeout)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, nil
+}
+
+// tempDir makes a fresh folder for one step run under StateDir/tmp.
+func (e *engine) tempDir(addr string) (string, error) {
+	root := filepath.Join(e.o.StateDir, "tmp")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("temp folder: %w", err)
+	}
+	dir, err := os.MkdirTemp(root, addr+"-")
+	if err != nil {
+		return "", fmt.Errorf("temp folder: %w", err)
+	}
+	return dir, nil
+}
+
+// request materializes the inputs read-only under dir/in and makes empty
+// dir/out and dir/scratch folders.
+func (e *engine) request(ctx context.Context, j *job, dir string) (*specv1.RunRequest, error) {
+	s := j.step
+	req := &specv1.RunRequest{Kind: s.Kind, Type: s.Type, Step: s.Address, Config: j.config,
+		OutputDir: filepath.Join(dir, "out"), ScratchDir: filepath.Join(dir, "scratch"), SpecDir: e.g.Dir, Build: j.build}
+	for _, d := range []string{req.OutputDir, req.ScratchDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for i, in := range j.inputs {
+		in.Dir = filepath.Join(dir, "in", fmt.Sprintf("%02d-%s", i, in.Step))
+		if err := e.st.Materialize(ctx, in.desc, in.Dir); err != nil {
+			return nil, fmt.Errorf("input %s (%s): %w", in.Step, in.Digest, err)
+		}
+		req.Inputs = append(req.Inputs, in.Input)
+	}
+	return req, nil
+}
+
+// removeAll removes dir even when a plugin left read-only folders in it.
+func removeAll(dir string) {
+	if os.RemoveAll(dir) == nil {
+		return
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+}

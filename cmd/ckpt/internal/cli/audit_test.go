@@ -326,3 +326,25 @@ func TestAuditBadAnnotation(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// TestAuditExternalRegistry audits bundles in Debian's docker-registry
+// (distribution 2.8, no referrers API: the report is found through the
+// referrers tag schema).
+func TestAuditExternalRegistry(t *testing.T) {
+	host := testenv.ExternalRegistry(t)
+	repo, err := remote.NewRepository(host + "/ckpt-audit-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.PlainHTTP = true
+	b := threeBundles()
+	pushBundle(t, repo, "apache", b["apache"])
+	pushBundle(t, repo, "report-only", b["report-only"])
+	policy := writePolicy(t, "p.hcl", `use = "commercial"`)
+	ref := func(tag string) string { return host + "/ckpt-audit-test:" + tag }
+	code, out, _ := runCLI(t, "audit", "--plain-http", "--policy", policy, ref("apache"), ref("report-only"))
+	if code != 1 || !strings.Contains(row(out, ref("apache")), "pass") || !strings.Contains(row(out, ref("report-only")), "FAIL") ||
+		!strings.Contains(out, "model.base (mistral-large-2407) is under LicenseRef-MRL-0.1") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}

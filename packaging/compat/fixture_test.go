@@ -79,9 +79,15 @@ func writeText(t testing.TB, path, s string) {
 // nativeModel writes a clean native model folder and returns it.
 func nativeModel(t testing.TB) string {
 	t.Helper()
+	return nativeModelWith(t, tinyParams)
+}
+
+// nativeModelWith writes a clean native model folder for params.
+func nativeModelWith(t testing.TB, params string) string {
+	t.Helper()
 	dir := t.TempDir()
-	writeText(t, filepath.Join(dir, "params.json"), tinyParams)
-	p, err := mistral.ParseParams([]byte(tinyParams))
+	writeText(t, filepath.Join(dir, "params.json"), params)
+	p, err := mistral.ParseParams([]byte(params))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,3 +140,5 @@ func writeTensors(t testing.TB, path string, specs []mistral.TensorSpec, rename 
 		t.Fatal(err)
 	}
 }
+
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -252,7 +252,11 @@ func checkTekkenVocab(t *Tekken, file string, rep *report) {
 	lim := map[string]int{}
 	add := func(code string, i int, key, format string, a ...any) {
 		if lim[code]++; lim[code] <= 3 {
-			rep.add(code, file, fmt.Sprintf("vocab[%d].%s", i, key), format, a...)
+			path := fmt.Sprintf("vocab[%d]", i)
+			if key != "" {
+				path += "." + key
+			}
+			rep.add(code, file, path, format, a...)
 		}
 	}
 	seen := make(map[string]int, inner)

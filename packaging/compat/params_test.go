@@ -1,0 +1,91 @@
+package compat_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/compat"
+)
+
+func TestParseParamsProblems(t *testing.T) {
+	for _, tc := range []struct {
+		in, key string
+	}{
+		{`{"dim":64}`, "n_layers"},
+		{strings.Replace(tinyParams, `"head_dim":16`, `"head_dim":"16"`, 1), "head_dim"},
+		{strings.Replace(tinyParams, `"n_layers":2`, `"n_layers":1.5`, 1), "n_layers"},
+		{strings.Replace(tinyParams, `"norm_eps":1e-5`, `"norm_eps":0`, 1), "norm_eps"},
+		{strings.Replace(tinyParams, `"n_layers":2`, `"n_layers":100000`, 1), "n_layers"},
+		{strings.Replace(tinyParams, `}`, `,"moe":{"num_experts":0,"num_experts_per_tok":2}}`, 1), "moe.num_experts"},
+		{strings.Replace(tinyParams, `}`, `,"vision_encoder":{"hidden_size":32}}`, 1), "vision_encoder.patch_size"},
+	} {
+		_, problems, err := compat.ParseParams([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		found := false
+		for _, p := range problems {
+			found = found || p.Key == tc.key
+		}
+		if !found {
+			t.Errorf("%s: problems %v, want one for %s", tc.in, problems, tc.key)
+		}
+	}
+	if _, _, err := compat.ParseParams([]byte(`[1]`)); err == nil {
+		t.Error("a JSON list parsed as params")
+	}
+}
+
+// TestParamsMoEAndVision: MoE and vision params imply their tensors.
+func TestParamsMoEAndVision(t *testing.T) {
+	moe := strings.Replace(tinyParams, `}`, `,"moe":{"num_experts":2,"num_experts_per_tok":1}}`, 1)
+	dir := nativeModelWith(t, moe)
+	fs, err := compat.Check(t.Context(), dir, compat.Options{})
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("clean MoE model: %v%s", err, dump(fs))
+	}
+	p, problems, err := compat.ParseParams([]byte(moe))
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	want := p.ExpectedTensors()
+	if _, ok := want["layers.1.feed_forward.experts.1.w3.weight"]; !ok {
+		t.Errorf("no expert tensor in %d expected", len(want))
+	}
+	// The dense model's tensors for an MoE params.json: missing experts,
+	// unexpected dense w1/w2/w3.
+	dense := nativeModel(t)
+	writeText(t, filepath.Join(dense, "params.json"), moe)
+	fs, _ = compat.Check(t.Context(), dense, compat.Options{})
+	if got := strings.Join(codes(fs), ","); got != "params.tensor_missing,tensor.unexpected" {
+		t.Errorf("dense tensors with MoE params: %s%s", got, dump(fs))
+	}
+}
+
+func FuzzParams(f *testing.F) {
+	f.Add([]byte(tinyParams))
+	f.Add([]byte(strings.Replace(tinyParams, `}`, `,"moe":{"num_experts":2,"num_experts_per_tok":1},"vision_encoder":{"hidden_size":8,"num_channels":3,"image_size":32,"patch_size":16,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"mm_projector_id":"patch_merge","spatial_merge_size":2}}`, 1)))
+	f.Add([]byte(`{"model_type":"mamba","dim":1,"n_layers":1,"vocab_size":1}`))
+	f.Add([]byte(`{"dim":1e300,"n_layers":-1,"multimodal":{"vision_encoder_args":[]}}`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, problems, err := compat.ParseParams(data)
+		if err == nil && len(problems) == 0 {
+			p.ExpectedTensors()
+		}
+		if err := os.WriteFile(filepath.Join(dir, "params.json"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fs, err := compat.Check(t.Context(), dir, compat.Options{Profiles: []string{"vllm-mistral", "transformers"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Code == "check.internal" {
+				t.Fatalf("crash: %s", f.Message)
+			}
+		}
+	})
+}

@@ -56,7 +56,7 @@ type Step struct {
 	// steps as addresses, paths absolute. Pending is true when it contains
 	// values that depend on upstream outputs (see Graph.Resolve).
 	Config  json.RawMessage `json:"config"`
-	Pending bool            `json:"pending,omitempty"`
+	Pending bool            `json:"pending"`
 	Inputs  []Edge          `json:"inputs,omitempty"`
 	// Paths are the absolute paths of TypePath attributes; their content is
 	// part of the cache key (fingerprinted by the run engine).

@@ -30,8 +30,8 @@ allowed), 1 invalid, 2 usage error.`,
 			if asJSON {
 				enc := json.NewEncoder(stdio.Out)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"valid": errs == 0, "error_count": errs,
-					"warning_count": warns, "diagnostics": toJSONDiags(files, diags)}); err != nil {
+				if err := enc.Encode(validateJSON{Valid: errs == 0, ErrorCount: errs,
+					WarningCount: warns, Diagnostics: toJSONDiags(files, diags)}); err != nil {
 					return err
 				}
 			} else {
@@ -49,4 +49,12 @@ allowed), 1 invalid, 2 usage error.`,
 	f.register(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
+}
+
+// validateJSON is the output of validate --json.
+type validateJSON struct {
+	Valid        bool             `json:"valid"`
+	ErrorCount   int              `json:"error_count"`
+	WarningCount int              `json:"warning_count"`
+	Diagnostics  []jsonDiagnostic `json:"diagnostics"`
 }

@@ -365,3 +365,23 @@ func TestReadReportErrors(t *testing.T) {
 		t.Error("missing report read")
 	}
 }
+
+func TestEvaluateCountsExtractedApart(t *testing.T) {
+	fence := "```json\n" + ticketJSON("billing", 2) + "\n```"
+	path := writeLines(t,
+		pred("clean", ticketJSON("billing", 2), ticket("billing", 2), ""),
+		pred("fenced", fence, ticket("billing", 2), ""),
+		pred("prose", "Here: "+ticketJSON("billing", 2), ticket("billing", 2), ""))
+	strict := runEval(t, Options{Predictions: path})
+	if strict.Metrics.Valid != 1 || strict.Metrics.Categories[CategoryNoJSONStart] != 2 {
+		t.Fatalf("strict %+v", strict.Metrics)
+	}
+	fenced := runEval(t, Options{Predictions: path, Extract: ExtractFenced})
+	if m := fenced.Metrics; m.Valid != 2 || m.Clean != 1 || m.Extracted != 1 || fenced.Extract != ExtractFenced {
+		t.Fatalf("fenced %+v", m)
+	}
+	first := runEval(t, Options{Predictions: path, Extract: ExtractFirstObject})
+	if m := first.Metrics; m.Valid != 3 || m.Clean != 1 || m.Extracted != 2 || *m.FieldAccuracy != 1 {
+		t.Fatalf("first_object %+v", m)
+	}
+}

@@ -80,3 +80,15 @@ func TestSynthDatasetThenCheckData(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSynthEvalUnwritableOut(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"predictions", "dataset"} {
+		if _, err := runSynthEval(t, sub, filepath.Join(file, "out"), "--n", "20"); err == nil || !strings.Contains(err.Error(), "file") {
+			t.Errorf("%s into a file: %v", sub, err)
+		}
+	}
+}

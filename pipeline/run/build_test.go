@@ -455,3 +455,16 @@ check "t" "c" {
 		t.Fatalf("strict step served a cached artifact with error findings: %v %s", err, statuses(res))
 	}
 }
+
+func TestSpecFolderAsPathStaysCached(t *testing.T) {
+	p := newProject(t, `model "t" "a" { path = "./" }`)
+	for i, want := range []string{"ok", "cached"} {
+		res, err := p.build(t, context.Background(), run.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Step("model.a").Status; got != want {
+			t.Errorf("build %d: %s, want %s (.ckpt must not enter the fingerprint)", i, got, want)
+		}
+	}
+}

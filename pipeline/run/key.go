@@ -58,6 +58,8 @@ func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input
 // The content is not read: like make and Bazel's local checks, a file whose
 // size, mtime and mode are unchanged is taken as unchanged. A path that does
 // not exist gives "missing", so that creating it later changes the key.
+// Symbolic links at the root are followed; .ckpt folders (ckpt's state) are
+// skipped.
 func fingerprint(ctx context.Context, h hash.Hash, root string) error {
 	fmt.Fprintf(h, "path %s\n", filepath.Base(root))
 	real, err := filepath.EvalSymlinks(root)
@@ -75,6 +77,9 @@ func fingerprint(ctx context.Context, h hash.Hash, root string) error {
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if d.IsDir() && d.Name() == ".ckpt" && p != root {
+			return filepath.SkipDir // ckpt's own state (store, ledger) changes with every build
 		}
 		info, err := d.Info()
 		if err != nil {

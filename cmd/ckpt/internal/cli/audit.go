@@ -116,6 +116,10 @@ func auditOne(cmd *cobra.Command, ref string, p lic.Policy, o auditOptions) audi
 	r.Digest, r.Format, r.License, r.Lineage, r.Sources = b.Digest, b.Format, b.License, b.Lineage, b.Sources
 	m := &specv1.Metadata{Kind: b.Kind, ID: b.ID, License: b.License, Lineage: b.Lineage}
 	r.Violations, r.Choices = lic.Explain(m, p)
+	if b.Mismatch != "" {
+		r.Violations = append(r.Violations, lic.Violation{Code: "license.mismatch", Severity: specv1.SeverityWarning,
+			Input: "bundle", Message: b.Mismatch})
+	}
 	r.Verdict = verdictPass
 	if lic.Failed(r.Violations) {
 		r.Verdict = verdictFail

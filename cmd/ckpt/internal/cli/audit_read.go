@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
@@ -36,6 +38,8 @@ type auditBundle struct {
 	Digest, Format, Kind, ID, License string
 	Lineage                           []specv1.Lineage
 	Sources                           []string
+	// Mismatch says where the manifest and the license report disagree.
+	Mismatch string
 }
 
 // openAuditTarget opens REF, in the syntax of push and pull
@@ -177,7 +181,8 @@ func (b *auditBundle) fromConfig(m ocispec.Manifest, cfg []byte) error {
 }
 
 // fromReport reads the license report referrer, if any, for what the
-// manifest did not say.
+// manifest did not say. With several reports, the one with the smallest
+// digest is read, so that audits are repeatable.
 func (b *auditBundle) fromReport(ctx context.Context, t auditTarget, subject ocispec.Descriptor) error {
 	refs, err := registry.Referrers(ctx, t, subject, specv1.ArtifactTypeLicenseReport)
 	if err != nil {
@@ -186,9 +191,19 @@ func (b *auditBundle) fromReport(ctx context.Context, t auditTarget, subject oci
 	if len(refs) == 0 {
 		return nil
 	}
-	m, err := fetchManifest(ctx, t, refs[0])
+	slices.SortFunc(refs, func(x, y ocispec.Descriptor) int { return strings.Compare(x.Digest.String(), y.Digest.String()) })
+	r, err := readReport(ctx, t, refs[0])
 	if err != nil {
-		return fmt.Errorf("license report: %w", err)
+		return err
+	}
+	b.useReport(r)
+	return nil
+}
+
+func readReport(ctx context.Context, t content.Fetcher, desc ocispec.Descriptor) (*lic.Report, error) {
+	m, err := fetchManifest(ctx, t, desc)
+	if err != nil {
+		return nil, fmt.Errorf("license report: %w", err)
 	}
 	for _, l := range m.Layers {
 		if l.Annotations[specv1.AnnotationTitle] != "license-report.json" && l.MediaType != specv1.ArtifactTypeLicenseReport {
@@ -196,22 +211,26 @@ func (b *auditBundle) fromReport(ctx context.Context, t auditTarget, subject oci
 		}
 		raw, err := fetchBounded(ctx, t, l)
 		if err != nil {
-			return fmt.Errorf("license report: %w", err)
+			return nil, fmt.Errorf("license report: %w", err)
 		}
 		r, err := lic.ParseReport(raw)
 		if err != nil {
-			return fmt.Errorf("license report %s: %w", l.Digest, err)
+			return nil, fmt.Errorf("license report %s: %w", l.Digest, err)
 		}
-		b.useReport(r)
-		return nil
+		return r, nil
 	}
-	return fmt.Errorf("license report %s has no license-report.json layer", refs[0].Digest)
+	return nil, fmt.Errorf("license report %s has no license-report.json layer", desc.Digest)
 }
 
+// useReport fills what the manifest did not say from r, and notes where
+// the manifest and the report disagree.
 func (b *auditBundle) useReport(r *lic.Report) {
 	b.Sources = append(b.Sources, "report")
-	if b.License == "" {
+	switch {
+	case b.License == "":
 		b.License = r.License
+	case r.License != "" && r.License != b.License:
+		b.Mismatch = fmt.Sprintf("the manifest says license %q, its license report %q", b.License, r.License)
 	}
 	if b.Lineage == nil {
 		b.Lineage = r.Lineage

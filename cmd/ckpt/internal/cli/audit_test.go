@@ -26,9 +26,11 @@ type testBundle struct {
 	// annotate: put ckpt's license and lineage annotations on the manifest.
 	annotate bool
 	// report: attach a license report referrer.
-	report  bool
-	license string
-	lineage []specv1.Lineage
+	report bool
+	// reportLicense, when set, is the license the report claims instead.
+	reportLicense string
+	license       string
+	lineage       []specv1.Lineage
 }
 
 var (
@@ -79,6 +81,9 @@ func pushBundle(t *testing.T, dst oras.Target, tag string, b testBundle) ocispec
 	}
 	if b.report {
 		m := &specv1.Metadata{Kind: "merge", ID: b.name, License: b.license, Lineage: b.lineage}
+		if b.reportLicense != "" {
+			m.License = b.reportLicense
+		}
 		js, err := lic.NewReport(m, desc.Digest.String()).JSON()
 		if err != nil {
 			t.Fatal(err)
@@ -346,5 +351,20 @@ func TestAuditExternalRegistry(t *testing.T) {
 	if code != 1 || !strings.Contains(row(out, ref("apache")), "pass") || !strings.Contains(row(out, ref("report-only")), "FAIL") ||
 		!strings.Contains(out, "model.base (mistral-large-2407) is under LicenseRef-MRL-0.1") {
 		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestAuditReportMismatch(t *testing.T) {
+	dir := t.TempDir()
+	s, err := oci.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushBundle(t, s, "v1", testBundle{name: "m", annotate: true, report: true, license: "Apache-2.0",
+		reportLicense: "LicenseRef-MRL-0.1", lineage: []specv1.Lineage{apacheBase}})
+	code, out, _ := runCLI(t, "audit", "oci:"+dir+":v1")
+	want := `oci:` + dir + `:v1: warning: the manifest says license "Apache-2.0", its license report "LicenseRef-MRL-0.1" [license.mismatch]`
+	if code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "pass (1 warning)") {
+		t.Errorf("exit %d\n%s\nwant %s", code, out, want)
 	}
 }

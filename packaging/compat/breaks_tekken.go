@@ -1,6 +1,9 @@
 package compat
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // tekkenBreaks returns the mutations of tekken.json, one per rule.
 func tekkenBreaks() map[string]func(*target) error {
@@ -22,11 +25,7 @@ func tekkenBreaks() map[string]func(*target) error {
 		"tekken.multimodal": func(t *target) error {
 			return t.editSpecials(func(sp []map[string]any, m map[string]any) error {
 				subObj(m, "config")["version"] = "v13"
-				l := m["special_tokens"].([]any)
-				for _, s := range []string{"[ARGS]", "[CALL_ID]"} {
-					l = append(l, map[string]any{"rank": len(l), "token_str": s, "is_control": true})
-				}
-				m["special_tokens"] = l
+				addSpecials(m, sp, "[ARGS]", "[CALL_ID]")
 				m["multimodal"] = map[string]any{"image_patch_size": 16, "max_image_size": 64, "spatial_merge_size": 1}
 				delete(m, "image")
 				return nil
@@ -94,4 +93,30 @@ func tekkenBreaks() map[string]func(*target) error {
 			})
 		},
 	}
+}
+
+// addSpecials adds special tokens the file lacks, taking the place of
+// filler <SPECIAL_i> entries when there are some.
+func addSpecials(m map[string]any, sp []map[string]any, names ...string) {
+	have := map[string]bool{}
+	for _, s := range sp {
+		have[fmt.Sprint(s["token_str"])] = true
+	}
+	l := m["special_tokens"].([]any)
+	for _, name := range names {
+		if have[name] {
+			continue
+		}
+		placed := false
+		for _, s := range sp {
+			if str := fmt.Sprint(s["token_str"]); strings.HasPrefix(str, "<SPECIAL_") {
+				s["token_str"], placed = name, true
+				break
+			}
+		}
+		if !placed {
+			l = append(l, map[string]any{"rank": len(l), "token_str": name, "is_control": true})
+		}
+	}
+	m["special_tokens"] = l
 }

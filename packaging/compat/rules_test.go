@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/packaging/compat"
+	"github.com/ckpt-dev/ckpt/packaging/mistral"
+	"github.com/ckpt-dev/ckpt/packaging/synth"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -41,6 +43,10 @@ func TestCleanModelsPass(t *testing.T) {
 	}{
 		{"native", nativeModel(t), "vllm-mistral,mistral-inference"},
 		{"hf", hfModel(t), "transformers"},
+		{"synth-native", synthNative(t), "vllm-mistral,mistral-inference"},
+		{"synth-hf", synthHF(t), "transformers"},
+		{"synth-hf-sharded", synthModel(t, synth.ModelOptions{Layout: mistral.FormatHF, ShardSize: 100_000}), "transformers"},
+		{"synth-fp32-wide", synthModel(t, synth.ModelOptions{Dim: 96, Heads: 6, KVHeads: 2, Vocab: 2048, DType: "fp32"}), "vllm-mistral,mistral-inference"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			claims, err := compat.Claims(tc.dir)
@@ -75,7 +81,7 @@ func TestEveryRuleFires(t *testing.T) {
 	for _, layout := range []struct {
 		name string
 		make func(testing.TB) string
-	}{{"native", nativeModel}, {"hf", hfModel}} {
+	}{{"native", nativeModel}, {"hf", hfModel}, {"synth-native", synthNative}, {"synth-hf", synthHF}} {
 		for _, code := range compat.Breakable() {
 			t.Run(layout.name+"/"+code, func(t *testing.T) {
 				dir := layout.make(t)
@@ -108,3 +114,17 @@ func TestEveryRuleFires(t *testing.T) {
 		}
 	}
 }
+
+// synthModel writes a model with ckpt synth (packaging/synth).
+func synthModel(t testing.TB, o synth.ModelOptions) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := synth.Model(t.Context(), dir, o); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func synthNative(t testing.TB) string { return synthModel(t, synth.ModelOptions{}) }
+
+func synthHF(t testing.TB) string { return synthModel(t, synth.ModelOptions{Layout: mistral.FormatHF}) }

@@ -2,13 +2,16 @@ package host_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
 	"github.com/ckpt-dev/ckpt/plugins/host"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // source copies the test plugin to dir/bin/testplug and returns its path.
@@ -142,5 +145,47 @@ func TestPushAndInitFromRegistry(t *testing.T) {
 	}
 	if _, err := host.PushPlugin(context.Background(), src, reg.Host+"/ckpt-plugins/testplug", host.PushOptions{PlainHTTP: true}); err == nil {
 		t.Error("push without a tag succeeded")
+	}
+}
+
+// TestInitFromOrasPush installs a plugin pushed by the oras CLI, as
+// specs/plugin-protocol.md documents, and checks our push with oras too.
+func TestInitFromOrasPush(t *testing.T) {
+	oras := testenv.RequireTool(t, "oras")
+	reg := testenv.NewRegistry(t)
+	work := t.TempDir()
+	src := source(t, work)
+	os.Rename(src, filepath.Join(work, "bin", "ckpt-plugin-testplug"))
+	ref := reg.Host + "/ckpt-plugins/testplug:1.0.0"
+	cmd := exec.Command(oras, "push", "--plain-http", "--artifact-type", specv1.ArtifactTypePlugin, ref,
+		"ckpt-plugin-testplug:"+specv1.MediaTypePluginBinary)
+	cmd.Dir = filepath.Join(work, "bin")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("oras push: %v\n%s", err, b)
+	}
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	if _, err := host.Init(ctx(t), dir, []host.Requirement{{Name: "testplug", Source: reg.Host + "/ckpt-plugins/testplug", Version: "1.0.0"}},
+		host.InitOptions{PlainHTTP: true}); err != nil {
+		t.Fatal(err)
+	}
+	// What PushPlugin pushes, oras reads as an artifact of our type.
+	ours := reg.Host + "/ckpt-plugins/ours:1.0.0"
+	if _, err := host.PushPlugin(ctx(t), filepath.Join(work, "bin", "ckpt-plugin-testplug"), ours, host.PushOptions{PlainHTTP: true}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := exec.Command(oras, "manifest", "fetch", "--plain-http", ours).Output()
+	if err != nil {
+		t.Fatalf("oras manifest fetch: %v", err)
+	}
+	var m struct {
+		ArtifactType string `json:"artifactType"`
+		Layers       []struct {
+			MediaType string `json:"mediaType"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.ArtifactType != specv1.ArtifactTypePlugin ||
+		len(m.Layers) != 1 || m.Layers[0].MediaType != specv1.MediaTypePluginBinary {
+		t.Fatalf("manifest as oras sees it: %s (%v)", b, err)
 	}
 }

@@ -63,8 +63,11 @@ type Step struct {
 	Paths     []string `json:"paths,omitempty"`
 	Timeout   string   `json:"timeout,omitempty"`    // Go duration, "" for none
 	OnFailure string   `json:"on_failure,omitempty"` // "fail" (default) or "warn"
-	// Key is sha256 over the plugin identity and canonical config; the run
-	// engine extends it with input digests and path fingerprints.
+	// Key is "sha256:" over the canonical JSON of {plugin, kind, type,
+	// config}, with path attributes relative to the spec folder (so a moved
+	// checkout keeps its keys) and, for a pending step, only the known
+	// attributes. The run engine extends it with input digests and path
+	// fingerprints.
 	Key      string    `json:"key"`
 	DefRange hcl.Range `json:"-"`
 

@@ -61,6 +61,9 @@ func (w *walker) object(s specv1.Schema, val cty.Value, top bool) map[string]any
 }
 
 func (w *walker) attr(a specv1.Attribute, v cty.Value, top bool) (any, bool) {
+	if !v.IsKnown() && (a.Type == specv1.TypeStep || a.Type == specv1.TypeSteps) {
+		return nil, false // a decoding error, already reported
+	}
 	switch a.Type {
 	case specv1.TypeStep:
 		addr, ok := w.stepRef(a, customdecode.ExpressionFromVal(v))

@@ -64,3 +64,20 @@ func TestSynthDatasetErrors(t *testing.T) {
 		t.Error("unknown defect accepted")
 	}
 }
+
+func BenchmarkCheck10k(b *testing.B) {
+	var tr, va bytes.Buffer
+	if _, err := SynthDataset(&tr, &va, SynthOptions{N: 10000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(b.TempDir(), "train.jsonl")
+	if err := os.WriteFile(p, tr.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(tr.Len()))
+	for b.Loop() {
+		if _, err := Check(b.Context(), []Split{{Name: "train", Path: p}}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 )
 
 // DType is the 2-byte float type a float-codec stream was encoded for.
@@ -29,10 +30,11 @@ const FloatCodecName = "bplane-v1;huff0"
 //
 // A chunk of rawLen input bytes holds n = rawLen/2 16-bit words. Each word
 // v is split into two byte planes: E = bits 7..14 (the bf16 exponent, or the
-// fp16 exponent and top mantissa bits) and S = sign<<7 | bits 0..6. Each
-// plane is cut into sub-blocks of at most subBlock bytes, each stored as
-// mode(1) len(u32) data with mode 0 raw, 1 huff0 4X (table included), 2 one
-// byte repeated. An odd last byte follows the planes raw.
+// fp16 exponent and top mantissa bits) and S = sign<<7 | bits 0..6. The body
+// is the S plane (n bytes, stored: it is close to random), then the E plane
+// cut into sub-blocks of at most subBlock bytes, each stored as mode(1)
+// len(u32) data with mode 0 raw, 1 huff0 4X (table included), 2 one byte
+// repeated, then an odd last byte raw.
 const (
 	floatMagic   = "CKBP"
 	floatVersion = 1
@@ -80,8 +82,9 @@ func EncodeFloat(ctx context.Context, dst io.Writer, src io.Reader, opts FloatOp
 	if _, err := cw.Write([]byte{'C', 'K', 'B', 'P', floatVersion, byte(dt), 0, 0}); err != nil {
 		return cw.n, err
 	}
+	pool := newBufPool()
 	read := func() ([]byte, error) {
-		buf := make([]byte, ChunkSize)
+		buf := pool.get(ChunkSize)
 		n, err := io.ReadFull(src, buf)
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			err = nil
@@ -91,7 +94,11 @@ func EncodeFloat(ctx context.Context, dst io.Writer, src io.Reader, opts FloatOp
 		}
 		return buf[:n], err
 	}
-	err := ordered(ctx, opts.workers(), read, newFloatEncoder, cw)
+	newEnc := func() func([]byte) ([]byte, error) {
+		e := &floatEncoder{pool: pool}
+		return e.chunk
+	}
+	err := ordered(ctx, opts.workers(), read, newEnc, cw, pool.put)
 	if err != nil {
 		return cw.n, fmt.Errorf("float codec: %w", err)
 	}
@@ -99,35 +106,39 @@ func EncodeFloat(ctx context.Context, dst io.Writer, src io.Reader, opts FloatOp
 	return cw.n, err
 }
 
-func newFloatEncoder() func([]byte) ([]byte, error) {
-	var e floatEncoder
-	return e.chunk
-}
-
 type floatEncoder struct {
-	e, s []byte
+	e    []byte
 	s0   hufScratch
+	pool *bufPool
 }
 
 func (f *floatEncoder) chunk(in []byte) ([]byte, error) {
 	n := len(in) / 2
-	f.e, f.s = grow(f.e, n), grow(f.s, n)
-	split(f.e, f.s, in[:2*n])
-	out := make([]byte, 8, len(in)/2+len(in)/2+64)
+	f.e = grow(f.e, n)
+	out := f.pool.get(8 + n)
+	split(f.e, out[8:8+n], in[:2*n])
 	out = f.s0.encodePlane(out, f.e, true)
-	out = f.s0.encodePlane(out, f.s, false)
 	if len(in)%2 == 1 {
 		out = append(out, in[len(in)-1])
 	}
+	f.pool.put(in)
 	binary.LittleEndian.PutUint32(out[0:], uint32(len(in)))
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil
 }
 
-// split writes the exponent plane e and sign/mantissa plane s of the words in in.
+// split writes the exponent plane e and sign/mantissa plane s of the
+// little-endian 16-bit words in in, four words at a time.
 func split(e, s, in []byte) {
-	e, s = e[:len(in)/2], s[:len(in)/2]
-	for i := range e {
+	n := len(in) / 2
+	e, s = e[:n], s[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		v := binary.LittleEndian.Uint64(in[2*i:])
+		binary.LittleEndian.PutUint32(e[i:], pack((v>>7)&0x00ff00ff00ff00ff))
+		binary.LittleEndian.PutUint32(s[i:], pack((v>>8)&0x0080008000800080|v&0x007f007f007f007f))
+	}
+	for ; i < n; i++ {
 		lo, hi := in[2*i], in[2*i+1]
 		e[i] = hi<<1 | lo>>7
 		s[i] = hi&0x80 | lo&0x7f
@@ -136,13 +147,32 @@ func split(e, s, in []byte) {
 
 // join is the inverse of split.
 func join(out, e, s []byte) {
-	out = out[:2*len(e)]
-	s = s[:len(e)]
-	for i, x := range e {
-		y := s[i]
+	n := len(e)
+	out, s = out[:2*n], s[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		x := spread(binary.LittleEndian.Uint32(e[i:]))
+		y := spread(binary.LittleEndian.Uint32(s[i:]))
+		binary.LittleEndian.PutUint64(out[2*i:], (y&0x0080008000800080)<<8|x<<7|y&0x007f007f007f007f)
+	}
+	for ; i < n; i++ {
+		x, y := e[i], s[i]
 		out[2*i] = x<<7 | y&0x7f
 		out[2*i+1] = y&0x80 | x>>1
 	}
+}
+
+// pack gathers the low bytes of four 16-bit lanes into 32 bits.
+func pack(v uint64) uint32 {
+	v = (v | v>>8) & 0x0000ffff0000ffff
+	return uint32(v | v>>16)
+}
+
+// spread is the inverse of pack.
+func spread(x uint32) uint64 {
+	v := uint64(x)
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	return (v | v<<8) & 0x00ff00ff00ff00ff
 }
 
 func grow(b []byte, n int) []byte {
@@ -150,4 +180,31 @@ func grow(b []byte, n int) []byte {
 		return make([]byte, n)
 	}
 	return b[:n]
+}
+
+// bufCap fits any chunk buffer: input, encoded body (at most the input plus
+// sub-block headers) and decoded output.
+const bufCap = ChunkSize + 4096
+
+// bufPool recycles chunk buffers between the reader, the workers and the
+// writer of one encode or decode.
+type bufPool struct{ p sync.Pool }
+
+func newBufPool() *bufPool { return &bufPool{} }
+
+func (b *bufPool) get(n int) []byte {
+	if n > bufCap {
+		return make([]byte, n)
+	}
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return (*v)[:n]
+	}
+	return make([]byte, n, bufCap)
+}
+
+func (b *bufPool) put(buf []byte) {
+	if cap(buf) == bufCap {
+		buf = buf[:0]
+		b.p.Put(&buf)
+	}
 }

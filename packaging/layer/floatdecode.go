@@ -19,9 +19,14 @@ func DecodeFloat(ctx context.Context, dst io.Writer, src io.Reader, opts FloatOp
 	if string(hdr[:4]) != floatMagic || hdr[4] != floatVersion || (hdr[5] != byte(BF16) && hdr[5] != byte(FP16)) {
 		return 0, fmt.Errorf("float codec header %x: %w", hdr, ErrCorrupt)
 	}
-	read := func() ([]byte, error) { return readChunk(src) }
+	pool := newBufPool()
+	read := func() ([]byte, error) { return readChunk(src, pool) }
+	newDec := func() func([]byte) ([]byte, error) {
+		d := &floatDecoder{pool: pool}
+		return d.chunk
+	}
 	cw := &countWriter{w: dst}
-	if err := ordered(ctx, opts.workers(), read, newFloatDecoder, cw); err != nil {
+	if err := ordered(ctx, opts.workers(), read, newDec, cw, pool.put); err != nil {
 		return cw.n, fmt.Errorf("float codec: %w", err)
 	}
 	return cw.n, nil
@@ -29,7 +34,7 @@ func DecodeFloat(ctx context.Context, dst io.Writer, src io.Reader, opts FloatOp
 
 // readChunk reads one framed chunk (rawLen, bodyLen, body) or io.EOF at the
 // end marker.
-func readChunk(src io.Reader) ([]byte, error) {
+func readChunk(src io.Reader, pool *bufPool) ([]byte, error) {
 	var fr [8]byte
 	if _, err := io.ReadFull(src, fr[:4]); err != nil {
 		return nil, fmt.Errorf("%w: missing end marker (%v)", ErrCorrupt, err)
@@ -45,7 +50,7 @@ func readChunk(src io.Reader) ([]byte, error) {
 	if raw > ChunkSize || body > raw+1024 {
 		return nil, fmt.Errorf("%w: chunk of %d bytes with a %d-byte body", ErrCorrupt, raw, body)
 	}
-	buf := make([]byte, 8+int(body))
+	buf := pool.get(8 + int(body))
 	copy(buf, fr[:])
 	if _, err := io.ReadFull(src, buf[8:]); err != nil {
 		return nil, fmt.Errorf("%w: truncated chunk: %w", ErrCorrupt, err)
@@ -53,43 +58,41 @@ func readChunk(src io.Reader) ([]byte, error) {
 	return buf, nil
 }
 
-func newFloatDecoder() func([]byte) ([]byte, error) {
-	var d floatDecoder
-	return d.chunk
-}
-
 type floatDecoder struct {
-	e, s []byte
+	e    []byte
 	h    hufScratch
+	pool *bufPool
 }
 
 func (f *floatDecoder) chunk(in []byte) ([]byte, error) {
 	raw := int(binary.LittleEndian.Uint32(in))
 	body := in[8:]
 	n := raw / 2
-	f.e, f.s = grow(f.e, n), grow(f.s, n)
+	if len(body) < n {
+		return nil, fmt.Errorf("sign/mantissa plane: %w", ErrCorrupt)
+	}
+	s, body := body[:n], body[n:]
+	f.e = grow(f.e, n)
 	body, err := f.h.decodePlane(f.e, body)
 	if err != nil {
-		return nil, err
-	}
-	if body, err = f.h.decodePlane(f.s, body); err != nil {
 		return nil, err
 	}
 	if len(body) != raw%2 {
 		return nil, fmt.Errorf("%d trailing bytes in chunk: %w", len(body), ErrCorrupt)
 	}
-	out := make([]byte, raw)
-	join(out, f.e, f.s)
+	out := f.pool.get(raw)
+	join(out, f.e, s)
 	if raw%2 == 1 {
 		out[raw-1] = body[0]
 	}
+	f.pool.put(in)
 	return out, nil
 }
 
 // ordered runs work on each item that next returns (until io.EOF) with
-// workers goroutines, each with its own state from newWork, and writes the
-// results to w in input order. At most 2×workers items are in flight.
-func ordered(ctx context.Context, workers int, next func() ([]byte, error), newWork func() func([]byte) ([]byte, error), w io.Writer) error {
+// workers goroutines, each with its own state from newWork, writes the
+// results to w in input order and hands written buffers to recycle. At most 2×workers items are in flight.
+func ordered(ctx context.Context, workers int, next func() ([]byte, error), newWork func() func([]byte) ([]byte, error), w io.Writer, recycle func([]byte)) error {
 	type job struct {
 		in  []byte
 		out chan result
@@ -145,6 +148,7 @@ func ordered(ctx context.Context, workers int, next func() ([]byte, error), newW
 		if _, err := w.Write(r.b); err != nil {
 			return err
 		}
+		recycle(r.b)
 	}
 	select {
 	case err := <-readErr:

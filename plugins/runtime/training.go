@@ -1,0 +1,49 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// RecordedTemplate is a chat template found in training metadata, with the
+// JSON path it was found at.
+type RecordedTemplate struct {
+	Path     string
+	Template string
+}
+
+// TrainingTemplates returns every string value under a "chat_template" key
+// in an artifact's training metadata, at any depth: an adapter records
+// {"chat_template": "..."}, a merge may carry its adapters' training
+// records in a list or a map. Paths are sorted for determinism.
+func TrainingTemplates(training json.RawMessage) ([]RecordedTemplate, error) {
+	if len(training) == 0 || string(training) == "null" {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal(training, &v); err != nil {
+		return nil, err
+	}
+	var out []RecordedTemplate
+	walk(v, "training", &out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func walk(v any, path string, out *[]RecordedTemplate) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if s, ok := e.(string); ok && k == "chat_template" {
+				*out = append(*out, RecordedTemplate{Path: path + "." + k, Template: s})
+				continue
+			}
+			walk(e, path+"."+k, out)
+		}
+	case []any:
+		for i, e := range x {
+			walk(e, fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	}
+}

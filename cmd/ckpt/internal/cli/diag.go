@@ -113,6 +113,10 @@ func writeDiag(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic) {
 	}
 	if d.Detail != "" {
 		for _, line := range strings.Split(d.Detail, "\n") {
+			if line == "" {
+				fmt.Fprintln(w)
+				continue
+			}
 			fmt.Fprintf(w, "  %s\n", line)
 		}
 	}

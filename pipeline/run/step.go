@@ -52,8 +52,15 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	return e.execute(ctx, j, r)
 }
 
+// fail marks r failed with err's message, without the "ADDR: " prefixes
+// that plugins and hosts put in front (the step is named once, by the
+// engine).
 func fail(r *StepResult, err error) *StepResult {
-	r.Status, r.Error = StatusFailed, err.Error()
+	msg := err.Error()
+	for strings.HasPrefix(msg, r.Address+": ") {
+		msg = strings.TrimPrefix(msg, r.Address+": ")
+	}
+	r.Status, r.Error = StatusFailed, msg
 	return r
 }
 

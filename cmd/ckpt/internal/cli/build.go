@@ -1,14 +1,166 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/pipeline/run"
+	"github.com/ckpt-dev/ckpt/plugins/host"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// newBuildCmd is a placeholder until the verb is implemented.
-func newBuildCmd(_ *IO) *cobra.Command {
-	return &cobra.Command{Use: "build", Short: "(not implemented yet)", RunE: func(*cobra.Command, []string) error {
-		return errors.New("build: not implemented yet")
-	}}
+// buildOptions are the inputs of runBuild; ckpt push reuses it with Push set.
+type buildOptions struct {
+	Path        string
+	Spec        specFlags
+	Only        []string
+	Except      []string
+	Parallelism int
+	JSON        bool
+	Store       string
+	Push        bool
+	PlainHTTP   bool
+	KeepGoing   bool
+}
+
+// register adds the build flags (all but the spec flags) to cmd.
+func (o *buildOptions) register(cmd *cobra.Command) {
+	o.Spec.register(cmd)
+	fl := cmd.Flags()
+	fl.IntVar(&o.Parallelism, "parallelism", 0, "steps run at once (default: the number of CPUs)")
+	fl.StringArrayVar(&o.Only, "only", nil, "run only this step `ADDR` (KIND.NAME) and what it needs (repeatable)")
+	fl.StringArrayVar(&o.Except, "except", nil, "leave out this step `ADDR` and the steps that need it (repeatable)")
+	fl.BoolVar(&o.JSON, "json", false, "print one JSON event per line")
+	fl.StringVar(&o.Store, "store", "", "local OCI store `DIR` (default: SPEC_DIR/.ckpt/store)")
+	fl.BoolVar(&o.KeepGoing, "keep-going", false, "after a failure, still run the steps that do not depend on it")
+}
+
+func newBuildCmd(stdio *IO) *cobra.Command {
+	o := &buildOptions{}
+	cmd := &cobra.Command{
+		Use:   "build [PATH]",
+		Short: "Run a spec's steps in plugin processes, reusing cached results",
+		Long: `Build runs the spec at PATH (default: the current folder): every step in its
+plugin's process, at most --parallelism at once, each as soon as its inputs
+are ready. A step whose cache key (plugin, config, input artifacts, path
+fingerprints) is already in the store is not run. Outputs go into the local
+OCI store (.ckpt/store), and every build appends an entry to
+.ckpt/ledger.jsonl. Push steps run only with ckpt push.
+
+The first Ctrl-C cancels the running steps and leaves the store consistent;
+a second one exits at once. Exit status: 0 built, 1 failed, 2 usage error,
+130 interrupted.`,
+		Example: `  ckpt build examples/quickstart
+  ckpt build --only merge.support --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := specPath(args)
+			if err != nil {
+				return err
+			}
+			o.Path = path
+			return runBuild(cmd.Context(), stdio, o)
+		},
+	}
+	o.register(cmd)
+	return cmd
+}
+
+// runBuild loads, plans and builds a spec; ckpt build and ckpt push share it.
+func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
+	if err := o.Spec.check(); err != nil {
+		return err
+	}
+	ctx, stop := interrupts(ctx, stdio)
+	defer stop()
+	g, files, diags := loadGraph(ctx, stdio, o.Path, &o.Spec)
+	writeDiags(stdio, files, diags)
+	if diags.HasErrors() {
+		return exitCode(1, nil)
+	}
+	st, err := store.Open(ctx, storeDir(g.Dir, o.Store))
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find ckpt binary: %w", err)
+	}
+	h, err := host.New(host.Options{Self: self, Dir: g.Dir, Version: Version, Stderr: stdio.Err})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	ui := newBuildUI(stdio, o.JSON)
+	res, err := run.Build(ctx, g, hostExecutor{h}, st, run.Options{
+		StateDir: filepath.Join(g.Dir, ".ckpt"), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
+		Push: o.Push, PlainHTTP: o.PlainHTTP, KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
+	})
+	ui.close(res)
+	return buildExit(ctx, res, err)
+}
+
+// buildExit maps a build's outcome to ckpt's exit status.
+func buildExit(ctx context.Context, res *run.Result, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case res == nil:
+		return usageError{err} // nothing selected: --only/--except
+	case ctx.Err() != nil && res.Status == run.StatusCancelled:
+		return exitCode(130, errors.New("build interrupted; nothing from the interrupted steps was stored"))
+	}
+	return exitCode(1, err)
+}
+
+// storeDir is --store, or the spec folder's .ckpt/store.
+func storeDir(specDir, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(specDir, ".ckpt", "store")
+}
+
+// interrupts returns a context cancelled by the first SIGINT/SIGTERM; a
+// second one exits the process at once with status 130 (plugin processes
+// die with it).
+func interrupts(ctx context.Context, stdio *IO) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-sig:
+			}
+			if n > 0 {
+				fmt.Fprintln(stdio.Err, "Interrupted again: exiting now.")
+				os.Exit(130)
+			}
+			fmt.Fprintln(stdio.Err, "Interrupted: stopping the running steps (Ctrl-C again to exit now).")
+			cancel()
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		close(done)
+		cancel()
+	}
+}
+
+// hostExecutor runs steps in plugin processes.
+type hostExecutor struct{ h *host.Host }
+
+func (x hostExecutor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev run.Events) (*specv1.Metadata, error) {
+	return x.h.Execute(ctx, plugin, req, ev)
 }

@@ -159,17 +159,17 @@ func targeted(native string, targets []string) bool {
 
 func loraPair(p *mistral.Params, native string, shape []int64, o AdapterOptions, dt safetensors.DType) (a, b []byte, err error) {
 	r := int64(o.Rank)
-	gen := func(key string, n int64) []byte {
-		f := make([]float32, n)
-		for i := int64(0); i*blockElems < n; i++ {
-			block(o.Seed, key, i, false, f[i*blockElems:min(n, (i+1)*blockElems)])
+	gen := func(key string, rows, cols int64) []byte {
+		f := make([]float32, rows*cols)
+		for i := range rows {
+			row(o.Seed, key, i, false, f[i*cols:(i+1)*cols])
 		}
-		buf := make([]byte, n*int64(dt.Size()))
+		buf := make([]byte, rows*cols*int64(dt.Size()))
 		safetensors.Encode(dt, f, buf)
 		return buf
 	}
-	a = gen(native+".lora_A", r*shape[1])
-	b = gen(native+".lora_B", shape[0]*r)
+	a = gen(native+".lora_A", r, shape[1])
+	b = gen(native+".lora_B", shape[0], r)
 	if heads, ok := mistral.RotaryHeads(p, native); ok && o.Basis == mistral.BasisHF {
 		b, err = mistral.PermuteRows(b, int(shape[0]), heads, mistral.BasisNative)
 	}

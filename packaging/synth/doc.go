@@ -5,10 +5,12 @@
 // chat template, and PEFT or mistral-finetune adapters for them.
 //
 // Weights are drawn from N(0, 0.02²) (norms are 1), deterministic for a seed
-// and independent of the order or parallelism of generation: every
-// 1 MiB-element block of a tensor has its own generator seeded from the
-// seed, the tensor's native name and the block index. Files are written
-// block by block, so a multi-GB model needs a few MB of memory.
+// and independent of the order or parallelism of generation: every row of a
+// tensor has its own generator seeded from the seed, the tensor's native
+// name and the native row index. An HF model is therefore the exact
+// conversion of the native model of the same seed (q/k rows permuted), and
+// adapters of both formats are twins. Files are written in row ranges of
+// about 1 Mi elements, so a multi-GB model needs a few MB of memory.
 //
 // The zero ModelOptions is a tiny model (dim 64, 2 layers, 4 heads, 2 KV
 // heads, hidden 128, vocab 1280, bf16, native layout, seed 0).

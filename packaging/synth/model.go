@@ -178,20 +178,20 @@ func writeWeights(ctx context.Context, dir string, o ModelOptions, p *mistral.Pa
 		keys[name] = ts.Name
 	}
 	if o.Layout == mistral.FormatNative {
-		return writeShard(ctx, filepath.Join(dir, "consolidated.safetensors"), specs, keys, o, safetensors.WriteOptions{NoMetadata: true})
+		return writeShard(ctx, filepath.Join(dir, "consolidated.safetensors"), specs, keys, o, p, safetensors.WriteOptions{NoMetadata: true})
 	}
-	return writeHF(ctx, dir, specs, keys, o)
+	return writeHF(ctx, dir, specs, keys, o, p)
 }
 
-func writeHF(ctx context.Context, dir string, specs []safetensors.Spec, keys map[string]string, o ModelOptions) error {
+func writeHF(ctx context.Context, dir string, specs []safetensors.Spec, keys map[string]string, o ModelOptions, p *mistral.Params) error {
 	shards := safetensors.Shard(specs, o.ShardSize)
 	if len(shards) == 1 {
-		return writeShard(ctx, filepath.Join(dir, "model.safetensors"), specs, keys, o, safetensors.WriteOptions{})
+		return writeShard(ctx, filepath.Join(dir, "model.safetensors"), specs, keys, o, p, safetensors.WriteOptions{})
 	}
 	idx := &safetensors.Index{WeightMap: map[string]string{}}
 	for i, sh := range shards {
 		name := fmt.Sprintf("model-%05d-of-%05d.safetensors", i+1, len(shards))
-		if err := writeShard(ctx, filepath.Join(dir, name), sh, keys, o, safetensors.WriteOptions{}); err != nil {
+		if err := writeShard(ctx, filepath.Join(dir, name), sh, keys, o, p, safetensors.WriteOptions{}); err != nil {
 			return err
 		}
 		for _, s := range sh {
@@ -202,14 +202,22 @@ func writeHF(ctx context.Context, dir string, specs []safetensors.Spec, keys map
 	return safetensors.WriteIndex(filepath.Join(dir, "model.safetensors.index.json"), idx)
 }
 
-func writeShard(ctx context.Context, path string, specs []safetensors.Spec, keys map[string]string, o ModelOptions, wo safetensors.WriteOptions) error {
+func writeShard(ctx context.Context, path string, specs []safetensors.Spec, keys map[string]string, o ModelOptions, p *mistral.Params, wo safetensors.WriteOptions) error {
 	fw, err := safetensors.Create(path, specs, wo)
 	if err != nil {
 		return err
 	}
 	var fills []*fill
 	for _, t := range fw.Layout.Tensors {
-		fills = append(fills, &fill{file: fw, name: t.Name, key: keys[t.Name], dtype: t.DType, elems: t.Elements(), ones: isNorm(t.Name)})
+		f := &fill{file: fw, name: t.Name, key: keys[t.Name], dtype: t.DType, rows: 1, cols: t.Elements(), ones: isNorm(t.Name)}
+		if len(t.Shape) > 1 {
+			f.rows, f.cols = t.Shape[0], t.Elements()/max(t.Shape[0], 1)
+		}
+		if heads, ok := mistral.RotaryHeads(p, keys[t.Name]); ok && o.Layout == mistral.FormatHF {
+			hd := int(f.rows) / heads
+			f.srcRow = func(r int64) int64 { return int64(mistral.SourceRow(int(r), hd, mistral.BasisNative)) }
+		}
+		fills = append(fills, f)
 	}
 	if err := writeAll(ctx, o.Seed, fills); err != nil {
 		fw.Abort()

@@ -17,18 +17,23 @@ const blockElems = 1 << 20
 // Std is the standard deviation of synthetic weights.
 const Std = 0.02
 
-// fill describes how to generate one tensor: norms are ones, others normal.
+// fill describes how to generate one tensor, seen as [rows, cols]: norms
+// are ones, others normal with one generator per row. srcRow maps an output
+// row to the native row whose generator it uses (HF q/k rows are the
+// native rows permuted), so that an HF model is the exact conversion of the
+// native model of the same seed.
 type fill struct {
-	file  *safetensors.FileWriter
-	name  string // tensor name in the file
-	key   string // native name seeding the generator
-	dtype safetensors.DType
-	elems int64
-	ones  bool
+	file       *safetensors.FileWriter
+	name       string // tensor name in the file
+	key        string // native name seeding the generators
+	dtype      safetensors.DType
+	rows, cols int64
+	ones       bool
+	srcRow     func(int64) int64
 }
 
-// block generates elements [start, start+len(dst)) of a tensor.
-func block(seed uint64, key string, idx int64, ones bool, dst []float32) {
+// row generates native row idx of a tensor.
+func row(seed uint64, key string, idx int64, ones bool, dst []float32) {
 	if ones {
 		for i := range dst {
 			dst[i] = 1
@@ -48,13 +53,14 @@ func isNorm(name string) bool {
 	return strings.Contains(name, "norm") || strings.HasSuffix(name, "ln_pre.weight")
 }
 
+// job is a range of rows of one tensor.
 type job struct {
-	f     *fill
-	block int64
+	f      *fill
+	r0, r1 int64
 }
 
-// writeAll generates every tensor block by block on a bounded pool of
-// workers, each with its own buffers.
+// writeAll generates every tensor in row ranges of about blockElems
+// elements on a bounded pool of workers, each with its own buffers.
 func writeAll(ctx context.Context, seed uint64, fills []*fill) error {
 	jobs := make(chan job)
 	errc := make(chan error, 1)
@@ -63,10 +69,14 @@ func writeAll(ctx context.Context, seed uint64, fills []*fill) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f32 := make([]float32, blockElems)
-			out := make([]byte, blockElems*4)
+			var f32 []float32
+			var out []byte
 			for j := range jobs {
-				if err := writeBlock(seed, j, f32, out); err != nil {
+				n := (j.r1 - j.r0) * j.f.cols
+				if int64(cap(f32)) < n {
+					f32, out = make([]float32, n), make([]byte, n*4)
+				}
+				if err := writeRows(seed, j, f32[:n], out); err != nil {
 					select {
 					case errc <- err:
 					default:
@@ -91,9 +101,10 @@ func writeAll(ctx context.Context, seed uint64, fills []*fill) error {
 
 func feed(ctx context.Context, fills []*fill, jobs chan<- job, errc chan error) error {
 	for _, f := range fills {
-		for b := int64(0); b*blockElems < f.elems; b++ {
+		per := max(1, blockElems/max(f.cols, 1))
+		for r0 := int64(0); r0 < f.rows; r0 += per {
 			select {
-			case jobs <- job{f, b}:
+			case jobs <- job{f, r0, min(f.rows, r0+per)}:
 			case <-ctx.Done():
 				return ctx.Err()
 			case err := <-errc:
@@ -104,15 +115,19 @@ func feed(ctx context.Context, fills []*fill, jobs chan<- job, errc chan error) 
 	return nil
 }
 
-func writeBlock(seed uint64, j job, f32 []float32, out []byte) error {
-	start := j.block * blockElems
-	n := min(int64(blockElems), j.f.elems-start)
-	vals := f32[:n]
-	block(seed, j.f.key, j.block, j.f.ones, vals)
+func writeRows(seed uint64, j job, vals []float32, out []byte) error {
+	c := j.f.cols
+	for r := j.r0; r < j.r1; r++ {
+		src := r
+		if j.f.srcRow != nil {
+			src = j.f.srcRow(r)
+		}
+		row(seed, j.f.key, src, j.f.ones, vals[(r-j.r0)*c:(r-j.r0+1)*c])
+	}
 	size := int64(j.f.dtype.Size())
-	buf := out[:n*size]
+	buf := out[:int64(len(vals))*size]
 	if err := safetensors.Encode(j.f.dtype, vals, buf); err != nil {
 		return err
 	}
-	return j.f.file.WriteAt(j.f.name, buf, start*size)
+	return j.f.file.WriteAt(j.f.name, buf, j.r0*c*size)
 }

@@ -182,7 +182,13 @@ func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input
 		if len(cfg.Weights) > 0 {
 			in.Weight = cfg.Weights[i]
 		}
+		if in.Weight == 0 {
+			continue // contributes nothing; still listed in the lineage
+		}
 		o.Adapters = append(o.Adapters, in)
+	}
+	if len(o.Adapters) == 0 {
+		return o, fmt.Errorf("every adapter has weight 0: nothing to merge")
 	}
 	return o, nil
 }

@@ -58,8 +58,8 @@ func tgz(t *testing.T, files map[string]string) []byte {
 func TestReadForeignFormats(t *testing.T) {
 	cases := []struct {
 		name, artifactType, configType, config, annKey, format, license string
-		layers                                                         []evilLayer
-		want                                                           map[string]string
+		layers                                                          []evilLayer
+		want                                                            map[string]string
 	}{
 		{name: "kitops modelkit", configType: "application/vnd.kitops.modelkit.config.v1+json",
 			config: `{"manifestVersion":"1.0.0","package":{"name":"tiny","license":"MIT"}}`, annKey: "org.opencontainers.image.title",

@@ -118,11 +118,12 @@ func (h *Host) builtin() (binary, error) {
 	if h.opts.Self == "" {
 		return binary{}, errors.New("plugin builtin: the ckpt executable is unknown (host.Options.Self)")
 	}
-	d, sum, err := FileDigest(h.opts.Self)
-	if err != nil {
-		return binary{}, fmt.Errorf("plugin builtin: %w", err)
+	// The running ckpt binary does not change during a build: hash it once.
+	h.selfOnce.Do(func() { h.self.digest, h.self.sum, h.selfErr = FileDigest(h.opts.Self) })
+	if h.selfErr != nil {
+		return binary{}, fmt.Errorf("plugin builtin: %w", h.selfErr)
 	}
-	return binary{name: BuiltinName, path: h.opts.Self, args: []string{ServeCommand}, digest: d, sum: sum}, nil
+	return binary{name: BuiltinName, path: h.opts.Self, args: []string{ServeCommand}, digest: h.self.digest, sum: h.self.sum}, nil
 }
 
 // verify hashes path and compares it with the locked digest.

@@ -59,6 +59,10 @@ type Host struct {
 	opts Options
 	lock *Lock
 
+	selfOnce sync.Once
+	self     binary
+	selfErr  error
+
 	mu     sync.Mutex
 	procs  map[string]*proc
 	closed bool

@@ -79,6 +79,12 @@ func (comp) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*sp
 		os.Exit(3)
 	case "panic":
 		panic("boom in the plugin")
+	case "slow": // blocks until cancelled while CKPT_TESTPLUG_BLOCK is set
+		if os.Getenv("CKPT_TESTPLUG_BLOCK") != "" {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return &specv1.Metadata{ID: req.Step}, os.WriteFile(filepath.Join(req.OutputDir, "out.txt"), []byte(req.Step), 0o644)
 	case "sleep":
 		<-ctx.Done()
 		_ = os.WriteFile(filepath.Join(req.ScratchDir, "stopped"), []byte("ok"), 0o644)

@@ -2,13 +2,68 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"oras.land/oras-go/v2/errdef"
+
+	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
-// newExportCmd is a placeholder until the verb is implemented.
-func newExportCmd(_ *IO) *cobra.Command {
-	return &cobra.Command{Use: "export", Short: "(not implemented yet)", RunE: func(*cobra.Command, []string) error {
-		return errors.New("export: not implemented yet")
-	}}
+func newExportCmd(stdio *IO) *cobra.Command {
+	var dir, storeFlag string
+	cmd := &cobra.Command{
+		Use:   "export KIND.NAME DIR",
+		Short: "Write the files of a step's artifact from the last build into a folder",
+		Long: `Export writes the files of the artifact that step KIND.NAME produced in the
+last build where it succeeded into DIR, as hard links to the store's blobs
+where the file system allows (read-only files: copy them before editing),
+so that a merged model can be served or inspected without a registry.
+Existing files in DIR are never overwritten.`,
+		Example: `  ckpt export merge.support ./merged
+  ckpt export --dir examples/quickstart bundle.release /tmp/bundle`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usagef("export: want KIND.NAME DIR, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := store.Open(ctx, storeDir(dir, storeFlag))
+			if err != nil {
+				return err
+			}
+			desc, err := st.Resolve(ctx, run.StepTag(args[0]))
+			if errors.Is(err, errdef.ErrNotFound) {
+				return fmt.Errorf("export %s: no build of this step in %s (run ckpt build first): %w", args[0], st.Root(), err)
+			}
+			if err != nil {
+				return err
+			}
+			if err := st.Materialize(ctx, desc, args[1]); err != nil {
+				return fmt.Errorf("export %s to %s: %w", args[0], args[1], err)
+			}
+			n, _ := countFiles(args[1])
+			fmt.Fprintf(stdio.Out, "exported %s (%s) to %s: %d files\n", args[0], desc.Digest, args[1], n)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose .ckpt/store holds the build")
+	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
+	return cmd
+}
+
+func countFiles(dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return err
+	})
+	return n, err
 }

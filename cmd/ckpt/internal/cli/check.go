@@ -1,14 +1,173 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ckpt-dev/ckpt/packaging/compat"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// newCheckCmd is a placeholder until the verb is implemented.
-func newCheckCmd(_ *IO) *cobra.Command {
-	return &cobra.Command{Use: "check", Short: "(not implemented yet)", RunE: func(*cobra.Command, []string) error {
-		return errors.New("check: not implemented yet")
-	}}
+// checkOptions are the flags of ckpt check.
+type checkOptions struct {
+	Runtimes []string
+	IDs      []string
+	Adapters []string
+	JSON     bool
 }
+
+func newCheckCmd(stdio *IO) *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check DIR",
+		Short: "Check that runtimes (vLLM mistral mode, mistral-inference, transformers) can load and serve a model folder",
+		Long: `check applies runtime compatibility rules to a model folder and prints every finding:
+files each runtime needs, params.json and config.json against the tensors, every
+tekken.json rule of mistral-common, vocabulary sizes, EOS/BOS/PAD agreement across
+generation_config.json, config.json, tokenizer_config.json and the tokenizer, chat
+templates (they agree, render, and match an adapter's training template), vision
+files and model ids. Without --runtime it applies every runtime the folder's layout
+claims. It exits 1 when any finding is an error. "ckpt synth break --list" lists
+the rules.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("check requires exactly 1 DIR")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runCheck(cmd, stdio, o, args[0]) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&o.Runtimes, "runtime", nil, "runtime profile to apply, repeatable: "+strings.Join(compat.ProfileNames(), ", "))
+	fl.StringArrayVar(&o.IDs, "id", nil, "model id to check (pinned, not retired), repeatable")
+	fl.StringArrayVar(&o.Adapters, "adapter", nil, "adapter folder whose chat_template.jinja (training template) the model's template must match, repeatable")
+	fl.BoolVar(&o.JSON, "json", false, "print the findings as JSON")
+	return cmd
+}
+
+// checkReport is the JSON output of ckpt check.
+type checkReport struct {
+	Dir      string           `json:"dir"`
+	Runtimes []string         `json:"runtimes"`
+	Errors   int              `json:"errors"`
+	Warnings int              `json:"warnings"`
+	Findings []specv1.Finding `json:"findings"`
+}
+
+func runCheck(cmd *cobra.Command, stdio *IO, o checkOptions, dir string) error {
+	for _, r := range o.Runtimes {
+		if !containsString(compat.ProfileNames(), r) {
+			return usagef("--runtime %q: known runtimes are %s", r, strings.Join(compat.ProfileNames(), ", "))
+		}
+	}
+	opts := compat.Options{Profiles: o.Runtimes, IDs: o.IDs}
+	for _, a := range o.Adapters {
+		t, err := adapterTemplate(a)
+		if err != nil {
+			return usagef("--adapter: %v", err)
+		}
+		opts.TrainingTemplates = append(opts.TrainingTemplates, t)
+	}
+	rep := checkReport{Dir: dir, Runtimes: o.Runtimes, Findings: []specv1.Finding{}}
+	if len(rep.Runtimes) == 0 {
+		claims, err := compat.Claims(dir)
+		if err != nil {
+			return err
+		}
+		rep.Runtimes = claims
+	}
+	findings, err := compat.Check(cmd.Context(), dir, opts)
+	if err != nil {
+		return err
+	}
+	rep.Findings = append(rep.Findings, findings...)
+	for _, f := range findings {
+		if f.Severity == specv1.SeverityError {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
+	}
+	if err := printCheck(stdio.Out, rep, o.JSON); err != nil {
+		return err
+	}
+	if rep.Errors > 0 {
+		return exitCode(1, nil)
+	}
+	return nil
+}
+
+func containsString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// adapterTemplate reads an adapter folder's training template:
+// chat_template.jinja, else tokenizer_config.json's chat_template.
+func adapterTemplate(dir string) (compat.TrainingTemplate, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja"))
+	if err == nil {
+		return compat.TrainingTemplate{Source: filepath.Join(dir, "chat_template.jinja"), Template: string(data)}, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return compat.TrainingTemplate{}, err
+	}
+	var tc struct {
+		ChatTemplate string `json:"chat_template"`
+	}
+	data, err = os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &tc)
+	}
+	if err != nil || tc.ChatTemplate == "" {
+		return compat.TrainingTemplate{}, fmt.Errorf("%s records no chat template (chat_template.jinja or tokenizer_config.json chat_template)", dir)
+	}
+	return compat.TrainingTemplate{Source: filepath.Join(dir, "tokenizer_config.json"), Template: tc.ChatTemplate}, nil
+}
+
+func printCheck(w io.Writer, rep checkReport, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	runtimes := strings.Join(rep.Runtimes, ", ")
+	if runtimes == "" {
+		runtimes = "no runtime"
+	}
+	if len(rep.Findings) == 0 {
+		_, err := fmt.Fprintf(w, "%s: no findings (%s)\n", rep.Dir, runtimes)
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tCODE\tFILE\tPATH\tMESSAGE")
+	for _, f := range rep.Findings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.Code, dash(f.File), dash(f.Path), oneLine(f.Message))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s: %d errors, %d warnings (%s)\n", rep.Dir, rep.Errors, rep.Warnings, runtimes)
+	return err
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

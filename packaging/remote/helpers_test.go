@@ -101,3 +101,7 @@ func checkFiles(t *testing.T, dir string, m model) {
 }
 
 func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+func testDesc(size int64) ocispec.Descriptor {
+	return ocispec.Descriptor{MediaType: "application/octet-stream", Size: size}
+}

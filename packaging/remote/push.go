@@ -13,6 +13,7 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/oci"
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote"
 )
 
 // PushOptions tune Push. The zero value pushes with Options' defaults and
@@ -22,6 +23,10 @@ type PushOptions struct {
 	// Attempts is how many times one blob upload is tried (default 3); each
 	// retry re-opens the blob from the source.
 	Attempts int
+	// ChunkSize is the PATCH size of chunked uploads to registries: 0 sends
+	// blobs of 512 MiB or more in 256 MiB chunks, a positive size chunks
+	// every larger blob, a negative one never chunks.
+	ChunkSize int64
 }
 
 // Push copies the manifest tagged (or digested) srcRef in the OCI layout
@@ -87,7 +92,7 @@ func (t *retryTarget) Push(ctx context.Context, d ocispec.Descriptor, r io.Reade
 	}
 	backoff := 500 * time.Millisecond
 	for i := 1; ; i++ {
-		err := t.Target.Push(ctx, d, &progressReader{r: r, d: d, opts: t.opts.Options})
+		err := t.push(ctx, d, &progressReader{r: r, d: d, opts: t.opts.Options})
 		if err == nil || errors.Is(err, errdef.ErrAlreadyExists) || i >= attempts || ctx.Err() != nil {
 			return err
 		}
@@ -104,6 +109,26 @@ func (t *retryTarget) Push(ctx context.Context, d ocispec.Descriptor, r io.Reade
 		defer rc.Close()
 		r = rc
 	}
+}
+
+// push sends one blob, in chunks when the target is a registry and the
+// blob is large.
+func (t *retryTarget) push(ctx context.Context, d ocispec.Descriptor, r io.Reader) error {
+	if repo, ok := t.Target.(*remote.Repository); ok && !isManifest(d) {
+		if size := chunkPlan(repo, d, t.opts); size > 0 {
+			return pushChunked(ctx, repo, d, r, size)
+		}
+	}
+	return t.Target.Push(ctx, d, r)
+}
+
+func isManifest(d ocispec.Descriptor) bool {
+	switch d.MediaType {
+	case ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageIndex,
+		"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json":
+		return true
+	}
+	return false
 }
 
 type progressReader struct {

@@ -12,7 +12,7 @@ import (
 const bundleTag = "bundle"
 
 func newPushCmd(stdio *IO) *cobra.Command {
-	var f specFlags
+	o := &buildOptions{}
 	var tf transferFlags
 	var bundleDir string
 	var allowUnlicensed bool
@@ -47,23 +47,15 @@ Docker config and its credential helpers.`,
 			if err != nil {
 				return err
 			}
-			if err := f.check(); err != nil {
-				return err
-			}
-			return pushSpec(cmd, stdio, path, &f, tf)
+			o.Path, o.Push, o.PlainHTTP = path, true, tf.plainHTTP
+			return runBuild(cmd.Context(), stdio, o)
 		},
 	}
-	f.register(cmd)
+	o.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().StringVar(&bundleDir, "bundle", "", "push this bundle `DIR` (OCI layout) to REF instead of building a spec")
 	cmd.Flags().BoolVar(&allowUnlicensed, "allow-unlicensed", false, "with --bundle: push even without license information")
 	return cmd
-}
-
-// pushSpec builds the spec with its push steps.
-// TODO(engine): call runBuild(ctx, stdio, &buildOptions{Path: path, Spec: f, Push: true, PlainHTTP: tf.plainHTTP}) once cli/build.go lands.
-func pushSpec(_ *cobra.Command, _ *IO, path string, _ *specFlags, _ transferFlags) error {
-	return fmt.Errorf("push %s: building a spec needs ckpt build, which is not implemented yet; push a built bundle with --bundle DIR REF", path)
 }
 
 // pushBundleDir copies a bundle layout's model manifest and referrers to ref.

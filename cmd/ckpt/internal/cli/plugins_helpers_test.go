@@ -12,9 +12,9 @@ import (
 )
 
 // builtBinaries are the real executables the plugin tests run: the ckpt
-// binary itself and the example external plugin, each built once per test
+// binary itself, the example external plugin and the host's test plugin, each built once per test
 // process (lazily, so that other tests do not pay for them).
-type builtBinaries struct{ ckpt, sha256sums string }
+type builtBinaries struct{ ckpt, sha256sums, testplug string }
 
 var (
 	binOnce sync.Once
@@ -30,10 +30,12 @@ func binaries(t testing.TB) builtBinaries {
 			binErr = err
 			return
 		}
-		binSet = builtBinaries{ckpt: filepath.Join(dir, "ckpt"), sha256sums: filepath.Join(dir, "ckpt-plugin-sha256sums")}
+		binSet = builtBinaries{ckpt: filepath.Join(dir, "ckpt"), sha256sums: filepath.Join(dir, "ckpt-plugin-sha256sums"),
+			testplug: filepath.Join(dir, "testplug")}
 		for out, pkg := range map[string]string{
 			binSet.ckpt:       "github.com/ckpt-dev/ckpt/cmd/ckpt",
 			binSet.sha256sums: "github.com/ckpt-dev/ckpt/examples/plugins/sha256sums",
+			binSet.testplug:   "github.com/ckpt-dev/ckpt/plugins/host/testdata/testplug",
 		} {
 			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 				binErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, b)

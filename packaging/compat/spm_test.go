@@ -95,3 +95,26 @@ func TestRealTokenizerFolders(t *testing.T) {
 		})
 	}
 }
+
+func TestEncodeSPMRoundTrip(t *testing.T) {
+	m, err := compat.ParseSPM(compat.EncodeSPM([]string{"<unk>", "<s>", "</s>", "[INST]", "▁a"}))
+	if err != nil || len(m.Pieces) != 5 || m.ID("[INST]") != 3 || m.EosID != 2 || m.PadID != -1 {
+		t.Fatalf("%+v, %v", m, err)
+	}
+	for _, bad := range [][]byte{{}, {0x0a}, {0x0a, 0x05, 0x0a}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}} {
+		if _, err := compat.ParseSPM(bad); err == nil {
+			t.Errorf("%x parsed", bad)
+		}
+	}
+}
+
+func FuzzSPM(f *testing.F) {
+	f.Add(compat.EncodeSPM([]string{"<unk>", "<s>", "</s>"}))
+	f.Add([]byte{0x12, 0x02, 0xd0, 0x02})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := compat.ParseSPM(data)
+		if err == nil && len(m.Pieces) == 0 {
+			t.Fatal("parsed without pieces")
+		}
+	})
+}

@@ -1,0 +1,103 @@
+package compat_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/compat"
+)
+
+func TestCheckErrors(t *testing.T) {
+	if _, err := compat.Check(t.Context(), filepath.Join(t.TempDir(), "absent"), compat.Options{}); err == nil || !strings.Contains(err.Error(), "absent") {
+		t.Errorf("absent folder: %v", err)
+	}
+	if _, err := compat.Check(t.Context(), t.TempDir(), compat.Options{Profiles: []string{"tgi"}}); err == nil || !strings.Contains(err.Error(), "tgi") {
+		t.Errorf("unknown profile: %v", err)
+	}
+	fs, err := compat.Check(t.Context(), t.TempDir(), compat.Options{})
+	if err != nil || len(fs) != 1 || fs[0].Code != "files.missing" {
+		t.Errorf("empty folder: %v%s", err, dump(fs))
+	}
+}
+
+// TestEmptyFolderEveryProfile: every profile on an empty folder names the
+// files it needs, and nothing crashes.
+func TestEmptyFolderEveryProfile(t *testing.T) {
+	fs, err := compat.Check(t.Context(), t.TempDir(), compat.Options{Profiles: compat.ProfileNames()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, f := range fs {
+		if f.Code != "files.missing" && f.Code != "template.missing" {
+			t.Errorf("unexpected %s", f.Code)
+		}
+		files[f.File] = true
+	}
+	for _, want := range []string{"params.json", "consolidated.safetensors", "tekken.json", "config.json", "model.safetensors", "generation_config.json"} {
+		if !files[want] {
+			t.Errorf("no files.missing for %s:%s", want, dump(fs))
+		}
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := compat.Check(ctx, nativeModel(t), compat.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled check: %v", err)
+	}
+}
+
+// TestModelCardBaseModels: base_model as a string and as a YAML list.
+func TestModelCardBaseModels(t *testing.T) {
+	dir := nativeModel(t)
+	writeText(t, filepath.Join(dir, "README.md"), "---\nlicense: apache-2.0\nbase_model:\n  - mistralai/Mistral-Large-latest\n  - \"codestral-2501\"\ntags: [x]\n---\nbase_model: not-front-matter-latest\n")
+	fs, err := compat.Check(t.Context(), dir, compat.Options{IDs: []string{"mistral-small-2501"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(codes(fs), ","); got != "id.latest,id.retired" || len(fs) != 2 {
+		t.Errorf("codes %s:%s", got, dump(fs))
+	}
+	for _, f := range fs {
+		if f.Code == "id.retired" && !strings.Contains(f.Message, "2025-11-30") {
+			t.Errorf("retirement without its date: %s", f.Message)
+		}
+	}
+}
+
+// TestTemplateList: tokenizer_config.json's list of named templates; the
+// default one is compared with chat_template.jinja.
+func TestTemplateList(t *testing.T) {
+	dir := hfModel(t)
+	tmpl, _ := os.ReadFile(filepath.Join(dir, "chat_template.jinja"))
+	writeJSON(t, filepath.Join(dir, "tokenizer_config.json"), map[string]any{"bos_token": "<s>", "eos_token": "</s>",
+		"chat_template": []any{map[string]any{"name": "default", "template": string(tmpl)}, map[string]any{"name": "tool_use", "template": "{{ x"}}})
+	fs, err := compat.Check(t.Context(), dir, compat.Options{})
+	if err != nil || len(fs) != 0 {
+		t.Errorf("%v%s", err, dump(fs))
+	}
+}
+
+func TestRenderTemplateErrors(t *testing.T) {
+	vars := compat.DefaultVars()
+	for name, tc := range map[string]struct{ src, conv string }{
+		"compile":      {"{% for %}", `{"messages": []}`},
+		"conversation": {"{{ messages }}", `{"messages": [`},
+		"not object":   {"{{ messages }}", `[]`},
+		"trailing":     {"{{ messages }}", `{} {}`},
+	} {
+		if _, err := compat.RenderTemplate(tc.src, []byte(tc.conv), vars); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	out, err := compat.RenderTemplate(`{{ bos_token }}{{ tools | tojson }}`, []byte(`{"tools": [{"z": 1, "a": "é<&>"}]}`), vars)
+	if err != nil || out != `<s>[{"z": 1, "a": "é<&>"}]` {
+		t.Errorf("tojson keeps key order and does not escape: %q, %v", out, err)
+	}
+}

@@ -92,7 +92,7 @@ func TestMergeMatchesNumpy(t *testing.T) {
 		{name: "mistral-finetune onto native to fp32", model: synth.ModelOptions{Seed: 5, DType: "fp32"},
 			ads: []synth.AdapterOptions{{Format: peft.FormatMistralFinetune, Rank: 4, Alpha: 8, Seed: 6}}, dtype: "fp32"},
 		{name: "two weighted adapters", model: synth.ModelOptions{Seed: 7},
-			ads: []synth.AdapterOptions{{Format: peft.FormatMistralFinetune, Rank: 8, Seed: 8}, {Format: peft.FormatPEFT, Rank: 4, Alpha: 32, Seed: 9, Targets: []string{"wq", "wv"}}},
+			ads:    []synth.AdapterOptions{{Format: peft.FormatMistralFinetune, Rank: 8, Seed: 8}, {Format: peft.FormatPEFT, Rank: 4, Alpha: 32, Seed: 9, Targets: []string{"wq", "wv"}}},
 			weight: []float64{0.7, -0.3}, dtype: "bf16"},
 		{name: "native-basis mistral-finetune onto hf base", model: synth.ModelOptions{Layout: mistral.FormatHF, Seed: 10, DType: "fp16"},
 			ads: []synth.AdapterOptions{{Format: peft.FormatMistralFinetune, Rank: 8, Seed: 11}}, dtype: "bf16"},

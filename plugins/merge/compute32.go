@@ -1,0 +1,110 @@
+package merge
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/ckpt-dev/ckpt/packaging/safetensors"
+)
+
+// lora32 is a contribution in float32: A [r, in] and coef·B [out, r].
+type lora32 struct {
+	r    int
+	a, b []float32
+}
+
+func loadLoras32(t *outTensor) ([]lora32, error) {
+	ls, err := loadLoras(t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]lora32, len(ls))
+	for i, l := range ls {
+		out[i] = lora32{r: l.r, a: narrow(l.a), b: narrow(l.b)}
+	}
+	return out, nil
+}
+
+func narrow(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// processTensor32 computes W + Σ coef·B·A in float32 with an SGEMM per row
+// chunk (C = B_chunk·A + C).
+func processTensor32(ctx context.Context, t *outTensor, s *scratch) error {
+	loras, err := loadLoras32(t)
+	if err != nil {
+		return err
+	}
+	rows, cols := dims(t.info)
+	if rows == 0 {
+		return nil
+	}
+	per := max(1, chunkElems/cols)
+	inSize, outSize := int64(t.info.DType.Size()), int64(t.dtype.Size())
+	for r0 := int64(0); r0 < rows; r0 += per {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(per, rows-r0)
+		s.raw = grow(s.raw, int(n*cols*inSize))
+		if err := t.src.ReadAt(t.name, s.raw, r0*cols*inSize); err != nil {
+			return err
+		}
+		s.acc32 = grow(s.acc32, int(n*cols))
+		decode32(t.info.DType, s.raw, s.acc32)
+		c := blas32.General{Rows: int(n), Cols: int(cols), Stride: int(cols), Data: s.acc32}
+		for _, l := range loras {
+			b := blas32.General{Rows: int(n), Cols: l.r, Stride: l.r, Data: l.b[r0*int64(l.r) : (r0+n)*int64(l.r)]}
+			a := blas32.General{Rows: l.r, Cols: int(cols), Stride: int(cols), Data: l.a}
+			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, b, a, 1, c)
+		}
+		s.out = grow(s.out, int(n*cols*outSize))
+		encode32(t.dtype, s.acc32, s.out)
+		if err := t.file.WriteAt(t.name, s.out, r0*cols*outSize); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decode32(d safetensors.DType, src []byte, dst []float32) {
+	switch d {
+	case safetensors.BF16:
+		src = src[:2*len(dst)]
+		for i := range dst {
+			dst[i] = math.Float32frombits(uint32(src[2*i])<<16 | uint32(src[2*i+1])<<24)
+		}
+	case safetensors.F16:
+		for i := range dst {
+			dst[i] = safetensors.F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+		}
+	case safetensors.F32:
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+	}
+}
+
+func encode32(d safetensors.DType, src []float32, dst []byte) {
+	switch d {
+	case safetensors.BF16:
+		dst = dst[:2*len(src)]
+		for i, f := range src {
+			h := safetensors.F32ToBF16(f)
+			dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+		}
+	case safetensors.F16:
+		for i, f := range src {
+			binary.LittleEndian.PutUint16(dst[2*i:], safetensors.F32ToF16(f))
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package merge
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/peft"
+	"github.com/ckpt-dev/ckpt/packaging/synth"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+type events struct {
+	progress int
+	diags    []specv1.Diagnostic
+}
+
+func (e *events) Log(string)                     {}
+func (e *events) Progress(int64, int64, string)  { e.progress++ }
+func (e *events) Diagnostic(d specv1.Diagnostic) { e.diags = append(e.diags, d) }
+
+func pluginInputs(t *testing.T) []specv1.Input {
+	f := newBase(t, synth.ModelOptions{Seed: 30})
+	a1 := f.adapter(t, "a1", synth.AdapterOptions{Seed: 31})
+	a2 := f.adapter(t, "a2", synth.AdapterOptions{Seed: 32, Format: peft.FormatMistralFinetune})
+	base := specv1.Lineage{Role: "base", ID: "tiny-2511", Digest: "sha256:base", License: "Apache-2.0", Step: "model.base"}
+	return []specv1.Input{
+		{Step: "model.base", Attr: "base", Dir: f.base, Digest: "sha256:base", Metadata: specv1.Metadata{Kind: "model", ID: "tiny-2511",
+			Format: "mistral", Architecture: "mistral", DType: "bf16", Params: json.RawMessage(`{"dim":64}`), License: "Apache-2.0", Notices: []string{"base notice"}}},
+		{Step: "adapter.a1", Attr: "adapters", Dir: a1, Digest: "sha256:a1", Metadata: specv1.Metadata{Kind: "adapter", ID: "a1",
+			License: "MIT OR Apache-2.0", Notices: []string{"base notice", "a1 notice"}, Training: json.RawMessage(`{"lr":0.0001}`),
+			Lineage: []specv1.Lineage{base, {Role: "dataset", ID: "tickets", License: "CC-BY-4.0"}},
+			Extra:   json.RawMessage(`{"rank":8,"alpha":16,"format":"peft","basis":"hf"}`)}},
+		{Step: "adapter.a2", Attr: "adapters", Dir: a2, Digest: "sha256:a2", Metadata: specv1.Metadata{Kind: "adapter", ID: "a2",
+			License: "Apache-2.0", Lineage: []specv1.Lineage{base}, Extra: json.RawMessage(`{"rank":8,"alpha":16,"format":"mistral-finetune","basis":"native"}`)}},
+	}
+}
+
+func runPlugin(t *testing.T, cfg string, inputs []specv1.Input) (*specv1.Metadata, string, *events, error) {
+	out := t.TempDir()
+	ev := &events{}
+	md, err := Components()[0].Run(context.Background(), &specv1.RunRequest{Kind: "merge", Type: "lora", Step: "merge.support",
+		Config: json.RawMessage(cfg), Inputs: inputs, OutputDir: out, ScratchDir: t.TempDir()}, ev)
+	return md, out, ev, err
+}
+
+func TestPluginMetadata(t *testing.T) {
+	md, out, ev, err := runPlugin(t, `{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"weights":[0.5,1]}`, pluginInputs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.Kind != "merge" || md.ID != "tiny-2511-merged" || md.Format != "mistral" || md.DType != "bf16" || string(md.Params) != `{"dim":64}` {
+		t.Errorf("metadata %+v", md)
+	}
+	if md.License != "Apache-2.0 AND (MIT OR Apache-2.0)" {
+		t.Errorf("license %q", md.License)
+	}
+	if strings.Join(md.Notices, "|") != "base notice|a1 notice" {
+		t.Errorf("notices %v", md.Notices)
+	}
+	var roles []string
+	for _, l := range md.Lineage {
+		roles = append(roles, l.Role+":"+l.ID)
+	}
+	if got := strings.Join(roles, ","); got != "base:tiny-2511,adapter:a1,dataset:tickets,adapter:a2" {
+		t.Errorf("lineage %s", got)
+	}
+	if !strings.Contains(string(md.Training), `"lr":0.0001`) || !strings.Contains(string(md.Training), "adapter.a2") {
+		t.Errorf("training %s", md.Training)
+	}
+	if ev.progress != 21 {
+		t.Errorf("%d progress events, want one per tensor (21)", ev.progress)
+	}
+	if _, err := os.Stat(filepath.Join(out, "consolidated.safetensors")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPluginErrorsWriteNothing(t *testing.T) {
+	in := pluginInputs(t)
+	// An adapter whose module is missing from the base: rename a tensor.
+	p := filepath.Join(in[1].Dir, "adapter_model.safetensors")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "layers.1.self_attn.v_proj", "layers.1.self_attn.x_proj")), 0o644)
+	_, out, _, err := runPlugin(t, `{"base":"model.base","adapters":["adapter.a1","adapter.a2"]}`, in)
+	if err == nil || !strings.Contains(err.Error(), "x_proj") || !strings.Contains(err.Error(), "adapter_model.safetensors") {
+		t.Fatalf("got %v", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Errorf("%d files left in the output", len(ents))
+	}
+	for cfg, path := range map[string]string{
+		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"weights":[1]}`:       "weights",
+		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"dtype":"int8"}`:      "dtype",
+		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"shard_size":"lots"}`: "shard_size",
+		`{"base":"model.base","adapters":["adapter.a1"]}`:                                  "",
+	} {
+		ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(cfg)})
+		if path == "" {
+			if len(ds) != 0 {
+				t.Errorf("%s: %+v", cfg, ds)
+			}
+			continue
+		}
+		if len(ds) != 1 || ds[0].Path[0] != path {
+			t.Errorf("%s: %+v", cfg, ds)
+		}
+	}
+	in[2].Metadata.Lineage[0].Digest = "sha256:other"
+	ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(`{"base":"model.base","adapters":["adapter.a1","adapter.a2"]}`), Inputs: in})
+	if len(ds) != 1 || strings.Join(ds[0].Path, ".") != "adapters.1" {
+		t.Errorf("foreign base: %+v", ds)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for s, want := range map[string]int64{"5GB": 5e9, "500MiB": 500 << 20, "1024": 1024, "2.5 GB": 2.5e9, "": 0} {
+		if got, err := ParseSize(s); err != nil || got != want {
+			t.Errorf("%q = %d %v", s, got, err)
+		}
+	}
+	for _, s := range []string{"-1GB", "x", "0"} {
+		if _, err := ParseSize(s); err == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
+func TestMergeUnknownBaseTensor(t *testing.T) {
+	f := newBase(t, synth.ModelOptions{})
+	ad := f.adapter(t, "ad", synth.AdapterOptions{})
+	out := t.TempDir()
+	os.Remove(filepath.Join(f.base, "params.json"))
+	err := Merge(context.Background(), Options{Base: f.base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: out})
+	if err == nil || !strings.Contains(err.Error(), "params.json") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func BenchmarkMergeTensor(b *testing.B) {
+	// One 1024×4096 bf16 tensor with a rank-16 update (8 MiB in, 8 MiB out).
+	dir := b.TempDir()
+	base := filepath.Join(dir, "base")
+	if err := synth.Model(b.Context(), base, synth.ModelOptions{Dim: 1024, Hidden: 4096, Layers: 1, Heads: 8, KVHeads: 8, Vocab: 1280}); err != nil {
+		b.Fatal(err)
+	}
+	ad := filepath.Join(dir, "ad")
+	if err := synth.Adapter(b.Context(), ad, synth.AdapterOptions{Base: base, Rank: 16, Targets: []string{"w1"}}); err != nil {
+		b.Fatal(err)
+	}
+	m, err := prepare(Options{Base: base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.close()
+	if err := m.plan(); err != nil {
+		b.Fatal(err)
+	}
+	defer m.abort()
+	var t *outTensor
+	for _, x := range m.tensors {
+		if len(x.adds) > 0 {
+			t = x
+		}
+	}
+	b.SetBytes(t.info.Len())
+	s := &scratch{}
+	for b.Loop() {
+		if err := processTensor(b.Context(), t, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -23,6 +23,8 @@ const (
 	CodeMissing   = "license.missing"   // no license information
 	CodeInvalid   = "license.invalid"   // the expression does not parse
 	CodePolicy    = "policy.invalid"    // the policy itself is wrong
+	// CodeConditions warns of a condition ckpt cannot check.
+	CodeConditions = "license.conditions"
 )
 
 // Policy is what a release may do with an artifact. The zero value is
@@ -247,6 +249,11 @@ func evalLeaf(id string, in input, p Policy) []Violation {
 			return mk(CodeForbidden, c.term.Clause, fmt.Sprintf("%s is under %s, which forbids %s (clause %s)",
 				in.label, id, c.what, c.term.Clause))
 		}
+	}
+	if p.Redistribute && t.RedistributeWarning != "" {
+		v := mk(CodeConditions, t.RedistributeWarning, fmt.Sprintf("%s is under %s: %s", in.label, id, t.RedistributeWarning))
+		v[0].Severity = specv1.SeverityWarning
+		return v
 	}
 	return nil
 }

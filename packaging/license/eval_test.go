@@ -63,12 +63,13 @@ func TestMergeBoundByMRLAdapter(t *testing.T) {
 			t.Errorf("use %s: violations = %+v, want one naming adapter.support under MRL", use, vs)
 		}
 	}
-	if vs := Evaluate(m, Policy{Use: UseResearch, Redistribute: true}); len(vs) != 0 {
-		t.Errorf("research redistribution refused: %+v", vs)
+	vs := Evaluate(m, Policy{Use: UseResearch, Redistribute: true})
+	if Failed(vs) || len(vs) != 1 || vs[0].Code != CodeConditions || !strings.Contains(vs[0].Message, "commercial entity") {
+		t.Errorf("research redistribution: %+v, want one warning about distribution by a commercial entity", vs)
 	}
 	// The artifact alone (lineage lost) is still bound by its expression.
 	alone := &specv1.Metadata{Kind: "merge", ID: "x", License: m.License}
-	vs := errorsOf(Evaluate(alone, Policy{Use: UseCommercial}))
+	vs = errorsOf(Evaluate(alone, Policy{Use: UseCommercial}))
 	if len(vs) != 1 || vs[0].Input != "target (x)" {
 		t.Errorf("violations = %+v, want one naming the target", vs)
 	}

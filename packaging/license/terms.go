@@ -27,6 +27,10 @@ type Terms struct {
 	// Derivatives is making and sharing modified versions (fine-tunes,
 	// merged adapters).
 	Derivatives Term `json:"derivatives"`
+	// RedistributeWarning is a condition on redistribution that ckpt cannot
+	// check (who redistributes); a policy with redistribute = true gets it
+	// as a warning.
+	RedistributeWarning string `json:"redistribute_warning,omitempty"`
 	// Notice is the text a NOTICE file must contain when the work is
 	// redistributed; empty when the license requires none.
 	Notice string `json:"notice,omitempty"`
@@ -97,6 +101,8 @@ func mistral() []Terms {
 			"paid or free, SaaS included"),
 		Derivatives: yes("MRL-0.1 §2.3: derivatives stay research-only (§4.3), carry prominent notices that the model was modified, " +
 			"no conflicting terms; §3.1 no passing off as official"),
+		RedistributeWarning: "MRL-0.1 §3.2 forbids any distribution by a commercial entity, paid or free, SaaS included; " +
+			"§2.2 requires the agreement and the NOTICE with every copy",
 		Notice:         "Licensed by Mistral AI under the Mistral AI Research License",
 		ModifiedNotice: true,
 		Conditions:     []string{"§7.2 termination on breach: delete all copies", "governed by French law"},
@@ -104,8 +110,10 @@ func mistral() []Terms {
 		ID: "LicenseRef-MNPL-0.1", Name: "Mistral AI Non-Production License 0.1",
 		URL:        "https://mistral.ai/licences/MNPL-0.1.md",
 		Commercial: no(mnpl), Production: no(mnpl),
-		Redistribute:   yes("MNPL-0.1: include the agreement and a NOTICE file"),
-		Derivatives:    yes("MNPL-0.1: derivatives stay non-production, with prominent notices that the model was modified"),
+		Redistribute: yes("MNPL-0.1: include the agreement and a NOTICE file"),
+		Derivatives:  yes("MNPL-0.1: derivatives stay non-production, with prominent notices that the model was modified"),
+		RedistributeWarning: "MNPL-0.1 §3.2 forbids supplying the model in a commercial activity; " +
+			"the agreement and the NOTICE go with every copy",
 		Notice:         "Licensed by Mistral AI under the Mistral AI Non-Production License",
 		ModifiedNotice: true,
 	}}

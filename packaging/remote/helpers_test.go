@@ -35,16 +35,21 @@ func writeFiles(t *testing.T, dir string, m model) []modelpack.File {
 	t.Helper()
 	var files []modelpack.File
 	for p, c := range m {
-		src := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(src, c, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, modelpack.File{Path: p, Src: src, Mode: 0o644, Size: int64(len(c))})
+		files = append(files, writeOne(t, dir, p, c))
 	}
 	return files
+}
+
+func writeOne(t testing.TB, dir, p string, c []byte) modelpack.File {
+	t.Helper()
+	src := filepath.Join(dir, filepath.FromSlash(p))
+	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, c, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return modelpack.File{Path: p, Src: src, Mode: 0o644, Size: int64(len(c))}
 }
 
 // bundle builds an OCI layout holding m as a ModelPack manifest tagged

@@ -249,3 +249,33 @@ func FuzzParams(f *testing.F) {
 		}
 	})
 }
+
+func FuzzHFConfig(f *testing.F) {
+	f.Add([]byte(`{"model_type":"mistral","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":128,"rms_norm_eps":1e-5,"vocab_size":1280}`))
+	f.Add([]byte(`{"model_type":"mistral3","text_config":{"hidden_size":64,"num_hidden_layers":1,"num_attention_heads":4,"intermediate_size":8,"rms_norm_eps":1,"vocab_size":9},"vision_config":{"hidden_size":8,"num_channels":3,"image_size":8,"patch_size":4,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2},"spatial_merge_size":2}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c HFConfig
+		if json.Unmarshal(b, &c) != nil {
+			return
+		}
+		p, err := c.Params()
+		if err != nil {
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("Params returned invalid params: %v", err)
+		}
+		if p.NLayers*p.NHeads < 1<<16 && (p.MoE == nil || p.MoE.NumExperts*p.NLayers < 1<<16) {
+			nm := NameMap{Vision: p.VisionEncoder != nil}
+			for _, ts := range ExpectedTensors(p) {
+				hf, err := nm.ToHF(ts.Name)
+				if err != nil {
+					t.Fatalf("no HF name for %s: %v", ts.Name, err)
+				}
+				if back, err := nm.ToNative(hf); err != nil || back != ts.Name {
+					t.Fatalf("%s → %s → %s (%v)", ts.Name, hf, back, err)
+				}
+			}
+		}
+	})
+}

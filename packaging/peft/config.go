@@ -42,18 +42,31 @@ func DefaultConfig() Config {
 	return Config{PeftType: "LORA", R: 8, LoraAlpha: 8, Bias: "none", InferenceMode: true}
 }
 
-// ReadConfig parses adapter_config.json; absent keys take PEFT's defaults.
+// ReadConfig parses an adapter_config.json file; errors name it.
 func ReadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	c := DefaultConfig()
-	if err := json.Unmarshal(b, &c); err != nil {
+	c, err := ParseConfig(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return c, nil
+}
+
+// ParseConfig parses and checks adapter_config.json bytes; absent keys take
+// PEFT's defaults. Variants a LoRA merge cannot apply are refused.
+func ParseConfig(b []byte) (*Config, error) {
+	c := DefaultConfig()
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
+	}
+	if _, err := c.targets(); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

@@ -16,8 +16,10 @@ type CrashError struct {
 
 func (e *CrashError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "plugin %s crashed %s: %v", e.Plugin, e.During, e.Err)
-	if len(e.Tail) > 0 {
+	fmt.Fprintf(&b, "plugin %s crashed %s", e.Plugin, e.During)
+	if len(e.Tail) == 0 {
+		fmt.Fprintf(&b, ": %v (it wrote nothing to stderr)", e.Err)
+	} else {
 		b.WriteString("\nlast lines of its stderr:\n  ")
 		b.WriteString(strings.Join(e.Tail, "\n  "))
 	}

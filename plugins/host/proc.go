@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -113,6 +114,11 @@ type sink struct {
 	next     int
 	steps    map[int]Events
 	lastID   int
+	// panicAt is the first "panic:" or "fatal error:" line and its number,
+	// kept even when the ring has moved past it.
+	panicAt   string
+	panicLine int
+	lines     int
 }
 
 func newSink(fallback io.Writer) *sink {
@@ -135,6 +141,10 @@ func (s *sink) remove(id int) {
 
 func (s *sink) line(l string) {
 	s.mu.Lock()
+	s.lines++
+	if s.panicAt == "" && (strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ")) {
+		s.panicAt, s.panicLine = l, s.lines
+	}
 	if len(s.ring) < tailLines {
 		s.ring = append(s.ring, l)
 	} else {
@@ -157,7 +167,10 @@ func (s *sink) line(l string) {
 func (s *sink) tail() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.ring))
+	out := make([]string, 0, len(s.ring)+2)
+	if s.panicAt != "" && s.lines-s.panicLine >= tailLines {
+		out = append(out, s.panicAt, "...")
+	}
 	out = append(out, s.ring[s.next:]...)
 	return append(out, s.ring[:s.next]...)
 }
@@ -180,7 +193,7 @@ func (w *lineWriter) Write(b []byte) (int, error) {
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, b...)
 	for {
-		i := strings.IndexByte(string(w.buf), '\n')
+		i := bytes.IndexByte(w.buf, '\n')
 		if i < 0 {
 			break
 		}

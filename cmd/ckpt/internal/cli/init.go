@@ -76,7 +76,7 @@ func runInit(cmd *cobra.Command, stdio *IO, path string, f *specFlags, o initOpt
 	if _, err := host.Init(cmd.Context(), sp.Dir, reqs, host.InitOptions{PlainHTTP: o.plainHTTP, Upgrade: o.upgrade, Log: stdio.Out}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Out, "Wrote %s with %d plugins.\n", filepath.Join(sp.Dir, host.LockFile), len(reqs))
+	fmt.Fprintf(stdio.Out, "Wrote %s (%d plugins pinned).\n", filepath.Join(sp.Dir, host.LockFile), len(reqs))
 	return nil
 }
 

@@ -40,6 +40,10 @@ func templateBreaks() map[string]func(*target) error {
 			return editJSON(t.dir, "tokenizer_config.json", func(m map[string]any) error { delete(m, "chat_template"); return nil })
 		},
 		"template.train_mismatch": breakTrainMismatch,
+		"template.unchecked": func(t *target) error {
+			return t.setTemplate("{% macro show(v) %}{% if v is mapping %}{% for k in v %}{{ k }}={{ show(v[k]) }}{% endfor %}" +
+				"{% else %}{{ v }}{% endif %}{% endmacro %}{{ bos_token }}{% for m in messages %}{{ show(m) }}{% endfor %}")
+		},
 	}
 }
 

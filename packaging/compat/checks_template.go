@@ -66,8 +66,12 @@ func (c *checker) checkRenders(t bundleTemplate) {
 	for _, conv := range Conversations() {
 		_, err := RenderTemplate(t.src, []byte(conv.JSON), c.vars())
 		var raised *RaisedError
+		var unsafe *UnsafeTemplateError
 		switch {
 		case err == nil:
+		case errors.As(err, &unsafe):
+			c.rep.add("template.unchecked", t.file, t.path, "the chat template was %v; check it with transformers' apply_chat_template", unsafe)
+			return
 		case errors.As(err, &raised) && conv.Name == "tool_call":
 			c.rep.add("template.tools_unsupported", t.file, t.path, "the chat template refuses a tool-call conversation (%q): tool use through apply_chat_template is impossible", raised.Message)
 		default:

@@ -101,3 +101,37 @@ func TestRenderTemplateErrors(t *testing.T) {
 		t.Errorf("tojson keeps key order and does not escape: %q, %v", out, err)
 	}
 }
+
+// TestTemplateGuards: recursive macros are refused (the renderer has no
+// recursion limit) and range() has the Jinja2 sandbox's limit.
+func TestTemplateGuards(t *testing.T) {
+	vars := compat.DefaultVars()
+	conv := []byte(`{"messages": [{"role": "user", "content": "hi"}]}`)
+	for _, src := range []string{
+		`{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}`,
+		`{%- macro a(x) -%}{{ b(x) }}{%- endmacro -%}{%- macro b(x) -%}{{ a (x) }}{%- endmacro -%}{{ a(1) }}`,
+	} {
+		var unsafe *compat.UnsafeTemplateError
+		if _, err := compat.RenderTemplate(src, conv, vars); !errors.As(err, &unsafe) {
+			t.Errorf("%s: %v", src, err)
+		}
+	}
+	if _, err := compat.RenderTemplate(`{% for i in range(1000000) %}{{ i }}{% endfor %}`, conv, vars); err == nil || !strings.Contains(err.Error(), "Range too big") {
+		t.Errorf("big range: %v", err)
+	}
+	out, err := compat.RenderTemplate(`{% macro g(x) %}<{{ x }}>{% endmacro %}{% for i in range(3, 0, -1) %}{{ g(i) }}{% endfor %}`, conv, vars)
+	if err != nil || out != "<3><2><1>" {
+		t.Errorf("macro and range: %q, %v", out, err)
+	}
+}
+
+func FuzzRenderTemplate(f *testing.F) {
+	for _, s := range []string{tinyTemplate, `{% set ns = namespace(a=[]) %}{% for m in messages %}{{ m | tojson(indent=2) }}{% endfor %}`,
+		`{{ raise_exception('x') }}`, `{% macro m(a, b=2) %}{{ a ~ b }}{% endmacro %}{{ m(1)|upper }}`} {
+		f.Add(s)
+	}
+	conv := []byte(compat.Conversations()[1].JSON)
+	f.Fuzz(func(t *testing.T, src string) {
+		_, _ = compat.RenderTemplate(src, conv, compat.DefaultVars())
+	})
+}

@@ -60,6 +60,7 @@ func Rules() []Rule {
 		{"template.mismatch", sevWarn, "chat_template.jinja and tokenizer_config.json's template differ"},
 		{"template.render", sevErr, "the chat template fails to compile or render"},
 		{"template.tools_unsupported", sevWarn, "the chat template refuses tool-call conversations"},
+		{"template.unchecked", sevWarn, "the chat template cannot be rendered safely (recursive macro)"},
 		{"template.missing", sevWarn, "no chat template for transformers"},
 		{"template.train_mismatch", sevErr, "the adapter's training template renders other text"},
 		{"vision.no_image_tokens", sevErr, "an image config without [IMG], [IMG_BREAK], [IMG_END]"},

@@ -63,7 +63,10 @@ func DefaultVars() TemplateVars { return TemplateVars{BOS: "<s>", EOS: "</s>", U
 // transformers' apply_chat_template: object keys keep their order (tojson
 // does not sort), raise_exception fails with a *RaisedError.
 func RenderTemplate(src string, conversation []byte, vars TemplateVars) (string, error) {
-	tmpl, err := jinja.Compile(src)
+	if name := recursiveMacro(src); name != "" {
+		return "", &UnsafeTemplateError{Reason: "macro " + name + " is recursive and ckpt's renderer has no recursion limit"}
+	}
+	tmpl, err := compileSafe(src)
 	if err != nil {
 		return "", fmt.Errorf("compile: %w", err)
 	}
@@ -85,6 +88,7 @@ func RenderTemplate(src string, conversation []byte, vars TemplateVars) (string,
 		}
 	}
 	data["add_generation_prompt"] = jinja.NewBool(vars.AddGenerationPrompt)
+	data["range"] = jinja.NewCallable("range", sandboxRange)
 	var raised *RaisedError
 	data["raise_exception"] = jinja.NewCallable("raise_exception", func(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error) {
 		msg := ""
@@ -104,6 +108,16 @@ func RenderTemplate(src string, conversation []byte, vars TemplateVars) (string,
 		return "", fmt.Errorf("render: %w", err)
 	}
 	return out, nil
+}
+
+// compileSafe turns a panic of the template parser into an error.
+func compileSafe(src string) (t *jinja.Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("template parser panic: %v", r)
+		}
+	}()
+	return jinja.Compile(src)
 }
 
 // renderSafe turns a panic inside the template engine into an error.

@@ -2,6 +2,7 @@ package merge
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -307,11 +308,41 @@ func (m *merger) finish() error {
 		}
 		dst := filepath.Join(m.o.Out, e.Name())
 		m.created = append(m.created, dst)
-		if err := copyFile(filepath.Join(m.base.Dir, e.Name()), dst); err != nil {
+		src := filepath.Join(m.base.Dir, e.Name())
+		if src == m.base.Layout.Config && m.base.Layout.Format == mistral.FormatHF && m.outDType != "" && m.outDType != m.base.DType() {
+			if err := rewriteTorchDType(src, dst, m.outDType); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := copyFile(src, dst); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rewriteTorchDType copies config.json with torch_dtype (and dtype, if
+// present) set to the merge's output dtype, as save_pretrained would.
+func rewriteTorchDType(src, dst string, d safetensors.DType) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	name, _ := json.Marshal(map[safetensors.DType]string{safetensors.BF16: "bfloat16", safetensors.F16: "float16", safetensors.F32: "float32"}[d])
+	m["torch_dtype"] = name
+	if _, ok := m["dtype"]; ok {
+		m["dtype"] = name
+	}
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, append(out, '\n'), 0o644)
 }
 
 func copyFile(src, dst string) error {

@@ -124,14 +124,14 @@ func TestMergeMatchesNumpy(t *testing.T) {
 				t.Error("no progress events")
 			}
 			checkNumpy(t, f, out, tc.dtype, ins)
-			checkCarried(t, f.base, out)
+			checkCarried(t, f.base, out, tc.dtype)
 		})
 	}
 }
 
-// checkCarried asserts tokenizer and config files are byte-identical and the
-// output keeps the base's layout.
-func checkCarried(t *testing.T, base, out string) {
+// checkCarried asserts tokenizer and config files are byte-identical (HF
+// config.json: but for torch_dtype) and the output keeps the base's layout.
+func checkCarried(t *testing.T, base, out, dtype string) {
 	t.Helper()
 	bl, err := mistral.DetectLayout(base)
 	if err != nil {
@@ -144,11 +144,22 @@ func checkCarried(t *testing.T, base, out string) {
 	if ol.Format != bl.Format {
 		t.Errorf("output layout %s, base %s", ol.Format, bl.Format)
 	}
-	for _, n := range []string{"tekken.json", "chat_template.jinja", "generation_config.json", filepath.Base(bl.Config)} {
+	carried := []string{"tekken.json", "chat_template.jinja", "generation_config.json"}
+	if bl.Format == mistral.FormatNative {
+		carried = append(carried, "params.json")
+	}
+	for _, n := range carried {
 		a, _ := os.ReadFile(filepath.Join(base, n))
 		b, err := os.ReadFile(filepath.Join(out, n))
 		if err != nil || string(a) != string(b) {
 			t.Errorf("%s not carried over unchanged (%v)", n, err)
+		}
+	}
+	if bl.Format == mistral.FormatHF {
+		c, err := mistral.ReadHFConfig(filepath.Join(out, "config.json"))
+		want := map[string]string{"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}[dtype]
+		if err != nil || c.TorchDType != want {
+			t.Errorf("config.json torch_dtype %q, want %q (%v)", c.TorchDType, want, err)
 		}
 	}
 }

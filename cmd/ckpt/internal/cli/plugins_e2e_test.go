@@ -225,3 +225,35 @@ func errorsAs(err error, ee **exec.ExitError) bool {
 	*ee = e
 	return ok
 }
+
+// TestExamplePluginEndToEnd installs the example external plugin with ckpt
+// init, builds the example spec (a built-in model step, then the plugin's
+// check), exports the check's SHA256SUMS and verifies the model's files
+// with coreutils' sha256sum -c.
+func TestExamplePluginEndToEnd(t *testing.T) {
+	dir := exampleProject(t)
+	model := filepath.Join(dir, "model")
+	os.Remove(model)
+	if code, out, errOut := ckptRun(t, "synth", "model", model, "--layout", "native", "--seed", "1"); code != 0 {
+		t.Fatalf("synth: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := ckptRun(t, "init", dir); code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	out, err := ckptBuild(t, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if f := finished(events(t, string(out)), "check.base"); f == nil || f["status"] != "ok" {
+		t.Fatalf("check.base: %v\n%s", f, out)
+	}
+	exported := filepath.Join(t.TempDir(), "sums")
+	if code, o, e := ckptRun(t, "export", "--dir", dir, "check.base", exported); code != 0 {
+		t.Fatalf("export: exit %d\n%s%s", code, o, e)
+	}
+	cmd := exec.Command("sha256sum", "--strict", "-c", filepath.Join(exported, "SHA256SUMS"))
+	cmd.Dir = model
+	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "params.json: OK") {
+		t.Fatalf("sha256sum -c: %v\n%s", err, b)
+	}
+}

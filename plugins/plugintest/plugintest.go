@@ -30,8 +30,8 @@ type Case struct {
 	// the input folders there and returns the config and the inputs. A
 	// component without Setup gets only the checks that need no run.
 	Setup func(t *testing.T, dir string) (config json.RawMessage, inputs []specv1.Input)
-	// Invalid are configs that must each give an error diagnostic. When
-	// empty and the schema has required attributes, "{}" is used.
+	// Invalid are configs that must each give an error diagnostic, besides
+	// the suite's own (a non-object config, a value of the wrong type).
 	Invalid []json.RawMessage
 }
 

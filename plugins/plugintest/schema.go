@@ -94,18 +94,7 @@ func checkSchema(t *testing.T, s specv1.Schema, where string) {
 
 func (s *suite) invalidConfig(t *testing.T) {
 	d := s.comp.Describe()
-	invalid := s.c.Invalid
-	if len(invalid) == 0 {
-		for _, a := range d.Schema.Attributes {
-			if a.Required {
-				invalid = []json.RawMessage{json.RawMessage(`{}`)}
-				break
-			}
-		}
-	}
-	if len(invalid) == 0 {
-		t.Skip("no required attribute and no Case.Invalid: nothing is invalid")
-	}
+	invalid := append(defaultInvalid(d.Schema), s.c.Invalid...)
 	for _, cfg := range invalid {
 		req := &specv1.ValidateRequest{Kind: d.Kind, Type: d.Type, Step: d.Kind + ".conformance", Config: cfg}
 		diags, err := s.remote.Validate(t.Context(), req)
@@ -116,6 +105,29 @@ func (s *suite) invalidConfig(t *testing.T) {
 			t.Errorf("config %s gave no error diagnostic (got %+v)", cfg, diags)
 		}
 	}
+}
+
+// defaultInvalid are configs every component must reject: a config that is
+// not a JSON object, and one whose first typed attribute has a value of the
+// wrong JSON type. (Missing required attributes are the host's to report:
+// it decodes the spec with the schema first.)
+func defaultInvalid(sc specv1.Schema) []json.RawMessage {
+	out := []json.RawMessage{json.RawMessage(`[]`)}
+	for _, a := range sc.Attributes {
+		var wrong string
+		switch a.Type {
+		case specv1.TypeString, specv1.TypePath, specv1.TypeStep:
+			wrong = `12345`
+		case specv1.TypeNumber, specv1.TypeBool, specv1.TypeListString, specv1.TypeListNumber,
+			specv1.TypeMapString, specv1.TypeSteps:
+			wrong = `"not-that-type"`
+		default:
+			continue
+		}
+		name, _ := json.Marshal(a.Name)
+		return append(out, json.RawMessage(`{`+string(name)+`:`+wrong+`}`))
+	}
+	return out
 }
 
 func hasError(diags []specv1.Diagnostic) bool {

@@ -165,54 +165,49 @@ func download(ctx context.Context, s source, root *os.Root, partial string, d oc
 var errResumedMismatch = errors.New("resumed download does not match")
 
 func fetchTo(ctx context.Context, s source, root *os.Root, partial string, d ocispec.Descriptor, opts PullOptions) error {
+	if err := d.Digest.Validate(); err != nil {
+		return fmt.Errorf("blob %s: %w", d.Digest, err)
+	}
 	if rg, ok := s.(ranger); ok && useRanges(d, opts) {
-		if err := fetchRanges(ctx, rg, root, partial, d, opts); !errors.Is(err, errNoRanges) {
+		sum, err := fetchRanges(ctx, rg, root, partial, d, opts)
+		if !errors.Is(err, errNoRanges) {
 			if err != nil {
 				return err
 			}
-			return verifyFile(root, partial, d, true)
+			return checkSum(d, sum, d.Size, true)
 		}
 	}
-	f, err := root.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	have := st.Size()
-	if have > d.Size {
-		have = 0
-	}
-	err = fetchSequential(ctx, s, f, d, have, opts)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return verifyFile(root, partial, d, have > 0)
-}
-
-// verifyFile hashes a downloaded blob and compares it with d.
-func verifyFile(root *os.Root, name string, d ocispec.Descriptor, resumed bool) error {
-	f, err := root.Open(name)
+	f, err := root.OpenFile(partial, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	v := d.Digest.Verifier()
-	n, err := io.CopyBuffer(v, f, make([]byte, 1<<20))
+	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	if n != d.Size || !v.Verified() {
-		if resumed {
-			return errResumedMismatch
+	have := min(st.Size(), d.Size)
+	h := d.Digest.Algorithm().Hash()
+	if have > 0 { // hash what an earlier pull left
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, have), make([]byte, 1<<20)); err != nil {
+			return err
 		}
-		return fmt.Errorf("blob %s: received %d bytes that do not match (size %d): %w", d.Digest, n, d.Size, ErrDigestMismatch)
 	}
-	return nil
+	n, err := fetchSequential(ctx, s, f, d, have, h, opts)
+	if err != nil {
+		return err
+	}
+	return checkSum(d, h.Sum(nil), n, n < d.Size)
+}
+
+// checkSum compares a computed digest with d; resumed tells a continued
+// download (which is retried from scratch on mismatch).
+func checkSum(d ocispec.Descriptor, sum []byte, _ int64, resumed bool) error {
+	if hex.EncodeToString(sum) == d.Digest.Encoded() {
+		return nil
+	}
+	if resumed {
+		return errResumedMismatch
+	}
+	return fmt.Errorf("blob %s: received bytes hash to %s:%x: %w", d.Digest, d.Digest.Algorithm(), sum, ErrDigestMismatch)
 }

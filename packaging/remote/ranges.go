@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -32,12 +33,13 @@ func useRanges(d ocispec.Descriptor, opts PullOptions) bool {
 	return t > 0 && d.Size >= t
 }
 
-// fetchSequential appends blob d from offset have to f, seeking the
-// source (Range) when it can, else starting over.
-func fetchSequential(ctx context.Context, s source, f *os.File, d ocispec.Descriptor, have int64, opts PullOptions) error {
+// fetchSequential writes blob d from offset have to f (hashing into h,
+// which already holds the first have bytes), seeking the source (Range)
+// when it can, else starting over. It returns the bytes fetched now.
+func fetchSequential(ctx context.Context, s source, f *os.File, d ocispec.Descriptor, have int64, h hash.Hash, opts PullOptions) (int64, error) {
 	rc, err := s.Fetch(ctx, d)
 	if err != nil {
-		return fmt.Errorf("fetch: %w", err)
+		return 0, fmt.Errorf("fetch: %w", err)
 	}
 	defer rc.Close()
 	if have > 0 {
@@ -47,27 +49,30 @@ func fetchSequential(ctx context.Context, s source, f *os.File, d ocispec.Descri
 		} else if _, err := sk.Seek(have, io.SeekStart); err != nil {
 			have = 0
 		}
+		if have == 0 {
+			h.Reset()
+		}
 	}
 	if err := f.Truncate(have); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := f.Seek(have, io.SeekStart); err != nil {
-		return err
+		return 0, err
 	}
-	n, err := io.CopyBuffer(f, io.LimitReader(rc, d.Size-have), make([]byte, 1<<20))
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), io.LimitReader(rc, d.Size-have), make([]byte, 1<<20))
 	if err != nil {
-		return fmt.Errorf("fetch after %d bytes: %w", have+n, err)
+		return n, fmt.Errorf("fetch after %d bytes: %w", have+n, err)
 	}
 	if have+n != d.Size {
-		return fmt.Errorf("blob %s truncated: %d of %d bytes: %w", d.Digest, have+n, d.Size, io.ErrUnexpectedEOF)
+		return n, fmt.Errorf("blob %s truncated: %d of %d bytes: %w", d.Digest, have+n, d.Size, io.ErrUnexpectedEOF)
 	}
-	return nil
+	return d.Size - have, nil
 }
 
 // fetchRanges downloads d in parallel parts written in place. Progress of
 // each part is the length of its own part file, so an interrupted pull
 // resumes each part where it stopped.
-func fetchRanges(ctx context.Context, rg ranger, root *os.Root, partial string, d ocispec.Descriptor, opts PullOptions) error {
+func fetchRanges(ctx context.Context, rg ranger, root *os.Root, partial string, d ocispec.Descriptor, opts PullOptions) ([]byte, error) {
 	ps := opts.PartSize
 	if ps <= 0 {
 		ps = 16 << 20
@@ -75,32 +80,38 @@ func fetchRanges(ctx context.Context, rg ranger, root *os.Root, partial string, 
 	// Probe: one byte tells whether ranges work before any file is made.
 	probe, err := rg.fetchRange(ctx, d, 0, 1)
 	if err != nil {
-		return errNoRanges
+		return nil, errNoRanges
 	}
 	probe.Close()
-	f, err := root.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := root.OpenFile(partial, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	if err := f.Truncate(d.Size); err != nil {
-		return err
+		return nil, err
 	}
 	state, err := openParts(root, partial+".parts", d.Size, ps)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer state.close()
+	hashed := make(chan []byte, 1)
+	go func() { hashed <- state.hashBehind(f, d.Digest.Algorithm().Hash()) }()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.concurrency())
 	for i := range state.done {
 		g.Go(func() error { return fetchPart(gctx, rg, f, d, state, i) })
 	}
-	if err := g.Wait(); err != nil {
-		return err
+	err = g.Wait()
+	if err != nil {
+		state.abort()
+		<-hashed
+		return nil, err
 	}
+	sum := <-hashed
 	state.close()
-	return root.Remove(partial + ".parts")
+	return sum, root.Remove(partial + ".parts")
 }
 
 func fetchPart(ctx context.Context, rg ranger, f *os.File, d ocispec.Descriptor, st *parts, i int) error {

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"os"
@@ -216,5 +217,38 @@ func TestPushToLayout(t *testing.T) {
 	_, err = Inspect(ctx, Ref{Dir: dst.Dir, Reference: "nope"}, Options{})
 	if err == nil || errors.Is(err, ErrDigestMismatch) {
 		t.Errorf("unknown tag: %v", err)
+	}
+}
+
+func TestPullResumesRanges(t *testing.T) {
+	ctx := context.Background()
+	reg := testenv.NewRegistry(t)
+	m := testModel(200 << 10)
+	layout, _ := bundle(t, m, modelpack.Options{})
+	dst, _ := ParseRef(reg.Host + "/models/tiny:v1")
+	if _, err := Push(ctx, layout, "bundle", dst, PushOptions{Options: Options{PlainHTTP: true}}); err != nil {
+		t.Fatal(err)
+	}
+	w := m["consolidated.safetensors"]
+	out := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(out, PartialDir), 0o755)
+	partial := append(append([]byte(nil), w[:50<<10]...), make([]byte, len(w)-50<<10)...)
+	_ = os.WriteFile(filepath.Join(out, PartialDir, sum(w)), partial, 0o644)
+	state := make([]byte, 32)
+	binary.LittleEndian.PutUint64(state, 50<<10)
+	_ = os.WriteFile(filepath.Join(out, PartialDir, sum(w)+".parts"), state, 0o644)
+	log := &rangeLog{}
+	opts := PullOptions{Options: Options{PlainHTTP: true, HTTPClient: &http.Client{Transport: log}}, RangeThreshold: 64 << 10, PartSize: 50 << 10}
+	if _, err := Pull(ctx, dst, out, opts); err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, out, m)
+	for _, r := range log.ranges {
+		if strings.HasPrefix(r, "bytes=0-") && r != "bytes=0-0" {
+			t.Errorf("part 0 fetched again although done: %v", log.ranges)
+		}
+	}
+	if !strings.Contains(strings.Join(log.ranges, ";"), "bytes=51200-102399") {
+		t.Errorf("ranges %v", log.ranges)
 	}
 }

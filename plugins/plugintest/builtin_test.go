@@ -11,12 +11,13 @@ import (
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// TestBuiltinConformance runs the suite over every built-in component.
-// Components that are still placeholders (their Run says "not implemented
-// yet") are skipped by name until their owners land them.
+// TestBuiltinConformance runs the suite over every built-in component, with
+// real inputs for those in builtinCases. Components that are still
+// placeholders (their Run says "not implemented yet") are skipped by name
+// until their owners land them.
 func TestBuiltinConformance(t *testing.T) {
 	p := builtin.Plugin("test")
-	var cases []plugintest.Case
+	cases := builtinCases()
 	for _, c := range p.Components {
 		if stub(t, c) {
 			cases = append(cases, plugintest.Case{Component: c.Describe().Address(), Skip: "placeholder: not implemented yet"})

@@ -35,7 +35,8 @@ type Case struct {
 	Invalid []json.RawMessage
 }
 
-// Run runs the suite over every component of p, one subtest each.
+// Run runs the suite over every component of p, one subtest each. When
+// several cases name the same component, the last one counts.
 func Run(t *testing.T, p *sdk.Plugin, cases ...Case) {
 	t.Helper()
 	byAddr := map[string]Case{}

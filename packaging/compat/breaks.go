@@ -7,13 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // target is the folder a break mutates, with its layout.
 type target struct {
-	dir    string
-	native bool // params.json + consolidated weights; else HF
-	opts   Options
+	dir     string
+	native  bool // params.json + consolidated weights; else HF
+	adapter bool // a LoRA adapter folder
+	opts    Options
 }
 
 func (t *target) path(name string) string { return filepath.Join(t.dir, name) }
@@ -71,11 +73,33 @@ func Break(ctx context.Context, dir, code string) (Options, error) {
 		return Options{}, fmt.Errorf("compat: %s is not a model folder (ckpt synth model makes one)", dir)
 	}
 	t := &target{dir: dir, opts: Options{Profiles: profiles}}
-	t.native = profiles[0] != "transformers"
+	t.adapter = profiles[0] == "vllm-lora"
+	t.native = profiles[0] != "transformers" && !t.adapter
+	if err := t.applies(code); err != nil {
+		return Options{}, fmt.Errorf("compat: break %s in %s: %w", code, dir, err)
+	}
 	if err := fn(t); err != nil {
 		return Options{}, fmt.Errorf("compat: break %s in %s: %w", code, dir, err)
 	}
 	return t.opts, nil
+}
+
+// applies fails for a rule the folder's kind (model or adapter) cannot show.
+func (t *target) applies(code string) error {
+	lora := strings.HasPrefix(code, "lora.")
+	switch {
+	case lora && !t.adapter:
+		return fmt.Errorf("%w: synthesize a PEFT adapter (ckpt synth adapter)", ErrLayout)
+	case t.adapter && !lora && !adapterRules()[code]:
+		return fmt.Errorf("%w: synthesize a model (ckpt synth model)", ErrLayout)
+	}
+	return nil
+}
+
+// adapterRules are the non-LoRA rules Break can show on an adapter.
+func adapterRules() map[string]bool {
+	return map[string]bool{"files.missing": true, "files.malformed": true, "template.render": true,
+		"template.tools_unsupported": true, "template.unchecked": true, "id.latest": true, "id.retired": true}
 }
 
 // weightsFile returns the folder's single weights file.

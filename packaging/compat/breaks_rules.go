@@ -73,6 +73,9 @@ func breaks() map[string]func(*target) error {
 	for code, fn := range templateBreaks() {
 		m[code] = fn
 	}
+	for code, fn := range loraBreaks() {
+		m[code] = fn
+	}
 	for code, fn := range visionBreaks() {
 		m[code] = fn
 	}
@@ -82,6 +85,9 @@ func breaks() map[string]func(*target) error {
 }
 
 func breakFilesMissing(t *target) error {
+	if t.adapter {
+		return os.Remove(t.path("adapter_model.safetensors"))
+	}
 	if t.native {
 		return os.Remove(t.path("params.json"))
 	}
@@ -100,7 +106,10 @@ func breakMixed(t *target) error {
 
 func breakMalformed(t *target) error {
 	name := "config.json"
-	if t.native {
+	switch {
+	case t.adapter:
+		name = "adapter_config.json"
+	case t.native:
 		name = "params.json"
 	}
 	data, err := os.ReadFile(t.path(name))
@@ -251,3 +260,31 @@ func (t *target) modelCard(id string) error {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// loraBreaks returns the PEFT adapter mutations.
+func loraBreaks() map[string]func(*target) error {
+	set := func(key string, v any) func(*target) error {
+		return func(t *target) error {
+			return editJSON(t.dir, "adapter_config.json", func(m map[string]any) error {
+				if v == nil {
+					delete(m, key)
+				} else {
+					m[key] = v
+				}
+				return nil
+			})
+		}
+	}
+	return map[string]func(*target) error{
+		"lora.config":          set("target_modules", nil),
+		"lora.modules_to_save": set("modules_to_save", []string{"lm_head"}),
+		"lora.dora":            set("use_dora", true),
+		"lora.rslora":          set("use_rslora", true),
+		"lora.format": func(t *target) error {
+			if err := os.Rename(t.path("adapter_model.safetensors"), t.path("lora.safetensors")); err != nil {
+				return err
+			}
+			return os.Remove(t.path("adapter_config.json"))
+		},
+	}
+}

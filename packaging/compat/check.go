@@ -91,7 +91,8 @@ func (c *checker) run(nc namedCheck) {
 
 // Claims returns the profiles a folder's layout claims: the mistral
 // profiles for params.json or consolidated weights (mistral-inference only
-// for unsharded weights), transformers for config.json with model weights.
+// for unsharded weights), transformers for config.json with model weights,
+// vllm-lora for a LoRA adapter folder.
 func Claims(dir string) ([]string, error) {
 	b, err := openBundle(dir, newReport())
 	if err != nil {
@@ -101,6 +102,9 @@ func Claims(dir string) ([]string, error) {
 }
 
 func claims(b *bundle) []string {
+	if isAdapter(b) {
+		return []string{"vllm-lora"}
+	}
 	var out []string
 	w := nativeWeights(b)
 	if b.has("params.json") || len(w.single)+len(w.shards) > 0 {

@@ -45,6 +45,8 @@ func Profiles() []Profile {
 				{"vision.hf", (*checker).checkHFVision},
 				{"template.required", (*checker).checkTemplatePresent},
 			})},
+		{Name: "vllm-lora", Files: "a PEFT adapter: adapter_config.json (LORA, r, lora_alpha, target_modules; no modules_to_save, no DoRA) and adapter_model.safetensors",
+			checks: concat(common, []namedCheck{{"lora", (*checker).checkLoRA}})},
 	}
 }
 

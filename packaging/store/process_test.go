@@ -180,6 +180,17 @@ func TestKilledWriteLeavesNoPartialBlob(t *testing.T) {
 		t.Fatal("a killed write left the blob in blobs/")
 	}
 	assertBlobsValid(t, s)
+	// The killed writer's temporary file is removed once it is stale.
+	left, _ := filepath.Glob(filepath.Join(root, "ingest", "*"))
+	if len(left) != 1 {
+		t.Fatalf("ingest holds %v, want the killed writer's file", left)
+	}
+	old := time.Now().Add(-store.StaleIngest - time.Minute)
+	os.Chtimes(left[0], old, old)
+	if s, err = store.Open(context.Background(), root); err != nil {
+		t.Fatal(err)
+	}
+	assertNoIngest(t, s)
 	if err := s.Push(context.Background(), desc, bytes.NewReader(slowBlob)); err != nil {
 		t.Fatalf("rewrite after the kill: %v", err)
 	}

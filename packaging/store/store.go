@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -52,10 +53,26 @@ func Open(ctx context.Context, root string) (*Store, error) {
 	if err := s.ensureLayoutFile(); err != nil {
 		return nil, err
 	}
+	s.removeStaleIngest()
 	if err := s.ensureIndex(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// StaleIngest is the age after which Open removes a temporary file left in
+// the ingest folder by a writer that was killed.
+const StaleIngest = 24 * time.Hour
+
+// removeStaleIngest removes leftovers of killed writers. A live writer's
+// file is younger: writes touch it at least once per 1 MiB.
+func (s *Store) removeStaleIngest() {
+	entries, _ := os.ReadDir(s.ingestDir())
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > StaleIngest {
+			os.Remove(filepath.Join(s.ingestDir(), e.Name()))
+		}
+	}
 }
 
 // Root returns the folder of the layout.

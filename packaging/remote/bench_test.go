@@ -49,17 +49,25 @@ func BenchmarkRepush(b *testing.B) {
 }
 
 func BenchmarkPull(b *testing.B) {
+	size := 32 << 20
+	host := os.Getenv("CKPT_BENCH_REGISTRY")
+	if host != "" {
+		size = 256 << 20
+	}
 	for _, ranges := range []int64{-1, 4 << 20} {
 		b.Run(fmt.Sprintf("ranges=%d", ranges), func(b *testing.B) {
-			reg := testenv.NewRegistry(b)
-			layout, _ := benchBundle(b, testModel(32<<20))
-			dst, _ := ParseRef(reg.Host + "/bench/pull:v1")
+			h := host
+			if h == "" {
+				h = testenv.NewRegistry(b).Host
+			}
+			layout, _ := benchBundle(b, testModel(size))
+			dst, _ := ParseRef(fmt.Sprintf("%s/bench/pull-%d:v1", h, os.Getpid()))
 			if _, err := Push(context.Background(), layout, "bundle", dst, PushOptions{Options: Options{PlainHTTP: true}}); err != nil {
 				b.Fatal(err)
 			}
-			b.SetBytes(32 << 20)
+			b.SetBytes(int64(size))
 			for b.Loop() {
-				opts := PullOptions{Options: Options{PlainHTTP: true}, RangeThreshold: ranges, PartSize: 4 << 20}
+				opts := PullOptions{Options: Options{PlainHTTP: true}, RangeThreshold: ranges, PartSize: 16 << 20}
 				if _, err := Pull(context.Background(), dst, b.TempDir(), opts); err != nil {
 					b.Fatal(err)
 				}

@@ -168,7 +168,7 @@ func fetchTo(ctx context.Context, s source, root *os.Root, partial string, d oci
 	if err := d.Digest.Validate(); err != nil {
 		return fmt.Errorf("blob %s: %w", d.Digest, err)
 	}
-	if rg, ok := s.(ranger); ok && useRanges(d, opts) {
+	if rg, ok := s.(ranger); ok && useRanges(d, opts, rg.loopback()) {
 		sum, err := fetchRanges(ctx, rg, root, partial, d, opts)
 		if !errors.Is(err, errNoRanges) {
 			if err != nil {

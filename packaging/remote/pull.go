@@ -19,14 +19,16 @@ import (
 const PartialDir = ".ckpt-partial"
 
 // PullOptions tune Pull. The zero value pulls every file, three blobs at a
-// time, splitting blobs of 64 MiB or more into 16 MiB byte ranges.
+// time, splitting blobs of 64 MiB or more from remote registries into
+// 16 MiB byte ranges.
 type PullOptions struct {
 	Options
 	// Include selects files by glob (path.Match on the file path, or on its
 	// base name for a pattern without "/"); none means every file.
 	Include []string
 	// RangeThreshold is the blob size from which a registry blob is fetched
-	// in parallel byte ranges (default 64 MiB; negative: never).
+	// in parallel byte ranges (default 64 MiB, except for registries on a
+	// loopback address, where one stream is faster; negative: never).
 	RangeThreshold int64
 	// PartSize is the size of one byte range (default 16 MiB).
 	PartSize int64

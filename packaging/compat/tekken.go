@@ -75,7 +75,7 @@ func deprecatedSpecials() []string {
 func ParseTekken(data []byte) (*Tekken, error) {
 	var raw struct {
 		Config        *TekkenConfig     `json:"config"`
-		Vocab         []json.RawMessage `json:"vocab"`
+		Vocab         json.RawMessage   `json:"vocab"`
 		SpecialTokens *[]TekkenSpecial  `json:"special_tokens"`
 		Image         *TekkenImage      `json:"image"`
 		Multimodal    *TekkenImage      `json:"multimodal"`
@@ -97,11 +97,56 @@ func ParseTekken(data []byte) (*Tekken, error) {
 			t.Image = raw.Multimodal
 		}
 	}
-	t.Vocab = make([]TekkenToken, len(raw.Vocab))
-	for i, m := range raw.Vocab {
-		t.Vocab[i] = parseTekkenToken(m)
+	var err error
+	if t.Vocab, err = parseVocab(raw.Vocab); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// fastToken is a vocab entry with exactly the expected keys.
+type fastToken struct {
+	Rank       *int            `json:"rank"`
+	TokenBytes *[]byte         `json:"token_bytes"`
+	TokenStr   json.RawMessage `json:"token_str"`
+}
+
+// parseVocab decodes the vocab in one pass when every entry has exactly
+// the expected keys and types (real files), else entry by entry to tell
+// what is wrong with each.
+func parseVocab(raw json.RawMessage) ([]TekkenToken, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var fast []fastToken
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fast); err == nil && complete(fast) {
+		out := make([]TekkenToken, len(fast))
+		keys := []string{"rank", "token_bytes", "token_str"}
+		for i, f := range fast {
+			out[i] = TekkenToken{Rank: *f.Rank, Bytes: *f.TokenBytes, Keys: keys}
+		}
+		return out, nil
+	}
+	var entries []json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, fmt.Errorf("tekken: vocab: %w", err)
+	}
+	out := make([]TekkenToken, len(entries))
+	for i, m := range entries {
+		out[i] = parseTekkenToken(m)
+	}
+	return out, nil
+}
+
+func complete(fast []fastToken) bool {
+	for _, f := range fast {
+		if f.Rank == nil || f.TokenBytes == nil || len(f.TokenStr) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func parseTekkenToken(m json.RawMessage) TekkenToken {

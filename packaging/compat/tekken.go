@@ -74,12 +74,12 @@ func deprecatedSpecials() []string {
 // the expected JSON shape; content rules are checked separately.
 func ParseTekken(data []byte) (*Tekken, error) {
 	var raw struct {
-		Config        *TekkenConfig     `json:"config"`
-		Vocab         json.RawMessage   `json:"vocab"`
-		SpecialTokens *[]TekkenSpecial  `json:"special_tokens"`
-		Image         *TekkenImage      `json:"image"`
-		Multimodal    *TekkenImage      `json:"multimodal"`
-		ModelSettings json.RawMessage   `json:"model_settings_builder"`
+		Config        *TekkenConfig    `json:"config"`
+		Vocab         json.RawMessage  `json:"vocab"`
+		SpecialTokens *[]TekkenSpecial `json:"special_tokens"`
+		Image         *TekkenImage     `json:"image"`
+		Multimodal    *TekkenImage     `json:"multimodal"`
+		ModelSettings json.RawMessage  `json:"model_settings_builder"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("tekken: %w", err)

@@ -13,5 +13,5 @@ start=$(date +%s.%N)
 sha256sum "$tmp"/*.safetensors > /dev/null
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN { printf "sha256sum: %.3f s, %.1f MB/s\n", e - s, 268.435456 / (e - s) }'
-echo "== ckpt: store.PutDir over 256 MiB"
-go test -run '^$' -bench '^BenchmarkPutDir$' -benchtime 3x ./packaging/store | grep -E '^Benchmark'
+echo "== ckpt: store.PutDir (hash, fsync, rename) and Materialize (verify, hard link) over 256 MiB"
+go test -run '^$' -bench '^Benchmark(PutDir|Materialize)$' -benchtime 3x ./packaging/store | grep -E '^Benchmark'

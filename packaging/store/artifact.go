@@ -9,18 +9,21 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // PutDir stores every regular file under dir as one artifact: a layer per
 // file (sorted by relative path, media type specv1.MediaTypeFile, annotated
-// with its slash-separated relative path and mode), meta as the config and
+// with its slash-separated relative path and mode; NumCPU files are hashed
+// at a time), meta as the config and
 // annotations on the manifest. Files are moved into the store: dir is left
 // without them. The manifest holds no timestamp, so the same files and
 // metadata always give the same digest. A folder with no files gives a
@@ -30,18 +33,26 @@ func (s *Store) PutDir(ctx context.Context, dir string, meta specv1.Metadata, an
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	layers := make([]ocispec.Descriptor, 0, len(files))
-	for _, f := range files {
-		desc, err := s.moveFile(ctx, filepath.Join(dir, filepath.FromSlash(f.rel)))
-		if err != nil {
-			return ocispec.Descriptor{}, err
-		}
-		desc.MediaType = specv1.MediaTypeFile
-		desc.Annotations = map[string]string{
-			ocispec.AnnotationTitle: f.rel,
-			specv1.AnnotationMode:   fmt.Sprintf("%04o", f.mode.Perm()),
-		}
-		layers = append(layers, desc)
+	layers := make([]ocispec.Descriptor, len(files))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(runtime.NumCPU())
+	for i, f := range files {
+		eg.Go(func() error {
+			desc, err := s.moveFile(ectx, filepath.Join(dir, filepath.FromSlash(f.rel)))
+			if err != nil {
+				return err
+			}
+			desc.MediaType = specv1.MediaTypeFile
+			desc.Annotations = map[string]string{
+				ocispec.AnnotationTitle: f.rel,
+				specv1.AnnotationMode:   fmt.Sprintf("%04o", f.mode.Perm()),
+			}
+			layers[i] = desc
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return ocispec.Descriptor{}, err
 	}
 	if len(layers) == 0 {
 		empty, err := s.PushBytes(ctx, ocispec.MediaTypeEmptyJSON, ocispec.DescriptorEmptyJSON.Data)
@@ -171,8 +182,8 @@ func (s *Store) Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.
 
 // Materialize writes the files of the artifact desc under dir as read-only
 // hard links to the store's blobs (copies when dir is on another file
-// system). Each blob is verified first. Existing files are never
-// overwritten.
+// system). Each blob is verified first (NumCPU files at a time). Existing
+// files are never overwritten.
 func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error {
 	m, err := s.Manifest(ctx, desc)
 	if err != nil {
@@ -181,14 +192,17 @@ func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir st
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("materialize %s: %w", desc.Digest, err)
 	}
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(runtime.NumCPU())
 	for _, l := range m.Layers {
 		title, ok := l.Annotations[ocispec.AnnotationTitle]
 		if !ok {
 			continue
 		}
-		if err := s.materializeFile(ctx, l, dir, title); err != nil {
-			return fmt.Errorf("materialize %s: %w", desc.Digest, err)
-		}
+		eg.Go(func() error { return s.materializeFile(ectx, l, dir, title) })
+	}
+	if err := eg.Wait(); err != nil {
+		return fmt.Errorf("materialize %s: %w", desc.Digest, err)
 	}
 	return nil
 }

@@ -25,9 +25,10 @@ var (
 func binaries(t testing.TB) builtBinaries {
 	t.Helper()
 	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ckpt-cli-bins-")
-		if err != nil {
-			binErr = err
+		// One fixed folder, rebuilt (incrementally) by every test process and
+		// written by rename, so that nothing accumulates in the temp folder.
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("ckpt-cli-test-bins-%d", os.Getuid()))
+		if binErr = os.MkdirAll(dir, 0o755); binErr != nil {
 			return
 		}
 		binSet = builtBinaries{ckpt: filepath.Join(dir, "ckpt"), sha256sums: filepath.Join(dir, "ckpt-plugin-sha256sums"),
@@ -37,8 +38,12 @@ func binaries(t testing.TB) builtBinaries {
 			binSet.sha256sums: "github.com/ckpt-dev/ckpt/examples/plugins/sha256sums",
 			binSet.testplug:   "github.com/ckpt-dev/ckpt/plugins/host/testdata/testplug",
 		} {
-			if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+			tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
+			if b, err := exec.Command("go", "build", "-o", tmp, pkg).CombinedOutput(); err != nil {
 				binErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+				return
+			}
+			if binErr = os.Rename(tmp, out); binErr != nil {
 				return
 			}
 		}

@@ -87,6 +87,7 @@ func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 	}
 	for i, l := range m.Layers {
 		f := FileInfo{Path: LayerPath(l), Layer: l, Kind: layerKind(l.MediaType), Encoding: layer.EncodingOf(l.MediaType)}
+		orasFile(&f)
 		if len(diffIDs) == len(m.Layers) {
 			f.DiffID = diffIDs[i]
 		}
@@ -155,4 +156,18 @@ func configLicense(format string, cfg []byte) string {
 		}
 	}
 	return ""
+}
+
+// orasFile applies oras' rule to generic OCI layers: a titled
+// application/vnd.oci.image.layer.* layer (oras push's default type) is
+// the file itself, unless io.deis.oras.content.unpack says it is a
+// tar+gzip of a folder, whose entries carry their own names.
+func orasFile(f *FileInfo) {
+	if !strings.HasPrefix(f.Layer.MediaType, "application/vnd.oci.image.layer.") || f.Layer.Annotations[specv1.AnnotationTitle] == "" {
+		return
+	}
+	f.Encoding = layer.Raw
+	if f.Layer.Annotations["io.deis.oras.content.unpack"] == "true" {
+		f.Encoding, f.Path = layer.TarGzip, ""
+	}
 }

@@ -119,8 +119,11 @@ func options(cfg config, target specv1.Input) (compat.Options, error) {
 		return opts, fmt.Errorf("training metadata: %w", err)
 	}
 	for _, t := range tmpls {
-		opts.TrainingTemplates = append(opts.TrainingTemplates, compat.TrainingTemplate{
-			Source: target.Step + " training metadata (" + t.Path + ")", Template: t.Template})
+		src := "recorded in " + target.Step + " metadata at " + t.Path
+		if t.Step != "" {
+			src = t.Step + " (" + src + ")"
+		}
+		opts.TrainingTemplates = append(opts.TrainingTemplates, compat.TrainingTemplate{Source: src, Template: t.Template})
 	}
 	if md.Kind == "adapter" {
 		opts.TrainingTemplates = append(opts.TrainingTemplates, adapterFileTemplate(target)...)

@@ -114,7 +114,7 @@ func TestRunTrainingTemplate(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("findings %+v, want %q", md.Findings, tc.want)
 			}
-			if tc.want != "" && !strings.Contains(md.Findings[0].Message, "training.adapters[0].chat_template") {
+			if tc.want != "" && !strings.Contains(md.Findings[0].Message, "adapter.support (recorded in merge.support metadata at training.adapters[0].chat_template)") {
 				t.Errorf("message does not name the recorded template: %s", md.Findings[0].Message)
 			}
 		})

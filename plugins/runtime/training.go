@@ -11,6 +11,9 @@ import (
 type RecordedTemplate struct {
 	Path     string
 	Template string
+	// Step is the step that recorded it (a "step" key beside it or in an
+	// enclosing object), e.g. adapter.support; empty when unknown.
+	Step string
 }
 
 // TrainingTemplates returns every string value under a "chat_template" key
@@ -26,24 +29,27 @@ func TrainingTemplates(training json.RawMessage) ([]RecordedTemplate, error) {
 		return nil, err
 	}
 	var out []RecordedTemplate
-	walk(v, "training", &out)
+	walk(v, "training", "", &out)
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
 
-func walk(v any, path string, out *[]RecordedTemplate) {
+func walk(v any, path, step string, out *[]RecordedTemplate) {
 	switch x := v.(type) {
 	case map[string]any:
+		if s, ok := x["step"].(string); ok {
+			step = s
+		}
 		for k, e := range x {
 			if s, ok := e.(string); ok && k == "chat_template" {
-				*out = append(*out, RecordedTemplate{Path: path + "." + k, Template: s})
+				*out = append(*out, RecordedTemplate{Path: path + "." + k, Template: s, Step: step})
 				continue
 			}
-			walk(e, path+"."+k, out)
+			walk(e, path+"."+k, step, out)
 		}
 	case []any:
 		for i, e := range x {
-			walk(e, fmt.Sprintf("%s[%d]", path, i), out)
+			walk(e, fmt.Sprintf("%s[%d]", path, i), step, out)
 		}
 	}
 }

@@ -90,11 +90,11 @@ func (c *checker) checkTraining(t bundleTemplate) {
 			}
 			got, err := RenderTemplate(t.src, []byte(conv.JSON), c.vars())
 			if err != nil {
-				c.rep.add("template.train_mismatch", t.file, t.path, "the training template of %s renders a %s conversation but the bundle's fails (%v): ship the training template", tt.Source, conv.Name, err)
+				c.rep.add("template.train_mismatch", t.file, t.path, "the adapter training template (%s) renders a %s conversation but the bundle's fails (%v): ship the training template", tt.Source, conv.Name, err)
 				break
 			}
 			if got != want {
-				c.rep.add("template.train_mismatch", t.file, t.path, "the bundle's template renders a %s conversation differently from the training template of %s (%s, bundle vs training): train-time and inference-time prompts must be identical; ship the training template", conv.Name, tt.Source, firstDiff(got, want))
+				c.rep.add("template.train_mismatch", t.file, t.path, "the bundle's template renders a %s conversation differently from the adapter training template (%s) (%s, bundle vs training): train-time and inference-time prompts must be identical; ship the training template", conv.Name, tt.Source, firstDiff(got, want))
 				break
 			}
 		}

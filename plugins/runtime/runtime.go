@@ -121,7 +121,7 @@ func options(cfg config, target specv1.Input) (compat.Options, error) {
 	for _, t := range tmpls {
 		src := "recorded in " + target.Step + " metadata at " + t.Path
 		if t.Step != "" {
-			src = t.Step + " (" + src + ")"
+			src = t.Step + ", " + src
 		}
 		opts.TrainingTemplates = append(opts.TrainingTemplates, compat.TrainingTemplate{Source: src, Template: t.Template})
 	}

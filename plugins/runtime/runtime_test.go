@@ -103,7 +103,7 @@ func TestRunTrainingTemplate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := target(t, t.TempDir())
-			training, _ := json.Marshal(map[string]any{"adapters": []any{map[string]any{"step": "adapter.support",
+			training, _ := json.Marshal(map[string]any{"adapters": []any{map[string]any{"adapter": "adapter.support",
 				"dataset": "tickets@2026-10-01", "chat_template": tc.tmpl}}})
 			in.Metadata.Training = training
 			md, _ := run(t, map[string]any{"target": "merge.support"}, in)
@@ -114,7 +114,7 @@ func TestRunTrainingTemplate(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("findings %+v, want %q", md.Findings, tc.want)
 			}
-			if tc.want != "" && !strings.Contains(md.Findings[0].Message, "adapter.support (recorded in merge.support metadata at training.adapters[0].chat_template)") {
+			if tc.want != "" && !strings.Contains(md.Findings[0].Message, "adapter.support, recorded in merge.support metadata at training.adapters[0].chat_template") {
 				t.Errorf("message does not name the recorded template: %s", md.Findings[0].Message)
 			}
 		})

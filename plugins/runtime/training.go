@@ -11,8 +11,9 @@ import (
 type RecordedTemplate struct {
 	Path     string
 	Template string
-	// Step is the step that recorded it (a "step" key beside it or in an
-	// enclosing object), e.g. adapter.support; empty when unknown.
+	// Step is the step that recorded it (a "step" or "adapter" key beside
+	// it or in an enclosing object, as merges record their adapters), e.g.
+	// adapter.support; empty when unknown.
 	Step string
 }
 
@@ -37,8 +38,10 @@ func TrainingTemplates(training json.RawMessage) ([]RecordedTemplate, error) {
 func walk(v any, path, step string, out *[]RecordedTemplate) {
 	switch x := v.(type) {
 	case map[string]any:
-		if s, ok := x["step"].(string); ok {
-			step = s
+		for _, key := range []string{"step", "adapter"} {
+			if s, ok := x[key].(string); ok {
+				step = s
+			}
 		}
 		for k, e := range x {
 			if s, ok := e.(string); ok && k == "chat_template" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
@@ -111,8 +113,9 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	var (
-		mu   sync.Mutex
-		sent int64
+		mu    sync.Mutex
+		sent  int64
+		total = layoutSize(b.Dir)
 	)
 	opts := remote.PushOptions{Options: remote.Options{PlainHTTP: cfg.PlainHTTP, Concurrency: cfg.Concurrency,
 		UserAgent: "ckpt",
@@ -120,10 +123,14 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 			switch e.Action {
 			case "skip":
 				ev.Log(fmt.Sprintf("exists %s (%d bytes)", e.Desc.Digest, e.Desc.Size))
+				mu.Lock()
+				sent += e.Desc.Size
+				ev.Progress(sent, total, "bytes")
+				mu.Unlock()
 			case "done":
 				mu.Lock()
 				sent += e.Desc.Size
-				ev.Progress(sent, 0, "bytes")
+				ev.Progress(sent, total, "bytes")
 				mu.Unlock()
 			}
 		}}}
@@ -135,4 +142,17 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	m := b.Metadata
 	return &specv1.Metadata{Kind: "push", ID: m.ID, License: m.License, Lineage: m.Lineage, Notices: m.Notices,
 		Outputs: map[string]string{"ref": dst.String(), "digest": d.Digest.String()}}, nil
+}
+
+// layoutSize is the size of a layout's blobs: the most a push sends (a
+// bundle's base manifest may not be part of the pushed graph).
+func layoutSize(dir string) int64 {
+	var n int64
+	ents, _ := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n
 }

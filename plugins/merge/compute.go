@@ -171,15 +171,15 @@ func addLoRA(acc []float64, l lora, r0, n, cols int64) {
 		bRow := l.b[(r0+i)*int64(r) : (r0+i+1)*int64(r)]
 		k := 0
 		for ; k+4 <= r; k += 4 {
-			axpy4(row, bRow[k:k+4], l.a[int64(k)*cols:int64(k+4)*cols], cols)
+			axpy4f64(row, bRow[k:k+4], l.a[int64(k)*cols:int64(k+4)*cols], cols)
 		}
 		for ; k < r; k++ {
-			axpy1(row, bRow[k], l.a[int64(k)*cols:int64(k+1)*cols])
+			axpy1f64(row, bRow[k], l.a[int64(k)*cols:int64(k+1)*cols])
 		}
 	}
 }
 
-func axpy4(row, b, a []float64, cols int64) {
+func axpy4f64(row, b, a []float64, cols int64) {
 	a0, a1, a2, a3 := a[:cols], a[cols:2*cols], a[2*cols:3*cols], a[3*cols:4*cols]
 	b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 	a0, a1, a2, a3 = a0[:len(row)], a1[:len(row)], a2[:len(row)], a3[:len(row)]
@@ -188,7 +188,7 @@ func axpy4(row, b, a []float64, cols int64) {
 	}
 }
 
-func axpy1(row []float64, b float64, a []float64) {
+func axpy1f64(row []float64, b float64, a []float64) {
 	a = a[:len(row)]
 	for j := range row {
 		row[j] += b * a[j]

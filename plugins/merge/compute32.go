@@ -61,11 +61,8 @@ func processTensor32(ctx context.Context, t *outTensor, s *scratch) error {
 		}
 		s.acc32 = grow(s.acc32, int(n*cols))
 		decode32(t.info.DType, s.raw, s.acc32)
-		c := blas32.General{Rows: int(n), Cols: int(cols), Stride: int(cols), Data: s.acc32}
 		for _, l := range loras {
-			b := blas32.General{Rows: int(n), Cols: l.r, Stride: l.r, Data: l.b[r0*int64(l.r) : (r0+n)*int64(l.r)]}
-			a := blas32.General{Rows: l.r, Cols: int(cols), Stride: int(cols), Data: l.a}
-			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, b, a, 1, c)
+			addLoRA32(s.acc32, l, r0, n, cols)
 		}
 		s.out = grow(s.out, int(n*cols*outSize))
 		encode32(t.dtype, s.acc32, s.out)
@@ -74,6 +71,41 @@ func processTensor32(ctx context.Context, t *outTensor, s *scratch) error {
 		}
 	}
 	return nil
+}
+
+// addLoRA32 adds coef·B[r0:r0+n]·A to acc ([n, cols]): with AVX2 + FMA
+// four ranks per pass over each row, else through gonum's SGEMM (SSE).
+func addLoRA32(acc []float32, l lora32, r0, n, cols int64) {
+	b := l.b[r0*int64(l.r) : (r0+n)*int64(l.r)]
+	if !hasFMA() {
+		c := blas32.General{Rows: int(n), Cols: int(cols), Stride: int(cols), Data: acc}
+		bm := blas32.General{Rows: int(n), Cols: l.r, Stride: l.r, Data: b}
+		am := blas32.General{Rows: l.r, Cols: int(cols), Stride: int(cols), Data: l.a}
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, bm, am, 1, c)
+		return
+	}
+	r := int64(l.r)
+	a := func(k int64) []float32 { return l.a[k*cols : (k+1)*cols] }
+	for i := range n {
+		row := acc[i*cols : (i+1)*cols]
+		k := int64(0)
+		for ; k+4 <= r; k += 4 {
+			bk := (*[4]float32)(b[i*r+k : i*r+k+4])
+			axpy4(row, a(k), a(k+1), a(k+2), a(k+3), bk)
+		}
+		for ; k < r; k++ {
+			bk := [4]float32{b[i*r+k]}
+			axpy4Go(row, a(k), a(k), a(k), a(k), &bk)
+		}
+	}
+}
+
+// axpy4Go is the portable axpy4.
+func axpy4Go(row, a0, a1, a2, a3 []float32, b *[4]float32) {
+	a0, a1, a2, a3 = a0[:len(row)], a1[:len(row)], a2[:len(row)], a3[:len(row)]
+	for j := range row {
+		row[j] += b[0]*a0[j] + b[1]*a1[j] + b[2]*a2[j] + b[3]*a3[j]
+	}
 }
 
 func decode32(d safetensors.DType, src []byte, dst []float32) {

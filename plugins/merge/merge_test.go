@@ -96,6 +96,8 @@ func TestMergeMatchesNumpy(t *testing.T) {
 			weight: []float64{0.7, -0.3}, dtype: "bf16"},
 		{name: "native-basis mistral-finetune onto hf base", model: synth.ModelOptions{Layout: mistral.FormatHF, Seed: 10, DType: "fp16"},
 			ads: []synth.AdapterOptions{{Format: peft.FormatMistralFinetune, Rank: 8, Seed: 11}}, dtype: "bf16"},
+		{name: "odd sizes (vector tails)", model: synth.ModelOptions{Seed: 14, Dim: 36, Heads: 2, KVHeads: 1, Hidden: 44, Vocab: 300},
+			ads: []synth.AdapterOptions{{Format: peft.FormatPEFT, Rank: 7, Seed: 15}}, dtype: "bf16"},
 		{name: "peft in native basis onto native base", model: synth.ModelOptions{Seed: 12},
 			ads: []synth.AdapterOptions{{Format: peft.FormatPEFT, Rank: 8, Seed: 13, Basis: mistral.BasisNative}}, basis: []mistral.Basis{mistral.BasisNative}, dtype: "bf16"},
 	} {

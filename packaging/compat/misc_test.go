@@ -135,3 +135,46 @@ func FuzzRenderTemplate(f *testing.F) {
 		_, _ = compat.RenderTemplate(src, conv, compat.DefaultVars())
 	})
 }
+
+// TestHFTokenizerFiles: without tekken.json, EOS/BOS/PAD ids come from
+// tokenizer.json's added_tokens and tokenizer_config.json's
+// added_tokens_decoder.
+func TestHFTokenizerFiles(t *testing.T) {
+	setup := func(t *testing.T, eosID int, pad string) string {
+		dir := hfModel(t)
+		if err := os.Remove(filepath.Join(dir, "tekken.json")); err != nil {
+			t.Fatal(err)
+		}
+		writeJSON(t, filepath.Join(dir, "tokenizer.json"), map[string]any{"version": "1.0", "added_tokens": []any{
+			map[string]any{"id": 0, "content": "<unk>", "special": true}, map[string]any{"id": 1, "content": "<s>", "special": true},
+			map[string]any{"id": eosID, "content": "</s>", "special": true}}, "model": map[string]any{"type": "BPE"}})
+		cfg := map[string]any{"bos_token": "<s>", "eos_token": map[string]any{"content": "</s>", "special": true}, "unk_token": "<unk>"}
+		if pad != "" {
+			cfg["pad_token"] = pad
+			cfg["added_tokens_decoder"] = map[string]any{"11": map[string]any{"content": "<pad>", "special": true}}
+		}
+		writeJSON(t, filepath.Join(dir, "tokenizer_config.json"), cfg)
+		return dir
+	}
+	for _, tc := range []struct {
+		name  string
+		eos   int
+		pad   string
+		codes string
+	}{
+		{"clean", 2, "", ""},
+		{"pad", 2, "<pad>", ""},
+		{"pad is eos", 2, "</s>", "pad.equals_eos"},
+		{"eos id differs", 3, "", "eos.mismatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, err := compat.Check(t.Context(), setup(t, tc.eos, tc.pad), compat.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(codes(fs), ","); got != tc.codes {
+				t.Errorf("codes %q, want %q:%s", got, tc.codes, dump(fs))
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package compat
 
 import (
 	"path/filepath"
+	"strings"
 
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
@@ -30,6 +31,10 @@ func readTensorHeader(path string) (map[string]tensorInfo, error) {
 // tensors reads the headers of the given weight files of the bundle and
 // merges them; an unreadable file is reported and skipped.
 func (b *bundle) tensors(files []string) map[string]tensorInfo {
+	return once(b, "tensors:"+strings.Join(files, "\x00"), func() map[string]tensorInfo { return b.readTensors(files) })
+}
+
+func (b *bundle) readTensors(files []string) map[string]tensorInfo {
 	out := map[string]tensorInfo{}
 	for _, name := range files {
 		h, err := readTensorHeader(filepath.Join(b.dir, name))

@@ -22,7 +22,8 @@ import (
 
 // PutDir stores every regular file under dir as one artifact: a layer per
 // file (sorted by relative path, media type specv1.MediaTypeFile, annotated
-// with its slash-separated relative path and mode; NumCPU files are hashed
+// with its slash-separated relative path and its mode, 0644 or 0755;
+// NumCPU files are hashed
 // at a time), meta as the config and
 // annotations on the manifest. Files are moved into the store: dir is left
 // without them. The manifest holds no timestamp, so the same files and
@@ -45,7 +46,7 @@ func (s *Store) PutDir(ctx context.Context, dir string, meta specv1.Metadata, an
 			desc.MediaType = specv1.MediaTypeFile
 			desc.Annotations = map[string]string{
 				ocispec.AnnotationTitle: f.rel,
-				specv1.AnnotationMode:   fmt.Sprintf("%04o", f.mode.Perm()),
+				specv1.AnnotationMode:   gitMode(f.mode),
 			}
 			layers[i] = desc
 			return nil
@@ -91,6 +92,15 @@ func (s *Store) putManifest(ctx context.Context, meta specv1.Metadata, layers []
 	desc, err := s.PushBytes(ctx, ocispec.MediaTypeImageManifest, b)
 	desc.ArtifactType = specv1.MediaTypeArtifact
 	return desc, err
+}
+
+// gitMode is the mode recorded for a file: "0755" when any execute bit is
+// set, else "0644" (as git does), so that umask does not change digests.
+func gitMode(m fs.FileMode) string {
+	if m.Perm()&0o111 != 0 {
+		return "0755"
+	}
+	return "0644"
 }
 
 type fileEntry struct {

@@ -107,6 +107,31 @@ func TestPutDirDeterministic(t *testing.T) {
 	}
 }
 
+func TestPutDirModeIgnoresUmask(t *testing.T) {
+	ctx := context.Background()
+	var digests []digest.Digest
+	for _, mode := range []os.FileMode{0o644, 0o600, 0o664} {
+		dir := writeFiles(t, map[string]string{"a": "x"})
+		os.Chmod(filepath.Join(dir, "a"), mode)
+		desc, err := openStore(t).PutDir(ctx, dir, specv1.Metadata{Kind: "model"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, desc.Digest)
+	}
+	if digests[0] != digests[1] || digests[1] != digests[2] {
+		t.Errorf("file modes changed the digest: %v", digests)
+	}
+	dir := writeFiles(t, map[string]string{"run.sh": "#!/bin/sh"})
+	os.Chmod(filepath.Join(dir, "run.sh"), 0o700)
+	s := openStore(t)
+	desc, _ := s.PutDir(ctx, dir, specv1.Metadata{Kind: "model"}, nil)
+	m, _ := s.Manifest(ctx, desc)
+	if got := m.Layers[0].Annotations[specv1.AnnotationMode]; got != "0755" {
+		t.Errorf("executable mode recorded as %q", got)
+	}
+}
+
 func TestPutDirEmptyFolder(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)

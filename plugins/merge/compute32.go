@@ -111,10 +111,7 @@ func axpy4Go(row, a0, a1, a2, a3 []float32, b *[4]float32) {
 func decode32(d safetensors.DType, src []byte, dst []float32) {
 	switch d {
 	case safetensors.BF16:
-		src = src[:2*len(dst)]
-		for i := range dst {
-			dst[i] = math.Float32frombits(uint32(src[2*i])<<16 | uint32(src[2*i+1])<<24)
-		}
+		decodeBF16(src, dst)
 	case safetensors.F16:
 		for i := range dst {
 			dst[i] = safetensors.F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
@@ -129,11 +126,7 @@ func decode32(d safetensors.DType, src []byte, dst []float32) {
 func encode32(d safetensors.DType, src []float32, dst []byte) {
 	switch d {
 	case safetensors.BF16:
-		dst = dst[:2*len(src)]
-		for i, f := range src {
-			h := safetensors.F32ToBF16(f)
-			dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
-		}
+		encodeBF16(src, dst)
 	case safetensors.F16:
 		for i, f := range src {
 			binary.LittleEndian.PutUint16(dst[2*i:], safetensors.F32ToF16(f))

@@ -174,3 +174,18 @@ func BenchmarkMergeTensor(b *testing.B) {
 		}
 	}
 }
+
+func TestMergeCancelledLeavesNothing(t *testing.T) {
+	f := newBase(t, synth.ModelOptions{Layout: "hf"})
+	ad := f.adapter(t, "ad", synth.AdapterOptions{})
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Merge(ctx, Options{Base: f.base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: out, ShardSize: 50_000})
+	if err == nil {
+		t.Fatal("cancelled merge succeeded")
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Errorf("%d files left after cancellation", len(ents))
+	}
+}

@@ -130,6 +130,17 @@ func (c *checker) checkConfigParams() {
 			want       float64
 		}{"num_local_experts", "moe.num_experts", float64(p.NumExperts)})
 	}
+	if v, vc := p.Vision, c.hfVisionConfig(); v != nil && vc != nil {
+		for _, pr := range []struct {
+			key  string
+			want int
+		}{{"hidden_size", v.HiddenSize}, {"patch_size", v.PatchSize}, {"image_size", v.ImageSize},
+			{"num_hidden_layers", v.NumHiddenLayers}, {"num_attention_heads", v.NumAttentionHeads}, {"intermediate_size", v.IntermediateSize}} {
+			if got, ok := vc.int(pr.key); ok && got != int64(pr.want) {
+				c.rep.add("config.params_mismatch", "config.json", "vision_config."+pr.key, "config.json vision_config.%s = %d but params.json vision_encoder.%s = %d", pr.key, got, pr.key, pr.want)
+			}
+		}
+	}
 	for _, pr := range pairs {
 		got, ok := t.num(pr.hf)
 		if ok && math.Abs(got-pr.want) > 1e-9*math.Max(1, math.Abs(pr.want)) {

@@ -89,3 +89,23 @@ func FuzzParams(f *testing.F) {
 		}
 	})
 }
+
+// TestConfigVisionMismatch: config.json's vision_config must agree with
+// params.json's vision_encoder.
+func TestConfigVisionMismatch(t *testing.T) {
+	params := strings.TrimSuffix(tinyParams, "}") + `,"vision_encoder":{"hidden_size":32,"num_channels":3,"image_size":64,"patch_size":16,` +
+		`"intermediate_size":64,"num_hidden_layers":1,"num_attention_heads":2,"max_image_size":64}}`
+	dir := nativeModelWith(t, params)
+	tk := tekkenJSON()
+	tk["image"] = map[string]any{"image_patch_size": 16, "max_image_size": 64, "spatial_merge_size": 1}
+	writeJSON(t, filepath.Join(dir, "tekken.json"), tk)
+	fs, err := compat.Check(t.Context(), dir, compat.Options{})
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("clean vision model: %v%s", err, dump(fs))
+	}
+	writeText(t, filepath.Join(dir, "config.json"), `{"model_type":"mistral3","text_config":{"hidden_size":64},"vision_config":{"patch_size":14,"image_size":64}}`)
+	fs, _ = compat.Check(t.Context(), dir, compat.Options{})
+	if len(fs) != 1 || fs[0].Code != "config.params_mismatch" || fs[0].Path != "vision_config.patch_size" {
+		t.Errorf("findings:%s", dump(fs))
+	}
+}

@@ -3,6 +3,7 @@ package compat_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,3 +119,34 @@ func FuzzSPM(f *testing.F) {
 		}
 	})
 }
+
+// TestSPMImageTokenizer: a .model.v7m1 tokenizer carries mistral-common's
+// fixed image config (patch 16, max 1024) for a vision encoder.
+func TestSPMImageTokenizer(t *testing.T) {
+	for _, tc := range []struct {
+		patch int
+		want  string
+	}{{16, ""}, {14, "vision.patch_size"}} {
+		params := strings.Replace(tinyParams, `"vocab_size":1280`, `"vocab_size":32768`, 1)
+		params = strings.TrimSuffix(params, "}") + `,"vision_encoder":{"hidden_size":32,"num_channels":3,"image_size":1024,"patch_size":` +
+			itoa(tc.patch) + `,"intermediate_size":64,"num_hidden_layers":1,"num_attention_heads":2,"adapter_bias":false,` +
+			`"image_token_id":10,"image_break_token_id":14,"image_end_token_id":15}}`
+		dir := nativeModelWith(t, params)
+		if err := os.Remove(filepath.Join(dir, "tekken.json")); err != nil {
+			t.Fatal(err)
+		}
+		src, _ := filepath.Abs(filepath.Join(fixtures(t, "mistral-common", "tokenizers"), "mistral_instruct_tokenizer_241114.model.v7"))
+		if err := os.Symlink(src, filepath.Join(dir, "tokenizer.model.v7m1")); err != nil {
+			t.Fatal(err)
+		}
+		fs, err := compat.Check(t.Context(), dir, compat.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(codes(fs), ","); got != tc.want {
+			t.Errorf("patch %d: codes %q, want %q:%s", tc.patch, got, tc.want, dump(fs))
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

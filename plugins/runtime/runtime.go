@@ -105,14 +105,16 @@ func describeProfiles(p []string) string {
 	return strings.Join(p, ", ")
 }
 
-// options builds the check options: the profiles, the target's and its
-// lineage's ids, and every training template recorded in its metadata.
+// options builds the check options: the profiles, the model ids of the
+// target and its lineage (datasets aside), and every training template recorded in its metadata.
 func options(cfg config, target specv1.Input) (compat.Options, error) {
 	opts := compat.Options{Profiles: cfg.Runtimes}
 	md := target.Metadata
 	opts.IDs = append(opts.IDs, md.ID)
 	for _, l := range md.Lineage {
-		opts.IDs = append(opts.IDs, l.ID)
+		if l.Role != "dataset" {
+			opts.IDs = append(opts.IDs, l.ID)
+		}
 	}
 	tmpls, err := TrainingTemplates(md.Training)
 	if err != nil {

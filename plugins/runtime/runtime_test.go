@@ -126,6 +126,7 @@ func TestRunModelIDs(t *testing.T) {
 	in := target(t, t.TempDir())
 	in.Metadata.Lineage[0].ID = "mistral-large-latest"
 	in.Metadata.ID = "pixtral-12b-2409"
+	in.Metadata.Lineage = append(in.Metadata.Lineage, specv1.Lineage{Role: "dataset", ID: "tickets-latest"})
 	md, _ := run(t, map[string]any{"target": "merge.support"}, in)
 	got := map[string]string{}
 	for _, f := range md.Findings {

@@ -32,11 +32,8 @@ func (c *checker) checkParams() { c.params() }
 func (c *checker) checkNativeTensors() {
 	p := c.params()
 	w := nativeWeights(c.b)
-	if p == nil || p.ModelType == "mamba" || len(w.all()) == 0 {
-		return
-	}
-	actual := c.b.tensors(w.all())
-	if len(actual) == 0 {
+	actual := c.b.tensors(w.all()) // reports unreadable weights even without params
+	if p == nil || p.ModelType == "mamba" || len(actual) == 0 {
 		return
 	}
 	want := p.ExpectedTensors()
@@ -152,6 +149,7 @@ func (c *checker) checkConfigParams() {
 // checkHFTensors checks embedding and lm_head rows against config.json.
 func (c *checker) checkHFTensors() {
 	w := hfWeights(c.b)
+	tensors := c.b.tensors(w.all())
 	_, t := c.hfConfig()
 	if t == nil || len(w.all()) == 0 {
 		return
@@ -161,7 +159,7 @@ func (c *checker) checkHFTensors() {
 		c.rep.add("config.params_mismatch", "config.json", "vocab_size", "config.json has no integer vocab_size")
 		return
 	}
-	for name, ti := range c.b.tensors(w.all()) {
+	for name, ti := range tensors {
 		if !isEmbedding(name) || strings.Contains(name, "lora") {
 			continue
 		}

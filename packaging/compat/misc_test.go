@@ -178,3 +178,24 @@ func TestHFTokenizerFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestCorruptWeights: an unreadable safetensors header is files.malformed,
+// with or without a valid params.json.
+func TestCorruptWeights(t *testing.T) {
+	for _, params := range []string{tinyParams, `{"dim": 64}`} {
+		dir := nativeModel(t)
+		writeText(t, filepath.Join(dir, "params.json"), params)
+		writeText(t, filepath.Join(dir, "consolidated.safetensors"), "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":")
+		fs, err := compat.Check(t.Context(), dir, compat.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range fs {
+			found = found || f.Code == "files.malformed" && f.File == "consolidated.safetensors"
+		}
+		if !found {
+			t.Errorf("params %s:%s", params, dump(fs))
+		}
+	}
+}

@@ -159,8 +159,15 @@ func printCheck(w io.Writer, rep checkReport, asJSON bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%s: %d errors, %d warnings (%s)\n", rep.Dir, rep.Errors, rep.Warnings, runtimes)
+	_, err := fmt.Fprintf(w, "%s: %s, %s (%s)\n", rep.Dir, countOf(rep.Errors, "error"), countOf(rep.Warnings, "warning"), runtimes)
 	return err
+}
+
+func countOf(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func dash(s string) string {

@@ -61,7 +61,36 @@ func contains(l []string, s string) bool {
 }
 
 func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
-	_, ds := parseConfig(req.Config)
+	cfg, ds := parseConfig(req.Config)
+	for _, in := range req.Inputs {
+		if in.Attr == "target" {
+			ds = append(ds, layoutDiagnostics(cfg, in)...)
+		}
+	}
+	return ds
+}
+
+// layoutDiagnostics flags runtimes the target's layout cannot serve, when
+// its metadata is already known.
+func layoutDiagnostics(cfg config, target specv1.Input) []specv1.Diagnostic {
+	md := target.Metadata
+	var ds []specv1.Diagnostic
+	for i, r := range cfg.Runtimes {
+		need := map[string]string{"vllm-mistral": "mistral", "mistral-inference": "mistral", "transformers": "hf"}[r]
+		var why string
+		switch {
+		case md.Kind == "adapter" && r != "vllm-lora":
+			why = "an adapter; check it with vllm-lora, or check the merge"
+		case md.Kind != "adapter" && r == "vllm-lora":
+			why = "not an adapter"
+		case need != "" && md.Format != "" && md.Format != need:
+			why = "in the " + md.Format + " layout; " + r + " needs the " + need + " layout"
+		}
+		if why != "" {
+			ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: fmt.Sprintf("%s cannot serve %s", r, target.Step),
+				Detail: target.Step + " is " + why, Path: []string{"runtimes", strconv.Itoa(i)}})
+		}
+	}
 	return ds
 }
 

@@ -179,3 +179,37 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+// TestValidateLayout: with the target's metadata known, runtimes its layout
+// cannot serve are refused before the build.
+func TestValidateLayout(t *testing.T) {
+	for _, tc := range []struct {
+		kind, format, runtime string
+		bad                   bool
+	}{
+		{"merge", "mistral", "vllm-mistral", false},
+		{"merge", "hf", "vllm-mistral", true},
+		{"model", "mistral", "transformers", true},
+		{"model", "hf", "transformers", false},
+		{"adapter", "", "vllm-lora", false},
+		{"adapter", "", "transformers", true},
+		{"merge", "mistral", "vllm-lora", true},
+		{"merge", "", "mistral-inference", false},
+	} {
+		cfg, _ := json.Marshal(map[string]any{"target": "merge.x", "runtimes": []string{"vllm-lora", tc.runtime}})
+		if tc.runtime == "vllm-lora" {
+			cfg, _ = json.Marshal(map[string]any{"target": "merge.x", "runtimes": []string{tc.runtime}})
+		}
+		in := specv1.Input{Step: "merge.x", Attr: "target", Metadata: specv1.Metadata{Kind: tc.kind, Format: tc.format}}
+		ds := comp().Validate(context.Background(), &specv1.ValidateRequest{Config: cfg, Inputs: []specv1.Input{in}})
+		got := false
+		for _, d := range ds {
+			if d.Summary == tc.runtime+" cannot serve merge.x" {
+				got = true
+			}
+		}
+		if got != tc.bad {
+			t.Errorf("%s %s with %s: diagnostics %+v", tc.kind, tc.format, tc.runtime, ds)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/bits"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -130,134 +131,213 @@ func ParseHeader(buf []byte, fileSize int64) (*Header, error) {
 	return h, nil
 }
 
-// parseObject reads the top-level object token by token, refusing
-// duplicate keys and trailing non-whitespace.
+// parseObject reads the header in one pass, token by token: the top-level
+// object, string-only __metadata__, and tensor entries with exactly the keys
+// dtype, shape and data_offsets. Duplicate keys at any of these levels and
+// trailing non-whitespace are refused.
 func parseObject(buf []byte, h *Header) error {
-	dec := json.NewDecoder(bytes.NewReader(buf))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fmt.Errorf("%w: expected an object", ErrHeaderJSON)
+	p := &tokens{dec: json.NewDecoder(bytes.NewReader(buf))}
+	p.dec.UseNumber()
+	if err := p.delim('{', ""); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
+	for p.dec.More() {
+		key, err := p.str("")
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrHeaderJSON, err)
+			return err
 		}
-		key, _ := tok.(string)
 		if seen[key] {
 			return fmt.Errorf("%w: %q", ErrDuplicateKey, key)
 		}
 		seen[key] = true
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("%w: value of %q: %v", ErrHeaderJSON, key, err)
+		if key == "__metadata__" {
+			err = h.readMetadata(p)
+		} else {
+			err = h.readTensor(p, key)
 		}
-		if err := h.addEntry(key, raw); err != nil {
+		if err != nil {
 			return err
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("%w: %v", ErrHeaderJSON, err)
+	if err := p.delim('}', ""); err != nil {
+		return err
 	}
-	rest := buf[dec.InputOffset():]
-	if len(bytes.Trim(rest, " \t\r\n")) != 0 {
+	if len(bytes.Trim(buf[p.dec.InputOffset():], " \t\r\n")) != 0 {
 		return fmt.Errorf("%w: trailing characters after the object", ErrHeaderJSON)
 	}
 	return nil
 }
 
-func (h *Header) addEntry(key string, raw json.RawMessage) error {
-	if key == "__metadata__" {
-		return h.addMetadata(raw)
+// tokens reads typed JSON tokens; errors name the tensor they concern.
+type tokens struct{ dec *json.Decoder }
+
+func (p *tokens) fail(tensor, format string, a ...any) error {
+	msg := fmt.Sprintf(format, a...)
+	if tensor == "" {
+		return fmt.Errorf("%w: %s", ErrHeaderJSON, msg)
 	}
-	t, err := parseTensor(key, raw)
+	return fmt.Errorf("tensor %q: %w: %s", tensor, ErrHeaderJSON, msg)
+}
+
+func (p *tokens) next(tensor string) (json.Token, error) {
+	t, err := p.dec.Token()
+	if err != nil {
+		return nil, p.fail(tensor, "%v", err)
+	}
+	return t, nil
+}
+
+func (p *tokens) delim(d json.Delim, tensor string) error {
+	t, err := p.next(tensor)
 	if err != nil {
 		return err
 	}
-	h.index[key] = len(h.Tensors)
+	if t != d {
+		return p.fail(tensor, "expected %q, got %v", d, t)
+	}
+	return nil
+}
+
+func (p *tokens) str(tensor string) (string, error) {
+	t, err := p.next(tensor)
+	if err != nil {
+		return "", err
+	}
+	s, ok := t.(string)
+	if !ok {
+		return "", p.fail(tensor, "expected a string, got %v", t)
+	}
+	return s, nil
+}
+
+// uints reads an array of non-negative integers.
+func (p *tokens) uints(tensor string) ([]uint64, error) {
+	if err := p.delim('[', tensor); err != nil {
+		return nil, err
+	}
+	out := []uint64{}
+	for p.dec.More() {
+		t, err := p.next(tensor)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := t.(json.Number)
+		if !ok {
+			return nil, p.fail(tensor, "expected an integer, got %v", t)
+		}
+		v, err := strconv.ParseUint(string(n), 10, 64)
+		if err != nil {
+			return nil, p.fail(tensor, "%s is not a non-negative integer", n)
+		}
+		out = append(out, v)
+	}
+	return out, p.delim(']', tensor)
+}
+
+func (h *Header) readMetadata(p *tokens) error {
+	t, err := p.next("")
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil // "__metadata__": null
+	}
+	if t != json.Delim('{') {
+		return ErrMetadata
+	}
+	h.Metadata = map[string]string{}
+	for p.dec.More() {
+		k, err := p.str("")
+		if err != nil {
+			return err
+		}
+		if _, dup := h.Metadata[k]; dup {
+			return fmt.Errorf("__metadata__: %w: %q", ErrDuplicateKey, k)
+		}
+		v, err := p.next("")
+		if err != nil {
+			return err
+		}
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("%w: key %q", ErrMetadata, k)
+		}
+		h.Metadata[k] = s
+	}
+	return p.delim('}', "")
+}
+
+func (h *Header) readTensor(p *tokens, name string) error {
+	if err := p.delim('{', name); err != nil {
+		return err
+	}
+	var (
+		dtype            string
+		shape, offs      []uint64
+		hasD, hasS, hasO bool
+	)
+	for p.dec.More() {
+		k, err := p.str(name)
+		if err != nil {
+			return err
+		}
+		dup := false
+		switch k {
+		case "dtype":
+			dup, hasD = hasD, true
+			dtype, err = p.str(name)
+		case "shape":
+			dup, hasS = hasS, true
+			shape, err = p.uints(name)
+		case "data_offsets":
+			dup, hasO = hasO, true
+			offs, err = p.uints(name)
+		default:
+			return p.fail(name, "unknown field %q", k)
+		}
+		if dup {
+			return fmt.Errorf("tensor %q: %w: %q", name, ErrDuplicateKey, k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := p.delim('}', name); err != nil {
+		return err
+	}
+	if !hasD || !hasS || !hasO {
+		return p.fail(name, "dtype, shape and data_offsets are required")
+	}
+	t, err := newTensorInfo(name, DType(dtype), shape, offs)
+	if err != nil {
+		return err
+	}
+	h.index[name] = len(h.Tensors)
 	h.Tensors = append(h.Tensors, t)
 	return nil
 }
 
-func (h *Header) addMetadata(raw json.RawMessage) error {
-	if err := checkDuplicateKeys(raw); err != nil {
-		return fmt.Errorf("__metadata__: %w", err)
+func newTensorInfo(name string, dtype DType, shape, offs []uint64) (TensorInfo, error) {
+	if len(offs) != 2 {
+		return TensorInfo{}, fmt.Errorf("tensor %q: %w: data_offsets must have 2 elements", name, ErrHeaderJSON)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil && string(bytes.TrimSpace(raw)) != "null" {
-		return ErrMetadata
-	}
-	h.Metadata = m
-	return nil
-}
-
-type rawTensor struct {
-	DType       *DType   `json:"dtype"`
-	Shape       []uint64 `json:"shape"`
-	DataOffsets []uint64 `json:"data_offsets"`
-}
-
-func parseTensor(name string, raw json.RawMessage) (TensorInfo, error) {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("tensor %q: %w: %s", name, ErrHeaderJSON, fmt.Sprintf(format, a...))
-	}
-	if err := checkDuplicateKeys(raw); err != nil {
-		return TensorInfo{}, fmt.Errorf("tensor %q: %w", name, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var rt rawTensor
-	if err := dec.Decode(&rt); err != nil {
-		return TensorInfo{}, bad("%v", err)
-	}
-	if rt.DType == nil || rt.Shape == nil || rt.DataOffsets == nil {
-		return TensorInfo{}, bad("dtype, shape and data_offsets are required")
-	}
-	if len(rt.DataOffsets) != 2 {
-		return TensorInfo{}, bad("data_offsets must have 2 elements")
-	}
-	if !rt.DType.Valid() {
-		return TensorInfo{}, fmt.Errorf("tensor %q: %w %q", name, ErrUnknownDType, string(*rt.DType))
+	if !dtype.Valid() {
+		return TensorInfo{}, fmt.Errorf("tensor %q: %w %q", name, ErrUnknownDType, string(dtype))
 	}
 	const limit = 1<<48 - 1
-	t := TensorInfo{Name: name, DType: *rt.DType, Shape: make([]int64, len(rt.Shape))}
-	for i, d := range rt.Shape {
+	t := TensorInfo{Name: name, DType: dtype, Shape: make([]int64, len(shape))}
+	for i, d := range shape {
 		if d > limit {
 			return TensorInfo{}, fmt.Errorf("tensor %q: %w: dimension %d", name, ErrOverflow, d)
 		}
 		t.Shape[i] = int64(d)
 	}
-	if rt.DataOffsets[0] > limit || rt.DataOffsets[1] > limit {
+	if offs[0] > limit || offs[1] > limit {
 		return TensorInfo{}, fmt.Errorf("tensor %q: %w: offsets beyond 2^48", name, ErrOverflow)
 	}
-	t.Begin, t.End = int64(rt.DataOffsets[0]), int64(rt.DataOffsets[1])
+	t.Begin, t.End = int64(offs[0]), int64(offs[1])
 	return t, nil
-}
-
-// checkDuplicateKeys refuses an object with a repeated key at its top level.
-func checkDuplicateKeys(raw json.RawMessage) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil // not an object: the typed decode reports it
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return fmt.Errorf("%w: %q", ErrDuplicateKey, key)
-		}
-		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil
-		}
-	}
-	return nil
 }
 
 // validate applies Metadata::validate: offsets tile the buffer, byte counts

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 )
 
 // maxDocSize bounds the JSON and tokenizer files a check reads into memory.
@@ -180,5 +179,3 @@ func (o obj) tokenName(key string) (string, bool) {
 	}
 	return "", false
 }
-
-func joinPath(parts ...string) string { return strings.Join(parts, ".") }

@@ -82,7 +82,7 @@ func runCheck(cmd *cobra.Command, stdio *IO, o checkOptions, dir string) error {
 		if err != nil {
 			return err
 		}
-		rep.Runtimes = claims
+		rep.Runtimes = append([]string{}, claims...)
 	}
 	findings, err := compat.Check(cmd.Context(), dir, opts)
 	if err != nil {

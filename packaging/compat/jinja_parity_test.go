@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
@@ -122,4 +123,42 @@ func sortedNames(m map[string][]byte) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestRealTemplatesPassRules: every real Mistral template renders ckpt's
+// standard conversations; only v1 templates refuse tool calls (as their
+// tokenizer has no tool tokens), which the rules report as a warning.
+func TestRealTemplatesPassRules(t *testing.T) {
+	templates, _ := filepath.Glob(filepath.Join(fixtures(t, "mistral-common", "chat_templates"), "*.jinja"))
+	for _, tp := range templates {
+		src, err := os.ReadFile(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(tp)
+		for _, c := range compat.Conversations() {
+			_, err := compat.RenderTemplate(string(src), []byte(c.JSON), compat.DefaultVars())
+			var raised *compat.RaisedError
+			v1 := strings.HasPrefix(name, "v1.") || strings.HasPrefix(name, "v1_")
+			switch {
+			case err == nil && !(v1 && c.Name == "tool_call"):
+			case errors.As(err, &raised) && v1 && c.Name == "tool_call":
+			default:
+				t.Errorf("%s × %s: %v", name, c.Name, err)
+			}
+		}
+	}
+}
+
+func BenchmarkRenderTemplate(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join(fixtures(b, "mistral-common", "chat_templates"), "v11.jinja"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	conv := []byte(compat.Conversations()[1].JSON)
+	for b.Loop() {
+		if _, err := compat.RenderTemplate(string(src), conv, compat.DefaultVars()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

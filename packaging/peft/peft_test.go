@@ -231,3 +231,39 @@ func TestBaseErrors(t *testing.T) {
 		t.Fatalf("shape mismatch: %v", err)
 	}
 }
+
+func TestPatternsAndTargetForms(t *testing.T) {
+	base, dir := setup(t, mistral.FormatNative, synth.AdapterOptions{Rank: 8, Alpha: 16})
+	editConfig(t, dir, func(m map[string]any) {
+		m["alpha_pattern"] = map[string]any{`layers\.1\.self_attn\.q_proj`: 64}
+		m["target_modules"] = `.*\.(q|k|v|o|gate|up|down)_proj`
+	})
+	a, err := peft.Read(dir, peft.FormatPEFT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range a.Modules {
+		want := 2.0
+		if m.Name == "model.layers.1.self_attn.q_proj" {
+			want = 8
+		}
+		if m.Scale != want {
+			t.Errorf("%s: scale %g, want %g", m.Name, m.Scale, want)
+		}
+	}
+	if _, err := a.Resolve(base, ""); err != nil {
+		t.Fatal(err)
+	}
+	editConfig(t, dir, func(m map[string]any) { m["target_modules"] = "all-linear" })
+	if _, err := peft.Read(dir, peft.FormatPEFT); err != nil {
+		t.Fatal(err)
+	}
+	editConfig(t, dir, func(m map[string]any) { m["target_modules"] = "([" })
+	if _, err := peft.Read(dir, peft.FormatPEFT); err == nil || !strings.Contains(err.Error(), "target_modules") {
+		t.Fatalf("bad regex: %v", err)
+	}
+	editConfig(t, dir, func(m map[string]any) { m["target_modules"] = []string{"q_proj"}; m["rank_pattern"] = map[string]any{"v_proj": 4} })
+	if _, err := peft.Read(dir, peft.FormatPEFT); err == nil || !strings.Contains(err.Error(), "r = 4") {
+		t.Fatalf("rank_pattern mismatch: %v", err)
+	}
+}

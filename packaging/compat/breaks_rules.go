@@ -23,6 +23,7 @@ func breaks() map[string]func(*target) error {
 			if err != nil {
 				return err
 			}
+			t.opts.Profiles = []string{"mistral-inference"}
 			return copyFile(t.path(name), t.path("tekken_240911.json"))
 		},
 		"tokenizer.unrecognized":     breakUnrecognized,

@@ -67,6 +67,18 @@ func (c *checker) checkNativeFiles() {
 	}
 }
 
+// checkVLLMTokenizerName: vLLM enters mistral tokenizer mode only for
+// tekken.json or tokenizer.model.v* (vllm/tokenizers/registry.py).
+func (c *checker) checkVLLMTokenizerName() {
+	tekken, spm := mistralTokenizers(c.b)
+	re := regexp.MustCompile(`^(tekken\.json|tokenizer\.model\.v.*|tokenizer\.mm\.model\.v.*)$`)
+	for _, f := range append(tekken, spm...) {
+		if !re.MatchString(f) {
+			c.rep.add("tokenizer.unrecognized", f, "", "vLLM finds the tokenizer only as tekken.json or tokenizer.model.v*; rename %s, or vLLM falls back to HF mode and fails", f)
+		}
+	}
+}
+
 func (c *checker) checkUnsharded() {
 	w := nativeWeights(c.b)
 	if len(w.shards) > 0 || c.b.has(w.indexName) {

@@ -33,7 +33,8 @@ func Profiles() []Profile {
 	}
 	return []Profile{
 		{Name: "vllm-mistral", Files: "params.json, consolidated*.safetensors (or shards + consolidated.safetensors.index.json), exactly one tokenizer (tekken.json or tokenizer.model.v*)",
-			checks: concat(native, common, []namedCheck{{"index.native", (*checker).checkNativeIndex}})},
+			checks: concat(native, common, []namedCheck{{"index.native", (*checker).checkNativeIndex},
+				{"tokenizer.vllm_name", (*checker).checkVLLMTokenizerName}})},
 		{Name: "mistral-inference", Files: "params.json, one consolidated.safetensors (no shards), exactly one tokenizer (tekken.json or tokenizer.model.v*)",
 			checks: concat(native, common, []namedCheck{{"weights.unsharded", (*checker).checkUnsharded}})},
 		{Name: "transformers", Files: "config.json, model.safetensors (or shards + model.safetensors.index.json), tokenizer.json or tokenizer.model, tokenizer_config.json, generation_config.json",

@@ -150,3 +150,19 @@ func TestSPMImageTokenizer(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestVLLMTokenizerNames: vLLM finds only tekken.json and
+// tokenizer.model.v*; mistral-inference takes any *tekken*.json or
+// *.model.vN name.
+func TestVLLMTokenizerNames(t *testing.T) {
+	dir := spmModel(t, "mistral_instruct_tokenizer_240323.model.v3", "mistral_instruct_tokenizer_240323.model.v3")
+	for runtime, want := range map[string]string{"vllm-mistral": "tokenizer.unrecognized", "mistral-inference": ""} {
+		fs, err := compat.Check(t.Context(), dir, compat.Options{Profiles: []string{runtime}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(codes(fs), ","); got != want {
+			t.Errorf("%s: codes %q, want %q:%s", runtime, got, want, dump(fs))
+		}
+	}
+}

@@ -26,32 +26,35 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 cat "$BASE" > /dev/null # warm the page cache for every contender
 
 now() { date +%s.%N; }
-secs() { awk "BEGIN{printf \"%.2f\", $2-$1}"; }
 
-rm -rf "$WORK/cp" "$WORK/out" "$WORK/np"; mkdir -p "$WORK/cp"
-t0=$(now); cp "$BASE" "$WORK/cp/"; sync -f "$WORK/cp/consolidated.safetensors" 2>/dev/null || true; t1=$(now)
-T_CP=$(secs "$t0" "$t1"); rm -rf "$WORK/cp"
+# run NAME OUTFILE CMD...: times CMD to its return (data in the page cache)
+# and to durability (sync of OUTFILE), after flushing earlier writes.
+run() {
+  local name=$1 outfile=$2; shift 2
+  sync
+  local t0 t1 t2
+  t0=$(now); /usr/bin/time -v -o "$WORK/time_$name.txt" "$@" >/dev/null; t1=$(now)
+  sync -f "$outfile"; t2=$(now)
+  local rss; rss=$(awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}' "$WORK/time_$name.txt")
+  local cpu; cpu=$(awk -F: '/User time/{u=$2} /System time/{s=$2} END{printf "%.2f", u+s}' "$WORK/time_$name.txt")
+  echo "$name $(awk "BEGIN{printf \"%.3f %.3f\", $t1-$t0, $t2-$t0}") $rss $cpu" >> "$WORK/results.txt"
+}
 
-t0=$(now)
-/usr/bin/time -v -o "$WORK/time.txt" "$CKPT" synth merge "$WORK/out" --base "$WORK/base" --adapter "$WORK/lora:peft" >/dev/null
-sync -f "$WORK/out/consolidated.safetensors" 2>/dev/null || true
-t1=$(now)
-T_CKPT=$(secs "$t0" "$t1")
-RSS_KB=$(awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}' "$WORK/time.txt")
+rm -rf "$WORK/cp" "$WORK/out" "$WORK/np" "$WORK/results.txt"; mkdir -p "$WORK/cp"
+run cp "$WORK/cp/consolidated.safetensors" cp "$BASE" "$WORK/cp/"
+rm -rf "$WORK/cp"
+run ckpt "$WORK/out/consolidated.safetensors" "$CKPT" synth merge "$WORK/out" --base "$WORK/base" --adapter "$WORK/lora:peft"
 rm -rf "$WORK/out"
-
-t0=$(now)
-/usr/bin/time -v -o "$WORK/time_np.txt" "$PY" bench/merge_numpy.py "$WORK/base" "$WORK/lora" "$WORK/np"
-sync -f "$WORK/np/consolidated.safetensors" 2>/dev/null || true
-t1=$(now)
-T_NP=$(secs "$t0" "$t1")
-RSS_NP=$(awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}' "$WORK/time_np.txt")
+run numpy "$WORK/np/consolidated.safetensors" "$PY" bench/merge_numpy.py "$WORK/base" "$WORK/lora" "$WORK/np"
 rm -rf "$WORK/np"
 
-awk -v cp="$T_CP" -v ck="$T_CKPT" -v np="$T_NP" -v rss="$RSS_KB" -v rssnp="$RSS_NP" -v size="$SIZE" 'BEGIN {
-  printf "cp (floor)   %6.2f s  %7.0f MB/s\n", cp, size/cp/1e6
-  printf "ckpt merge   %6.2f s  %7.0f MB/s  %.2fx cp   peak RSS %.0f MB (%.1f%% of the model)\n", ck, size/ck/1e6, ck/cp, rss/1024, 100*rss*1024/size
-  printf "numpy merge  %6.2f s  %7.0f MB/s  %.2fx cp   peak RSS %.0f MB\n", np, size/np/1e6, np/cp, rssnp/1024
-  printf "ckpt vs numpy: %.2fx faster\n", np/ck
-  printf "goals: within 2x of cp: %s; faster than numpy: %s; RSS < 10%%: %s\n", (ck <= 2*cp ? "yes" : "no"), (ck < np ? "yes" : "no"), (rss*1024 < size/10 ? "yes" : "no")
-}'
+awk -v size="$SIZE" '
+  { t[$1]=$2; d[$1]=$3; rss[$1]=$4; cpu[$1]=$5 }
+  END {
+    printf "%-12s %9s %9s %10s %9s %9s\n", "", "time (s)", "x cp", "durable(s)", "CPU (s)", "RSS (MB)"
+    split("cp ckpt numpy", names, " ")
+    for (i = 1; i <= 3; i++) { n = names[i]
+      printf "%-12s %9.2f %9.2f %10.2f %9.2f %9.0f\n", n, t[n], t[n]/t["cp"], d[n], cpu[n], rss[n]/1024 }
+    printf "ckpt: %.0f MB/s, %.2fx faster than numpy, peak RSS %.1f%% of the model\n", size/t["ckpt"]/1e6, t["numpy"]/t["ckpt"], 100*rss["ckpt"]*1024/size
+    printf "goals: within 2x of cp: %s; faster than numpy: %s; RSS < 10%%: %s\n", (t["ckpt"] <= 2*t["cp"] ? "yes" : "no"), (t["ckpt"] < t["numpy"] ? "yes" : "no"), (rss["ckpt"]*1024 < size/10 ? "yes" : "no")
+  }' "$WORK/results.txt"

@@ -262,7 +262,10 @@ func TestPatternsAndTargetForms(t *testing.T) {
 	if _, err := peft.Read(dir, peft.FormatPEFT); err == nil || !strings.Contains(err.Error(), "target_modules") {
 		t.Fatalf("bad regex: %v", err)
 	}
-	editConfig(t, dir, func(m map[string]any) { m["target_modules"] = []string{"q_proj"}; m["rank_pattern"] = map[string]any{"v_proj": 4} })
+	editConfig(t, dir, func(m map[string]any) {
+		m["target_modules"] = []string{"q_proj"}
+		m["rank_pattern"] = map[string]any{"v_proj": 4}
+	})
 	if _, err := peft.Read(dir, peft.FormatPEFT); err == nil || !strings.Contains(err.Error(), "r = 4") {
 		t.Fatalf("rank_pattern mismatch: %v", err)
 	}

@@ -19,7 +19,6 @@ func (e *events) Log(string)                     {}
 func (e *events) Progress(int64, int64, string)  {}
 func (e *events) Diagnostic(d specv1.Diagnostic) { e.diags = append(e.diags, d) }
 
-
 func setup(t *testing.T, f peft.Format) (base, ad string) {
 	t.Helper()
 	dir := t.TempDir()

@@ -12,8 +12,8 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
 
-// AllTargets are the native linear layers of a Mistral block.
-var AllTargets = []string{"wq", "wk", "wv", "wo", "w1", "w2", "w3"}
+// AllTargets returns the native linear layers of a Mistral block.
+func AllTargets() []string { return []string{"wq", "wk", "wv", "wo", "w1", "w2", "w3"} }
 
 // AdapterOptions describe a synthetic LoRA adapter for a base model folder.
 type AdapterOptions struct {
@@ -86,7 +86,7 @@ func (o AdapterOptions) withDefaults(base *peft.Base) (AdapterOptions, error) {
 		o.Alpha = 2 * float64(o.Rank)
 	}
 	if len(o.Targets) == 0 {
-		o.Targets = AllTargets
+		o.Targets = AllTargets()
 	}
 	if o.Basis == "" {
 		o.Basis = mistral.BasisHF
@@ -99,14 +99,14 @@ func (o AdapterOptions) withDefaults(base *peft.Base) (AdapterOptions, error) {
 	}
 	for _, t := range o.Targets {
 		if !isTarget(t) {
-			return o, fmt.Errorf("target %q: want one of %s", t, strings.Join(AllTargets, ","))
+			return o, fmt.Errorf("target %q: want one of %s", t, strings.Join(AllTargets(), ","))
 		}
 	}
 	return o, nil
 }
 
 func isTarget(t string) bool {
-	for _, a := range AllTargets {
+	for _, a := range AllTargets() {
 		if a == t {
 			return true
 		}

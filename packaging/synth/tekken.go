@@ -10,8 +10,8 @@ import (
 // TekkenPattern is the pre-tokenizer pattern of tekken since Mistral Nemo.
 const TekkenPattern = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 
-// DeprecatedSpecials are the 20 special tokens of tekken ≤ v7, by rank.
-var DeprecatedSpecials = []string{"<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]",
+// deprecatedSpecials are the 20 special tokens of tekken ≤ v7, by rank.
+var deprecatedSpecials = [...]string{"<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]",
 	"[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[TOOL_CALLS]", "[IMG]", "<pad>", "[IMG_BREAK]",
 	"[IMG_END]", "[PREFIX]", "[MIDDLE]", "[SUFFIX]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[TOOL_CONTENT]"}
 
@@ -64,7 +64,7 @@ func Tekken(o TekkenOptions) ([]byte, error) {
 		}
 	}
 	inner := o.VocabSize - o.NumSpecial
-	if o.NumSpecial < len(DeprecatedSpecials) || inner < 256 {
+	if o.NumSpecial < len(deprecatedSpecials) || inner < 256 {
 		return nil, fmt.Errorf("tekken: vocab %d with %d specials leaves %d BPE ranks; need ≥ 20 specials and ≥ 256 ranks (vocab ≥ 276)", o.VocabSize, o.NumSpecial, inner)
 	}
 	f := tekkenFile{Config: tekkenConfig{Pattern: TekkenPattern, NumVocabTokens: inner,
@@ -74,8 +74,8 @@ func Tekken(o TekkenOptions) ([]byte, error) {
 	}
 	for i := range o.NumSpecial {
 		s := fmt.Sprintf("<SPECIAL_%d>", i)
-		if i < len(DeprecatedSpecials) {
-			s = DeprecatedSpecials[i]
+		if i < len(deprecatedSpecials) {
+			s = deprecatedSpecials[i]
 		}
 		f.SpecialTokens = append(f.SpecialTokens, tekkenSpecial{Rank: i, TokenStr: s, IsControl: true})
 	}

@@ -114,7 +114,7 @@ both formats and bases describe the same update.`,
 	fl.StringVar(&format, "format", "peft", "peft or mistral-finetune")
 	fl.IntVar(&o.Rank, "rank", 8, "LoRA rank r")
 	fl.Float64Var(&o.Alpha, "alpha", 0, "lora_alpha (default 2·rank; mistral-finetune scaling = alpha/rank)")
-	fl.StringVar(&targets, "targets", strings.Join(synth.AllTargets, ","), "native linear layers to adapt")
+	fl.StringVar(&targets, "targets", strings.Join(synth.AllTargets(), ","), "native linear layers to adapt")
 	fl.BoolVar(&o.RSLoRA, "rslora", false, "use_rslora: scale alpha/√r (peft only)")
 	fl.StringVar(&basis, "basis", "", "q/k basis of lora_B: hf or native (default: the format's)")
 	fl.StringVar(&o.DType, "dtype", "", "lora dtype (default: the base's)")

@@ -83,6 +83,7 @@ func ParseParams(data []byte) (*Params, []ParamProblem, error) {
 			vd.bad("num_hidden_layers", fmt.Sprintf("implausibly large (> %d)", maxLayers))
 		}
 	}
+	checkVLLMKeys(d, o)
 	if p.NLayers > maxLayers {
 		d.bad("n_layers", fmt.Sprintf("implausibly large (> %d)", maxLayers))
 	}
@@ -97,6 +98,43 @@ func ParseParams(data []byte) (*Params, []ParamProblem, error) {
 		p.native = mp
 	}
 	return p, d.problems, nil
+}
+
+// checkVLLMKeys checks the optional keys vLLM's adapt_config_dict asserts
+// on: sliding_window (an int, or a list of ints and nulls with at most one
+// distinct value) and yarn (known keys only).
+func checkVLLMKeys(d *decoder, o map[string]any) {
+	switch sw := o["sliding_window"].(type) {
+	case nil:
+	case float64:
+		if sw <= 0 || sw != float64(int64(sw)) {
+			d.bad("sliding_window", fmt.Sprintf("must be a positive integer, got %v", sw))
+		}
+	case []any:
+		distinct := map[float64]bool{}
+		for _, e := range sw {
+			if f, ok := e.(float64); ok && f > 0 && f == float64(int64(f)) {
+				distinct[f] = true
+			} else if e != nil {
+				d.bad("sliding_window", fmt.Sprintf("list entries must be positive integers or null, got %v", e))
+				return
+			}
+		}
+		if len(distinct) > 1 {
+			d.bad("sliding_window", "vLLM allows at most one distinct window size in the list")
+		}
+	default:
+		d.bad("sliding_window", fmt.Sprintf("must be an integer or a list, got %v", sw))
+	}
+	if y, ok := o["yarn"].(map[string]any); ok {
+		for k := range y {
+			switch k {
+			case "factor", "original_max_position_embeddings", "beta", "alpha", "apply_scale":
+			default:
+				d.bad("yarn."+k, "unknown yarn key: vLLM asserts on it")
+			}
+		}
+	}
 }
 
 func visionObject(o obj) obj {

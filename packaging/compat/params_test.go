@@ -20,6 +20,9 @@ func TestParseParamsProblems(t *testing.T) {
 		{strings.Replace(tinyParams, `"n_layers":2`, `"n_layers":100000`, 1), "n_layers"},
 		{strings.Replace(tinyParams, `}`, `,"moe":{"num_experts":0,"num_experts_per_tok":2}}`, 1), "moe.num_experts"},
 		{strings.Replace(tinyParams, `}`, `,"vision_encoder":{"hidden_size":32}}`, 1), "vision_encoder.patch_size"},
+		{strings.Replace(tinyParams, `}`, `,"sliding_window":[4096,null,2048]}`, 1), "sliding_window"},
+		{strings.Replace(tinyParams, `}`, `,"sliding_window":"4096"}`, 1), "sliding_window"},
+		{strings.Replace(tinyParams, `}`, `,"yarn":{"factor":4,"scale":2}}`, 1), "yarn.scale"},
 	} {
 		_, problems, err := compat.ParseParams([]byte(tc.in))
 		if err != nil {
@@ -39,6 +42,36 @@ func TestParseParamsProblems(t *testing.T) {
 }
 
 // TestParamsMoEAndVision: MoE and vision params imply their tensors.
+// TestParamsReferenceFixtures: the verbatim params.json of the
+// transformers/vLLM tests (formats.md §9) parse without problems.
+func TestParamsReferenceFixtures(t *testing.T) {
+	for _, in := range []string{
+		`{"dim":4096,"n_layers":32,"head_dim":128,"hidden_dim":14336,"n_heads":32,"n_kv_heads":8,"norm_eps":1e-05,"sliding_window":4096,"vocab_size":32000}`,
+		`{"dim":4096,"n_layers":32,"hidden_dim":14336,"n_heads":32,"norm_eps":1e-5,"head_dim":128,"vocab_size":32000,"n_kv_heads":8,"rope_theta":1000000.0,
+ "max_position_embeddings":262144,"tied_embeddings":true,"yarn":{"factor":16.0,"original_max_position_embeddings":16384,"beta":32.0,"alpha":1.0,"apply_scale":false},
+ "quantization":{"qformat_weight":"fp8_e4m3","qscheme_act":"TENSOR"}}`,
+	} {
+		p, problems, err := compat.ParseParams([]byte(in))
+		if err != nil || len(problems) > 0 {
+			t.Fatalf("%v %v", err, problems)
+		}
+		want := p.ExpectedTensors()
+		if len(want) != 2+32*9+1 && len(want) != 2+32*9 {
+			t.Errorf("%d expected tensors", len(want))
+		}
+	}
+}
+
+func TestParamsOptionalKeys(t *testing.T) {
+	for _, extra := range []string{`"sliding_window":4096`, `"sliding_window":[4096,null,4096]`, `"_sliding_window":null`,
+		`"yarn":{"factor":16.0,"original_max_position_embeddings":16384,"beta":32.0,"alpha":1.0,"apply_scale":false}`} {
+		_, problems, err := compat.ParseParams([]byte(strings.Replace(tinyParams, `}`, ","+extra+"}", 1)))
+		if err != nil || len(problems) > 0 {
+			t.Errorf("%s: %v %v", extra, err, problems)
+		}
+	}
+}
+
 func TestParamsMoEAndVision(t *testing.T) {
 	moe := strings.Replace(tinyParams, `}`, `,"moe":{"num_experts":2,"num_experts_per_tok":1}}`, 1)
 	dir := nativeModelWith(t, moe)

@@ -50,9 +50,28 @@ func pluginDirs(dir string) []string {
 	return ds
 }
 
+// ValidName reports whether name can name a plugin: letters, digits, "_"
+// and "-", starting with a letter or digit, and not "builtin". Anything else
+// could escape the plugin folders or shadow the built-ins.
+func ValidName(name string) bool {
+	if name == "" || name == BuiltinName || len(name) > 64 {
+		return false
+	}
+	for i, r := range name {
+		alnum := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !alnum && (i == 0 || (r != '_' && r != '-')) {
+			return false
+		}
+	}
+	return true
+}
+
 // FindPlugin returns the path of ckpt-plugin-NAME in the project's plugin
 // folder or else the user's, or an error naming both places.
 func FindPlugin(dir, name string) (string, error) {
+	if !ValidName(name) {
+		return "", fmt.Errorf("invalid plugin name %q: use letters, digits, _ and -", name)
+	}
 	for _, d := range pluginDirs(dir) {
 		p := filepath.Join(d, BinaryPrefix+name)
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
@@ -69,7 +88,7 @@ func installed(dir string) []string {
 	for _, d := range pluginDirs(dir) {
 		ents, _ := os.ReadDir(d)
 		for _, e := range ents {
-			if n, ok := strings.CutPrefix(e.Name(), BinaryPrefix); ok && n != "" && !e.IsDir() {
+			if n, ok := strings.CutPrefix(e.Name(), BinaryPrefix); ok && ValidName(n) && !e.IsDir() {
 				seen[n] = true
 			}
 		}

@@ -11,7 +11,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"time"
+
+	"google.golang.org/grpc/metadata"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -97,20 +101,40 @@ func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunReques
 	if err != nil {
 		return nil, err
 	}
-	id := p.addSink(ev)
+	id, ended := p.addSink(ev)
 	defer p.removeSink(id)
-	md, err := p.remote.Run(ctx, req, ev)
+	rctx := metadata.AppendToOutgoingContext(ctx, sdk.RunIDKey, strconv.Itoa(id))
+	md, err := p.remote.Run(rctx, req, ev)
+	var se *sdk.StepError
+	if err == nil || errors.As(err, &se) {
+		waitRunEnd(ctx, ended)
+	}
 	if err == nil {
 		return md, nil
 	}
-	var se *sdk.StepError
-	if errors.As(err, &se) {
+	if se != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, se)
 	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%s: cancelled: %w", req.Step, context.Cause(ctx))
 	}
 	return nil, h.failure(p, fmt.Sprintf("during step %s", req.Step), err)
+}
+
+// runEndWait bounds the wait for a run's end marker on stderr (a plugin not
+// built with the SDK never writes one).
+const runEndWait = 2 * time.Second
+
+// waitRunEnd waits until the plugin's stderr has been read up to the run's
+// end marker, so that every line it wrote during the run is in its log.
+func waitRunEnd(ctx context.Context, ended <-chan struct{}) {
+	t := time.NewTimer(runEndWait)
+	defer t.Stop()
+	select {
+	case <-ended:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // Validate asks plugin to check one step's configuration.

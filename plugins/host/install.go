@@ -44,6 +44,9 @@ func Init(ctx context.Context, dir string, reqs []Requirement, o InitOptions) (*
 	}
 	lock := &Lock{}
 	for _, r := range reqs {
+		if !ValidName(r.Name) {
+			return nil, fmt.Errorf("required plugin %q: a plugin name has letters, digits, _ and - and is not %q", r.Name, BuiltinName)
+		}
 		p, err := install(ctx, dir, r, o)
 		if err != nil {
 			return nil, err

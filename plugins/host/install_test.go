@@ -96,6 +96,8 @@ func TestInitErrors(t *testing.T) {
 		"missing":     {host.Requirement{Name: "testplug", Source: "./bin/nope"}, "bin/nope"},
 		"not found":   {host.Requirement{Name: "other"}, "no ckpt-plugin-other"},
 		"wrong name":  {host.Requirement{Name: "other", Source: "./bin/testplug"}, `describes itself as plugin "testplug", not "other"`},
+		"bad name":    {host.Requirement{Name: "../x", Source: "./bin/testplug"}, "a plugin name has"},
+		"builtin":     {host.Requirement{Name: "builtin", Source: "./bin/testplug"}, "a plugin name has"},
 		"no tag":      {host.Requirement{Name: "x", Source: "127.0.0.1:1/p/x"}, "no tag in the source"},
 		"unreachable": {host.Requirement{Name: "x", Source: "127.0.0.1:1/p/x", Version: "1.0.0"}, "127.0.0.1:1/p/x:1.0.0"},
 	} {

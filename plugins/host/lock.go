@@ -75,6 +75,9 @@ func ParseLock(src []byte, filename string) (*Lock, error) {
 	}
 	seen := map[string]bool{}
 	for i, p := range l.Plugins {
+		if !ValidName(p.Name) {
+			return nil, fmt.Errorf("lock file %s: invalid plugin name %q", filename, p.Name)
+		}
 		p.SHA256 = strings.TrimPrefix(p.SHA256, "sha256:")
 		if !isHexSHA256(p.SHA256) {
 			return nil, fmt.Errorf("lock file %s: plugin %q: sha256 %q is not 64 lowercase hex digits", filename, p.Name, p.SHA256)

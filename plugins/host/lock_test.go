@@ -61,6 +61,8 @@ func TestParseLockErrors(t *testing.T) {
 		"no digest":  {`plugin "a" { version = "1" }`, "sha256"},
 		"twice":      {`plugin "a" { sha256 = "` + sum + `" }` + "\n" + `plugin "a" { sha256 = "` + sum + `" }`, "locked twice"},
 		"unknown":    {`plugins "a" {}`, "Unsupported block type"},
+		"traversal":  {`plugin "../../bin/sh" { sha256 = "` + sum + `" }`, "invalid plugin name"},
+		"builtin":    {`plugin "builtin" { sha256 = "` + sum + `" }`, "invalid plugin name"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := host.ParseLock([]byte(tc.src), "x.hcl")

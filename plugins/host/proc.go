@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,10 +93,10 @@ func (p *proc) waitExited() bool {
 	return p.client.Exited()
 }
 
-func (p *proc) kill()                 { p.client.Kill() }
-func (p *proc) tail() []string        { return p.out.tail() }
-func (p *proc) addSink(ev Events) int { return p.out.add(ev) }
-func (p *proc) removeSink(id int)     { p.out.remove(id) }
+func (p *proc) kill()                                    { p.client.Kill() }
+func (p *proc) tail() []string                           { return p.out.tail() }
+func (p *proc) addSink(ev Events) (int, <-chan struct{}) { return p.out.add(ev) }
+func (p *proc) removeSink(id int)                        { p.out.remove(id) }
 func (p *proc) tailText() string {
 	t := p.tail()
 	if len(t) == 0 {
@@ -113,6 +114,7 @@ type sink struct {
 	ring     []string
 	next     int
 	steps    map[int]Events
+	ended    map[int]chan struct{}
 	lastID   int
 	// panicAt is the first "panic:" or "fatal error:" line and its number,
 	// kept even when the ring has moved past it.
@@ -122,24 +124,51 @@ type sink struct {
 }
 
 func newSink(fallback io.Writer) *sink {
-	return &sink{fallback: fallback, steps: map[int]Events{}}
+	return &sink{fallback: fallback, steps: map[int]Events{}, ended: map[int]chan struct{}{}}
 }
 
-func (s *sink) add(ev Events) int {
+// add registers a running step's events; the channel is closed when the
+// plugin's end marker for the returned id is read.
+func (s *sink) add(ev Events) (int, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastID++
 	s.steps[s.lastID] = ev
-	return s.lastID
+	ch := make(chan struct{})
+	s.ended[s.lastID] = ch
+	return s.lastID, ch
 }
 
 func (s *sink) remove(id int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.steps, id)
+	delete(s.ended, id)
+}
+
+// endMarker handles a run-end marker line and reports whether l was one.
+func (s *sink) endMarker(l string) bool {
+	rest, ok := strings.CutPrefix(l, sdk.RunEndMarker)
+	if !ok {
+		return false
+	}
+	id, err := strconv.Atoi(rest)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.ended[id]; ok {
+		close(ch)
+		delete(s.ended, id)
+	}
+	return true
 }
 
 func (s *sink) line(l string) {
+	if s.endMarker(l) {
+		return
+	}
 	s.mu.Lock()
 	s.lines++
 	if s.panicAt == "" && (strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ")) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -31,11 +32,13 @@ func TestSinkRoutesLinesToRunningSteps(t *testing.T) {
 	var fallback strings.Builder
 	s := newSink(&fallback)
 	a, b := &logs{}, &logs{}
-	ida := s.add(a)
-	s.add(b)
+	ida, _ := s.add(a)
+	idb, ended := s.add(b)
 	fmt.Fprint(s.writer(), "both\n")
 	s.remove(ida)
 	fmt.Fprint(s.writer(), "only b\n")
+	fmt.Fprintf(s.writer(), "%s%d\n", sdk.RunEndMarker, idb)
+	<-ended // the marker closes b's channel and is not logged
 	if strings.Join(a.lines, "|") != "both" || strings.Join(b.lines, "|") != "both|only b" || fallback.Len() != 0 {
 		t.Errorf("a %q, b %q, fallback %q", a.lines, b.lines, fallback.String())
 	}

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/ckpt-dev/ckpt/plugins/proto"
@@ -22,11 +24,13 @@ import (
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	Impl *Plugin
+	// stderr, when set, replaces os.Stderr at the first call (see Serve).
+	stderr *os.File
 }
 
 // GRPCServer registers the plugin's service.
 func (g *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterPluginServer(s, &server{p: g.Impl})
+	pb.RegisterPluginServer(s, &server{p: g.Impl, stderr: g.stderr})
 	return nil
 }
 
@@ -38,10 +42,30 @@ func (g *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc
 // server answers the protocol with a Plugin's components.
 type server struct {
 	pb.UnimplementedPluginServer
-	p *Plugin
+	p      *Plugin
+	stderr *os.File
+	once   sync.Once
+}
+
+// enter runs at the start of every call: it restores the real stderr once.
+func (s *server) enter() {
+	s.once.Do(func() {
+		if s.stderr != nil {
+			os.Stderr = s.stderr
+		}
+	})
+}
+
+// endRun writes the run-end marker of the call's run id, if any, to stderr.
+func (s *server) endRun(ctx context.Context) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if ids := md.Get(RunIDKey); len(ids) == 1 {
+		fmt.Fprintf(os.Stderr, "%s%s\n", RunEndMarker, ids[0])
+	}
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
+	s.enter()
 	cs := make([]specv1.Component, 0, len(s.p.Components))
 	for _, c := range s.p.Components {
 		cs = append(cs, c.Describe())
@@ -55,6 +79,7 @@ func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeRes
 }
 
 func (s *server) Validate(ctx context.Context, in *pb.ValidateRequest) (*pb.ValidateResponse, error) {
+	s.enter()
 	var req specv1.ValidateRequest
 	if err := json.Unmarshal(in.RequestJson, &req); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "decode validate request: %v", err)
@@ -75,6 +100,7 @@ func (s *server) Validate(ctx context.Context, in *pb.ValidateRequest) (*pb.Vali
 }
 
 func (s *server) Run(in *pb.RunRequest, stream pb.Plugin_RunServer) error {
+	s.enter()
 	var req specv1.RunRequest
 	if err := json.Unmarshal(in.RequestJson, &req); err != nil {
 		return status.Errorf(codes.InvalidArgument, "decode run request: %v", err)
@@ -88,6 +114,7 @@ func (s *server) Run(in *pb.RunRequest, stream pb.Plugin_RunServer) error {
 	if ctxErr := stream.Context().Err(); ctxErr != nil {
 		return status.FromContextError(ctxErr).Err()
 	}
+	s.endRun(stream.Context())
 	return ev.send(&pb.RunEvent{Event: &pb.RunEvent_Result{Result: result(&req, md, err)}})
 }
 

@@ -13,6 +13,15 @@ import (
 // The host and the plugin negotiate it in go-plugin's handshake.
 const ProtocolVersion = 1
 
+// Run boundaries on stderr: the host sends a run id in the call's gRPC
+// metadata under RunIDKey, and the SDK writes RunEndMarker + id as a line
+// on stderr just before the run's result, so that the host knows it has
+// read every stderr line written during the run.
+const (
+	RunIDKey     = "ckpt-run-id"
+	RunEndMarker = "\x1eckpt-run-end "
+)
+
 // PluginKey is the name of the one go-plugin plugin a ckpt plugin serves.
 const PluginKey = "ckpt"
 
@@ -44,8 +53,11 @@ func PluginSets(p *Plugin) map[int]plugin.PluginSet {
 func Serve(p *Plugin) {
 	go watchParent(os.Getppid(), 500*time.Millisecond)
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  Handshake(),
-		VersionedPlugins: PluginSets(p),
+		HandshakeConfig: Handshake(),
+		// go-plugin redirects os.Stderr into its asynchronous stdio stream;
+		// the server puts the real stderr back on its first call, so that
+		// the host reads every line in order (and all of them after a crash).
+		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p, stderr: os.Stderr}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts,
 				grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))...)

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -75,7 +74,6 @@ func (comp) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*sp
 		return nil, errors.New("the step failed on purpose")
 	case "crash":
 		fmt.Fprintln(os.Stderr, "about to crash: disk on fire")
-		time.Sleep(100 * time.Millisecond) // let the stderr line travel
 		os.Exit(3)
 	case "panic":
 		panic("boom in the plugin")

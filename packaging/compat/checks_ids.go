@@ -24,7 +24,8 @@ func retirements() []retirement {
 type modelID struct{ id, file, path string }
 
 // ids returns the model ids given in the options and found in the folder:
-// README.md's base_model front matter and config.json's _name_or_path.
+// README.md's base_model front matter, config.json's _name_or_path and
+// adapter_config.json's base_model_name_or_path (local paths aside).
 func (c *checker) ids() []modelID {
 	var out []modelID
 	for _, id := range c.opts.IDs {
@@ -32,8 +33,10 @@ func (c *checker) ids() []modelID {
 			out = append(out, modelID{id, "", "id"})
 		}
 	}
-	if s, ok := c.b.json("config.json").str("_name_or_path"); ok && s != "" {
-		out = append(out, modelID{s, "config.json", "_name_or_path"})
+	for _, src := range []struct{ file, key string }{{"config.json", "_name_or_path"}, {"adapter_config.json", "base_model_name_or_path"}} {
+		if s, ok := c.b.json(src.file).str(src.key); ok && s != "" && !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, ".") {
+			out = append(out, modelID{s, src.file, src.key})
+		}
 	}
 	if data, ok := c.b.read("README.md"); ok {
 		for _, id := range baseModels(data) {

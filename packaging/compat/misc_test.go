@@ -2,6 +2,7 @@ package compat_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -198,4 +199,36 @@ func TestCorruptWeights(t *testing.T) {
 			t.Errorf("params %s:%s", params, dump(fs))
 		}
 	}
+}
+
+// TestAdapterBaseModelID: a PEFT adapter's base_model_name_or_path is
+// checked; a local path is not an id.
+func TestAdapterBaseModelID(t *testing.T) {
+	for base, want := range map[string]string{"mistralai/Codestral-2501": "id.retired", "/models/base": "", "mistralai/Mistral-7B-Instruct-v0.3": ""} {
+		dir := synthPEFT(t)
+		if err := editAdapterConfig(dir, "base_model_name_or_path", base); err != nil {
+			t.Fatal(err)
+		}
+		fs, err := compat.Check(t.Context(), dir, compat.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(codes(fs), ","); got != want {
+			t.Errorf("%s: codes %q, want %q:%s", base, got, want, dump(fs))
+		}
+	}
+}
+
+func editAdapterConfig(dir, key string, v any) error {
+	data, err := os.ReadFile(filepath.Join(dir, "adapter_config.json"))
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	m[key] = v
+	data, _ = json.Marshal(m)
+	return os.WriteFile(filepath.Join(dir, "adapter_config.json"), data, 0o644)
 }

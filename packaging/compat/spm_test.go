@@ -55,7 +55,7 @@ func TestRealSentencePiece(t *testing.T) {
 // symlink to the shared fixture, named as) instead of tekken.json.
 func spmModel(t *testing.T, tokenizer, as string) string {
 	t.Helper()
-	params := strings.Replace(tinyParams, `"vocab_size":1280`, `"vocab_size":32768`, 1)
+	params := spmParams
 	dir := nativeModelWith(t, params)
 	if err := os.Remove(filepath.Join(dir, "tekken.json")); err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestSPMImageTokenizer(t *testing.T) {
 		patch int
 		want  string
 	}{{16, ""}, {14, "vision.patch_size"}} {
-		params := strings.Replace(tinyParams, `"vocab_size":1280`, `"vocab_size":32768`, 1)
+		params := spmParams
 		params = strings.TrimSuffix(params, "}") + `,"vision_encoder":{"hidden_size":32,"num_channels":3,"image_size":1024,"patch_size":` +
 			itoa(tc.patch) + `,"intermediate_size":64,"num_hidden_layers":1,"num_attention_heads":2,"adapter_bias":false,` +
 			`"image_token_id":10,"image_break_token_id":14,"image_end_token_id":15}}`
@@ -166,3 +166,7 @@ func TestVLLMTokenizerNames(t *testing.T) {
 		}
 	}
 }
+
+// spmParams is a narrow model (dim 16) with the SentencePiece vocabulary
+// size, so that its embeddings stay about 1 MB.
+const spmParams = `{"dim":16,"n_layers":1,"head_dim":8,"hidden_dim":32,"n_heads":2,"n_kv_heads":1,"norm_eps":1e-5,"vocab_size":32768}`

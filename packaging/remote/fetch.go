@@ -10,11 +10,13 @@ import (
 	"io"
 	"os"
 	"path"
+	"time"
 
 	"github.com/ckpt-dev/ckpt/packaging/layer"
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
 )
 
 // pullFile downloads one layer into PartialDir, verifies it and puts its
@@ -151,6 +153,15 @@ func extract(root *os.Root, partial string, f modelpack.FileInfo, include []stri
 // is discarded and the blob fetched again once.
 func download(ctx context.Context, s source, root *os.Root, partial string, d ocispec.Descriptor, opts PullOptions) error {
 	err := fetchTo(ctx, s, root, partial, d, opts)
+	_, network := s.(ranger) // a layout folder does not heal by retrying
+	for i, wait := 1, 500*time.Millisecond; network && i < opts.attempts() && retriable(ctx, err); i, wait = i+1, 2*wait {
+		select { // a dropped connection: continue from what arrived
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err = fetchTo(ctx, s, root, partial, d, opts)
+	}
 	if errors.Is(err, errResumedMismatch) {
 		_ = root.Remove(partial)
 		err = fetchTo(ctx, s, root, partial, d, opts)
@@ -210,4 +221,10 @@ func checkSum(d ocispec.Descriptor, sum []byte, _ int64, resumed bool) error {
 		return errResumedMismatch
 	}
 	return fmt.Errorf("blob %s: received bytes hash to %s:%x: %w", d.Digest, d.Digest.Algorithm(), sum, ErrDigestMismatch)
+}
+
+// retriable tells a transfer error worth resuming at once.
+func retriable(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() == nil && !errors.Is(err, ErrDigestMismatch) &&
+		!errors.Is(err, errResumedMismatch) && !errors.Is(err, errdef.ErrNotFound)
 }

@@ -32,6 +32,16 @@ type PullOptions struct {
 	RangeThreshold int64
 	// PartSize is the size of one byte range (default 16 MiB).
 	PartSize int64
+	// Attempts is how many times a blob download is tried, each continuing
+	// where the last stopped (default 3).
+	Attempts int
+}
+
+func (o PullOptions) attempts() int {
+	if o.Attempts > 0 {
+		return o.Attempts
+	}
+	return 3
 }
 
 // PullResult says what Pull wrote.

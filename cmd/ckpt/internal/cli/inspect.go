@@ -28,7 +28,7 @@ artifacts as well as ckpt's bundles.`,
 			if err != nil {
 				return usagef("%w", err)
 			}
-			opts := tf.options(stdio)
+			opts := tf.options(stdio, "")
 			opts.Progress = nil
 			rep, err := ckptremote.Inspect(cmd.Context(), ref, opts)
 			if err != nil {

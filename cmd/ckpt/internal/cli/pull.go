@@ -20,9 +20,11 @@ func (f *transferFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "blobs or byte ranges moved at once (default 3)")
 }
 
-func (f *transferFlags) options(stdio *IO) ckptremote.Options {
+// options returns the transfer options; done names a finished blob in the
+// log ("sent", "pulled").
+func (f *transferFlags) options(stdio *IO, done string) ckptremote.Options {
 	return ckptremote.Options{PlainHTTP: f.plainHTTP, Concurrency: f.concurrency, UserAgent: "ckpt/" + Version,
-		Progress: newTransferLog(stdio).event}
+		Progress: (&transferLog{stdio: stdio, done: done}).event}
 }
 
 func newPullCmd(stdio *IO) *cobra.Command {
@@ -63,7 +65,7 @@ func runPull(cmd *cobra.Command, stdio *IO, ref ckptremote.Ref, dir string, incl
 			return usagef("--include %q: %w", g, err)
 		}
 	}
-	res, err := ckptremote.Pull(cmd.Context(), ref, dir, ckptremote.PullOptions{Options: tf.options(stdio), Include: include})
+	res, err := ckptremote.Pull(cmd.Context(), ref, dir, ckptremote.PullOptions{Options: tf.options(stdio, "pulled"), Include: include})
 	if err != nil {
 		return err
 	}
@@ -82,10 +84,9 @@ func runPull(cmd *cobra.Command, stdio *IO, ref ckptremote.Ref, dir string, incl
 type transferLog struct {
 	mu    sync.Mutex
 	stdio *IO
+	done  string
 	total int64
 }
-
-func newTransferLog(stdio *IO) *transferLog { return &transferLog{stdio: stdio} }
 
 func (l *transferLog) event(e ckptremote.Event) {
 	if e.Action != "done" && e.Action != "skip" {
@@ -98,7 +99,7 @@ func (l *transferLog) event(e ckptremote.Event) {
 	if name == "" {
 		name = e.Desc.MediaType
 	}
-	verb := "sent"
+	verb := l.done
 	if e.Action == "skip" {
 		verb = "exists"
 	}

@@ -57,7 +57,18 @@ type ExternalParams struct {
 
 // InternalParams record the steps of the build.
 type InternalParams struct {
-	Steps []specv1.BuildStep `json:"steps,omitempty"`
+	Steps []Step `json:"steps,omitempty"`
+}
+
+// Step is one step of the build that ran before the bundle. Cache keys are
+// left out: they depend on where the spec lives, and the provenance of the
+// same inputs must be the same everywhere.
+type Step struct {
+	Step           string `json:"step"`
+	ArtifactDigest string `json:"artifact_digest,omitempty"`
+	Plugin         string `json:"plugin,omitempty"`
+	PluginVersion  string `json:"plugin_version,omitempty"`
+	PluginDigest   string `json:"plugin_digest,omitempty"`
 }
 
 // RunDetails names the builder.
@@ -85,7 +96,10 @@ func NewProvenance(name string, subject ocispec.Descriptor, step string, b *spec
 	if b != nil {
 		def.ExternalParameters.Spec = ResourceDesc{Name: "spec", Digest: digestMap(b.SpecDigest)}
 		def.ExternalParameters.Variables = b.Variables
-		def.InternalParameters.Steps = b.Steps
+		for _, st := range b.Steps {
+			def.InternalParameters.Steps = append(def.InternalParameters.Steps, Step{Step: st.Step,
+				ArtifactDigest: st.ArtifactDigest, Plugin: st.Plugin, PluginVersion: st.PluginVersion, PluginDigest: st.PluginDigest})
+		}
 		s.Predicate.RunDetails.Builder.Version = map[string]string{"ckpt": b.CkptVersion}
 		for _, st := range b.Steps {
 			deps["input:"+st.Step] = ResourceDesc{Name: st.Step, URI: "ckpt-store:" + st.Step, Digest: digestMap(st.ArtifactDigest)}

@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
 
@@ -34,22 +36,25 @@ func breaks() map[string]func(*target) error {
 			return t.shard(true)
 		},
 		"params.invalid": func(t *target) error {
-			if err := t.needNative(); err != nil {
-				return err
+			if !t.native {
+				return editJSON(t.dir, "config.json", func(m map[string]any) error { m["num_attention_heads"] = 0; return nil })
 			}
 			return editJSON(t.dir, "params.json", func(m map[string]any) error { delete(m, "n_kv_heads"); return nil })
 		},
 		"params.tensor_missing": func(t *target) error {
-			return t.nativeTensors(func(s []safetensors.Spec) []safetensors.Spec { return dropSpec(s, "layers.0.ffn_norm.weight") })
+			name := t.tensorName("layers.0.ffn_norm.weight")
+			return t.modelTensors(func(s []safetensors.Spec) []safetensors.Spec { return dropSpec(s, name) })
 		},
 		"params.tensor_shape": func(t *target) error {
-			return t.nativeTensors(func(s []safetensors.Spec) []safetensors.Spec {
-				return reshape(s, "layers.0.ffn_norm.weight", func(sh []int64) []int64 { return []int64{sh[0] * 2} })
+			name := t.tensorName("layers.0.ffn_norm.weight")
+			return t.modelTensors(func(s []safetensors.Spec) []safetensors.Spec {
+				return reshape(s, name, func(sh []int64) []int64 { return []int64{sh[0] * 2} })
 			})
 		},
 		"tensor.unexpected": func(t *target) error {
-			return t.nativeTensors(func(s []safetensors.Spec) []safetensors.Spec {
-				return append(s, safetensors.Spec{Name: "layers.0.attention.bias", DType: s[0].DType, Shape: []int64{4}})
+			name := t.tensorName("layers.0.attention.wq") + ".bias"
+			return t.modelTensors(func(s []safetensors.Spec) []safetensors.Spec {
+				return append(s, safetensors.Spec{Name: name, DType: s[0].DType, Shape: []int64{4}})
 			})
 		},
 		"config.params_mismatch": breakConfigParams,
@@ -173,11 +178,23 @@ func (t *target) shard(broken bool) error {
 	return os.Rename(t.path("consolidated.safetensors"), t.path(shard))
 }
 
-func (t *target) nativeTensors(edit func([]safetensors.Spec) []safetensors.Spec) error {
-	if err := t.needNative(); err != nil {
-		return err
+// modelTensors rewrites the folder's single weights file.
+func (t *target) modelTensors(edit func([]safetensors.Spec) []safetensors.Spec) error {
+	if !t.has(filepath.Base(t.weightsFile())) {
+		return fmt.Errorf("%w: sharded weights; synthesize an unsharded model", ErrLayout)
 	}
 	return rewriteTensors(t.weightsFile(), edit)
+}
+
+// tensorName returns a native tensor's name in the folder's layout.
+func (t *target) tensorName(native string) string {
+	if t.native {
+		return native
+	}
+	if hf, err := (mistral.NameMap{}).ToHF(native); err == nil {
+		return hf
+	}
+	return native
 }
 
 func dropSpec(s []safetensors.Spec, name string) []safetensors.Spec {

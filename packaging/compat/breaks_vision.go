@@ -130,7 +130,7 @@ func (t *target) visionizeNative(ids map[string]int) error {
 
 func (t *target) visionizeHF(ids map[string]int) error {
 	err := editJSON(t.dir, "config.json", func(m map[string]any) error {
-		m["vision_config"] = map[string]any{"model_type": "pixtral", "hidden_size": 32, "patch_size": visPatch,
+		m["vision_config"] = map[string]any{"model_type": "pixtral", "hidden_size": 32, "num_channels": 3, "patch_size": visPatch,
 			"image_size": visImage, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
 		m["spatial_merge_size"], m["image_token_index"] = 1, ids["[IMG]"]
 		return nil

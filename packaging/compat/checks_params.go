@@ -36,29 +36,8 @@ func (c *checker) checkNativeTensors() {
 	if p == nil || p.ModelType == "mamba" || len(actual) == 0 {
 		return
 	}
-	want := p.ExpectedTensors()
-	lim := map[string]int{}
-	add := func(code, file, path, format string, a ...any) {
-		if lim[code]++; lim[code] <= 8 {
-			c.rep.add(code, file, path, format, a...)
-		}
-	}
-	for _, name := range sortedKeys(want) {
-		got, ok := actual[name]
-		switch {
-		case !ok:
-			add("params.tensor_missing", w.all()[0], name, "tensor %s %v is implied by params.json but absent: strict loading fails", name, want[name])
-		case !got.Shape.equal(want[name]) && isEmbedding(name):
-			add("vocab.embedding_rows", got.File, name, "%s has shape %v, params.json vocab_size %d and dim %d imply %v", name, got.Shape, p.VocabSize, p.Dim, want[name])
-		case !got.Shape.equal(want[name]):
-			add("params.tensor_shape", got.File, name, "%s has shape %v, params.json implies %v", name, got.Shape, want[name])
-		}
-	}
-	for _, name := range sortedKeys(actual) {
-		if _, ok := want[name]; !ok && !(p.Quantized && strings.Contains(name, "scale")) {
-			add("tensor.unexpected", actual[name].File, name, "tensor %s is not part of the model params.json describes: mistral-inference fails with \"Unexpected key\"", name)
-		}
-	}
+	skip := func(name string) bool { return p.Quantized && strings.Contains(name, "scale") }
+	c.compareTensors(p.ExpectedTensors(), actual, "params.json", w.all()[0], skip)
 }
 
 func isEmbedding(name string) bool {
@@ -146,12 +125,13 @@ func (c *checker) checkConfigParams() {
 	}
 }
 
-// checkHFTensors checks embedding and lm_head rows against config.json.
+// checkHFTensors checks the HF tensors against config.json and its vocab
+// size against the tokenizer.
 func (c *checker) checkHFTensors() {
 	w := hfWeights(c.b)
-	tensors := c.b.tensors(w.all())
+	actual := c.b.tensors(w.all())
 	_, t := c.hfConfig()
-	if t == nil || len(w.all()) == 0 {
+	if t == nil || len(actual) == 0 {
 		return
 	}
 	vocab, ok := t.int("vocab_size")
@@ -159,13 +139,8 @@ func (c *checker) checkHFTensors() {
 		c.rep.add("config.params_mismatch", "config.json", "vocab_size", "config.json has no integer vocab_size")
 		return
 	}
-	for name, ti := range tensors {
-		if !isEmbedding(name) || strings.Contains(name, "lora") {
-			continue
-		}
-		if len(ti.Shape) != 2 || ti.Shape[0] != vocab {
-			c.rep.add("vocab.embedding_rows", ti.File, name, "%s has shape %v but config.json vocab_size is %d", name, ti.Shape, vocab)
-		}
+	if want := c.hfExpected(); want != nil {
+		c.compareTensors(want, actual, "config.json", w.all()[0], func(string) bool { return false })
 	}
 	if tok := c.tokenizer(); tok != nil {
 		if size, what := tok.size(); size > 0 && int64(size) != vocab {

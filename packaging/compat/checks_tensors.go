@@ -1,0 +1,83 @@
+package compat
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/ckpt-dev/ckpt/packaging/mistral"
+)
+
+// compareTensors reports missing, misshaped and unexpected tensors against
+// what source (params.json or config.json) implies, at most a few per rule.
+func (c *checker) compareTensors(want map[string]Shape, actual map[string]tensorInfo, source, firstFile string, skip func(string) bool) {
+	lim := map[string]int{}
+	add := func(code, file, path, format string, a ...any) {
+		if lim[code]++; lim[code] <= 8 {
+			c.rep.add(code, file, path, format, a...)
+		}
+	}
+	for _, name := range sortedKeys(want) {
+		got, ok := actual[name]
+		switch {
+		case !ok:
+			add("params.tensor_missing", firstFile, name, "tensor %s %v is implied by %s but absent: strict loading fails", name, want[name], source)
+		case !got.Shape.equal(want[name]) && isEmbedding(name):
+			add("vocab.embedding_rows", got.File, name, "%s has shape %v, %s's vocab size and dimension imply %v", name, got.Shape, source, want[name])
+		case !got.Shape.equal(want[name]):
+			add("params.tensor_shape", got.File, name, "%s has shape %v, %s implies %v", name, got.Shape, source, want[name])
+		}
+	}
+	for _, name := range sortedKeys(actual) {
+		if _, ok := want[name]; !ok && !skip(name) {
+			add("tensor.unexpected", actual[name].File, name, "tensor %s is not part of the model %s describes: strict loading fails (\"Unexpected key\")", name, source)
+		}
+	}
+}
+
+// hfExpected returns the HF tensor names and shapes config.json implies
+// (mistral, mixtral, mistral3), or nil when the config is not one
+// packaging/mistral can map.
+func (c *checker) hfExpected() map[string]Shape {
+	data, ok := c.b.read("config.json")
+	if !ok {
+		return nil
+	}
+	var cfg mistral.HFConfig
+	if json.Unmarshal(data, &cfg) != nil {
+		return nil
+	}
+	t := &cfg
+	if cfg.TextConfig != nil {
+		t = cfg.TextConfig
+	}
+	vision := cfg.VisionConfig != nil && strings.EqualFold(cfg.ModelType, "mistral3")
+	if t.NumHiddenLayers > maxLayers || t.NumLocalExperts > maxExperts || !knownHFType(cfg.ModelType) {
+		return nil
+	}
+	if !vision {
+		cfg.VisionConfig = nil // transformers' MistralForCausalLM ignores it
+	}
+	p, err := cfg.Params()
+	if err != nil {
+		c.rep.add("params.invalid", "config.json", "", "config.json does not describe a valid model: %v", err)
+		return nil
+	}
+	names := mistral.NameMap{Vision: vision}
+	want := map[string]Shape{}
+	for _, ts := range mistral.ExpectedTensors(p) {
+		hf, err := names.ToHF(ts.Name)
+		if err != nil {
+			return nil
+		}
+		want[hf] = Shape(ts.Shape)
+	}
+	return want
+}
+
+func knownHFType(t string) bool {
+	switch strings.ToLower(t) {
+	case "mistral", "mixtral", "mistral3":
+		return true
+	}
+	return false
+}

@@ -257,3 +257,27 @@ func TestExamplePluginEndToEnd(t *testing.T) {
 		t.Fatalf("sha256sum -c: %v\n%s", err, b)
 	}
 }
+
+// TestPluginDiesWithKilledBuild kills ckpt build with SIGKILL during a long
+// step: the plugin process must not survive it.
+func TestPluginDiesWithKilledBuild(t *testing.T) {
+	dir := testplugProject(t, `check "testplug" "slow" { mode = "slow" }`+"\n")
+	cmd := ckptBuild(t, dir, "CKPT_TESTPLUG_BLOCK=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pid, rest := pluginPid(t, stdout, "check.slow")
+	go io.Copy(io.Discard, rest)
+	killed := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	waitUntil(t, fmt.Sprintf("plugin %d to die with ckpt", pid), func() bool { return !processAlive(pid) })
+	t.Logf("plugin gone %s after ckpt was killed", time.Since(killed).Round(time.Millisecond))
+}

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -153,7 +155,8 @@ func (h *Host) Validate(ctx context.Context, plugin string, req *specv1.Validate
 // failure turns a transport error into a crash report when the process
 // died, and forgets the process so that a later call starts a new one.
 func (h *Host) failure(p *proc, during string, err error) error {
-	if !p.waitExited() {
+	crashed := p.client.Exited() || (status.Code(err) == codes.Unavailable && p.waitExited())
+	if !crashed {
 		return fmt.Errorf("plugin %s %s: %w", p.name, during, err)
 	}
 	h.mu.Lock()

@@ -247,6 +247,17 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestUnknownComponentIsNotACrash(t *testing.T) {
+	h := newHost(t, project(t, "testplug"))
+	req := request(t, "ok")
+	req.Type = "nope"
+	_, err := h.Execute(ctx(t), "testplug", req, &recorder{})
+	var crash *host.CrashError
+	if err == nil || errors.As(err, &crash) || !strings.Contains(err.Error(), "has no component check.nope") {
+		t.Fatalf("err = %v, want an unknown-component error", err)
+	}
+}
+
 func TestNoBuiltinWithoutSelf(t *testing.T) {
 	h := newHost(t, t.TempDir())
 	_, err := h.Execute(ctx(t), host.BuiltinName, request(t, "ok"), &recorder{})

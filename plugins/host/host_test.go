@@ -258,6 +258,17 @@ func TestUnknownComponentIsNotACrash(t *testing.T) {
 	}
 }
 
+// TestLargeMessages sends a config above gRPC's default 4 MiB receive limit
+// to a real plugin process: the SDK raises the plugin side's limit.
+func TestLargeMessages(t *testing.T) {
+	h := newHost(t, project(t, "testplug"))
+	cfg := []byte(`{"mode":"ok","pad":"` + strings.Repeat("x", 5<<20) + `"}`)
+	diags, err := h.Validate(ctx(t), "testplug", &specv1.ValidateRequest{Kind: "check", Type: "testplug", Step: "check.big", Config: cfg})
+	if err != nil || len(diags) != 0 {
+		t.Fatalf("5 MiB config: %v, %+v", err, diags)
+	}
+}
+
 func TestNoBuiltinWithoutSelf(t *testing.T) {
 	h := newHost(t, t.TempDir())
 	_, err := h.Execute(ctx(t), host.BuiltinName, request(t, "ok"), &recorder{})

@@ -133,10 +133,12 @@ func split(e, s, in []byte) {
 	n := len(in) / 2
 	e, s = e[:n], s[:n]
 	i := 0
-	for ; i+4 <= n; i += 4 {
+	for ; i+8 <= n; i += 8 {
 		v := binary.LittleEndian.Uint64(in[2*i:])
-		binary.LittleEndian.PutUint32(e[i:], pack((v>>7)&0x00ff00ff00ff00ff))
-		binary.LittleEndian.PutUint32(s[i:], pack((v>>8)&0x0080008000800080|v&0x007f007f007f007f))
+		w := binary.LittleEndian.Uint64(in[2*i+8:])
+		binary.LittleEndian.PutUint64(e[i:], uint64(pack((v>>7)&0x00ff00ff00ff00ff))|uint64(pack((w>>7)&0x00ff00ff00ff00ff))<<32)
+		binary.LittleEndian.PutUint64(s[i:], uint64(pack((v>>8)&0x0080008000800080|v&0x007f007f007f007f))|
+			uint64(pack((w>>8)&0x0080008000800080|w&0x007f007f007f007f))<<32)
 	}
 	for ; i < n; i++ {
 		lo, hi := in[2*i], in[2*i+1]

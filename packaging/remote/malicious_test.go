@@ -88,6 +88,7 @@ func TestPullRefusesMaliciousArtifacts(t *testing.T) {
 		"title ../x":     {layers: []evilLayer{{raw, "../x", []byte("pwned")}}, want: layer.ErrUnsafePath},
 		"nested ../":     {layers: []evilLayer{{raw, "a/../../x", []byte("pwned")}}, want: layer.ErrUnsafePath},
 		"absolute path":  {layers: []evilLayer{{raw, "/tmp/ckpt-evil-x", []byte("pwned")}}, want: layer.ErrUnsafePath},
+		"duplicate path": {layers: []evilLayer{{raw, "w.safetensors", []byte("one")}, {raw, "./w.safetensors", []byte("two")}}, want: errDuplicatePath},
 		"tar entry ../x": {layers: []evilLayer{{tarType, "", tarOf(t, tar.Header{Name: "../x", Typeflag: tar.TypeReg})}}, want: layer.ErrUnsafePath},
 		"tar symlink out then write through it": {layers: []evilLayer{{tarType, "", tarOf(t,
 			tar.Header{Name: "link", Typeflag: tar.TypeSymlink, Linkname: "../.."},

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -43,6 +44,9 @@ func (o PullOptions) attempts() int {
 	}
 	return 3
 }
+
+// errDuplicatePath refuses an artifact naming one path twice.
+var errDuplicatePath = errors.New("path appears twice in the artifact")
 
 // PullResult says what Pull wrote.
 type PullResult struct {
@@ -139,7 +143,7 @@ func selectFiles(a *modelpack.Artifact, include []string) ([]modelpack.FileInfo,
 				return nil, fmt.Errorf("layer %s: %w", f.Layer.Digest, err)
 			}
 			if seen[clean] {
-				return nil, fmt.Errorf("layer %s: path %q appears twice", f.Layer.Digest, clean)
+				return nil, fmt.Errorf("layer %s: path %q: %w", f.Layer.Digest, clean, errDuplicatePath)
 			}
 			seen[clean] = true
 			f.Path = clean

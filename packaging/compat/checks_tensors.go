@@ -51,7 +51,8 @@ func (c *checker) hfExpected() map[string]Shape {
 		t = cfg.TextConfig
 	}
 	vision := cfg.VisionConfig != nil && strings.EqualFold(cfg.ModelType, "mistral3")
-	if t.NumHiddenLayers > maxLayers || t.NumLocalExperts > maxExperts || !knownHFType(cfg.ModelType) {
+	if t.NumHiddenLayers > maxLayers || t.NumLocalExperts > maxExperts || tooManyTensors(t.NumHiddenLayers, t.NumLocalExperts) ||
+		!knownHFType(cfg.ModelType) {
 		return nil
 	}
 	if !vision {

@@ -36,7 +36,14 @@ type VisionParams struct {
 const (
 	maxLayers  = 4096
 	maxExperts = 4096
+	// maxLayerExperts bounds layers × experts (Mixtral 8x22B: 56 × 8).
+	maxLayerExperts = 1 << 16
 )
+
+// tooManyTensors reports whether layers × experts exceeds the bound.
+func tooManyTensors(layers, experts int) bool {
+	return int64(layers)*int64(max(experts, 1)) > maxLayerExperts
+}
 
 // ParamProblem is one invalid or missing key of params.json.
 type ParamProblem struct {
@@ -89,6 +96,8 @@ func ParseParams(data []byte) (*Params, []ParamProblem, error) {
 	}
 	if p.NumExperts > maxExperts {
 		d.bad("moe.num_experts", fmt.Sprintf("implausibly large (> %d)", maxExperts))
+	} else if tooManyTensors(p.NLayers, p.NumExperts) {
+		d.bad("moe.num_experts", fmt.Sprintf("n_layers × num_experts is implausibly large (> %d)", maxLayerExperts))
 	}
 	if len(d.problems) == 0 {
 		mp, err := mistral.ParseParams(data)

@@ -101,6 +101,8 @@ func FuzzParams(f *testing.F) {
 	f.Add([]byte(tinyParams))
 	f.Add([]byte(strings.Replace(tinyParams, `}`, `,"moe":{"num_experts":2,"num_experts_per_tok":1},"vision_encoder":{"hidden_size":8,"num_channels":3,"image_size":32,"patch_size":16,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"mm_projector_id":"patch_merge","spatial_merge_size":2}}`, 1)))
 	f.Add([]byte(`{"model_type":"mamba","dim":1,"n_layers":1,"vocab_size":1}`))
+	f.Add([]byte(`{"model_type":"mixtral","hidden_size":8,"num_hidden_layers":2,"num_attention_heads":2,"intermediate_size":8,"rms_norm_eps":1e-5,"vocab_size":8,"num_local_experts":2,"num_experts_per_tok":1}`))
+	f.Add([]byte(`{"model_type":"mistral3","text_config":{"hidden_size":8,"num_hidden_layers":1,"num_attention_heads":2,"intermediate_size":8,"rms_norm_eps":1e-5,"vocab_size":8},"vision_config":{"hidden_size":4,"num_channels":3,"image_size":8,"patch_size":4,"intermediate_size":4,"num_hidden_layers":1,"num_attention_heads":1},"spatial_merge_size":2}`))
 	f.Add([]byte(`{"dim":1e300,"n_layers":-1,"multimodal":{"vision_encoder_args":[]}}`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -108,8 +110,10 @@ func FuzzParams(f *testing.F) {
 		if err == nil && len(problems) == 0 {
 			p.ExpectedTensors()
 		}
-		if err := os.WriteFile(filepath.Join(dir, "params.json"), data, 0o644); err != nil {
-			t.Fatal(err)
+		for _, name := range []string{"params.json", "config.json"} {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		fs, err := compat.Check(t.Context(), dir, compat.Options{Profiles: []string{"vllm-mistral", "transformers"}})
 		if err != nil {

@@ -106,6 +106,15 @@ func (c *checker) checkConfigParams() {
 			want       float64
 		}{"num_local_experts", "moe.num_experts", float64(p.NumExperts)})
 	}
+	if p.native != nil && p.native.RopeTheta != nil {
+		pairs = append(pairs, struct {
+			hf, native string
+			want       float64
+		}{"rope_theta", "rope_theta", *p.native.RopeTheta})
+	}
+	if tie, ok := t["tie_word_embeddings"].(bool); ok && tie != p.TiedEmbeddings {
+		c.rep.add("config.params_mismatch", "config.json", "tie_word_embeddings", "config.json tie_word_embeddings = %v but params.json tied_embeddings = %v: one runtime expects output.weight, the other not", tie, p.TiedEmbeddings)
+	}
 	if v, vc := p.Vision, c.hfVisionConfig(); v != nil && vc != nil {
 		for _, pr := range []struct {
 			key  string

@@ -146,3 +146,27 @@ func TestConfigVisionMismatch(t *testing.T) {
 		t.Errorf("findings:%s", dump(fs))
 	}
 }
+
+// TestConfigParamsPairs: each pair of config.json and params.json keys is
+// compared.
+func TestConfigParamsPairs(t *testing.T) {
+	base := `{"model_type":"mistral","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,
+"intermediate_size":128,"vocab_size":1280,"rms_norm_eps":1e-05,"rope_theta":1000000.0,"tie_word_embeddings":false}`
+	dir := nativeModel(t)
+	writeText(t, filepath.Join(dir, "config.json"), base)
+	if fs, err := compat.Check(t.Context(), dir, compat.Options{}); err != nil || len(fs) != 0 {
+		t.Fatalf("agreeing config.json: %v%s", err, dump(fs))
+	}
+	for _, tc := range []struct{ from, to, path string }{
+		{`"num_key_value_heads":2`, `"num_key_value_heads":4`, "num_key_value_heads"},
+		{`"rope_theta":1000000.0`, `"rope_theta":10000.0`, "rope_theta"},
+		{`"tie_word_embeddings":false`, `"tie_word_embeddings":true`, "tie_word_embeddings"},
+		{`"rms_norm_eps":1e-05`, `"rms_norm_eps":1e-06`, "rms_norm_eps"},
+	} {
+		writeText(t, filepath.Join(dir, "config.json"), strings.Replace(base, tc.from, tc.to, 1))
+		fs, _ := compat.Check(t.Context(), dir, compat.Options{})
+		if len(fs) != 1 || fs[0].Code != "config.params_mismatch" || fs[0].Path != tc.path {
+			t.Errorf("%s:%s", tc.to, dump(fs))
+		}
+	}
+}

@@ -31,6 +31,12 @@ func breaks() map[string]func(*target) error {
 		"tokenizer.unrecognized":     breakUnrecognized,
 		"tokenizer.required_special": func(t *target) error { return t.renameSpecial("[INST]", "[INSTRUCTION]") },
 		"weights.sharded":            func(t *target) error { return t.shard(false) },
+		"weights.multiple": func(t *target) error {
+			if err := t.needNative(); err != nil {
+				return err
+			}
+			return copyFile(t.weightsFile(), t.path("consolidated.00.pth"))
+		},
 		"weights.index": func(t *target) error {
 			t.opts.Profiles = []string{"vllm-mistral"}
 			return t.shard(true)

@@ -81,6 +81,9 @@ func (c *checker) checkVLLMTokenizerName() {
 
 func (c *checker) checkUnsharded() {
 	w := nativeWeights(c.b)
+	if pth := c.b.match(regexp.MustCompile(`^consolidated\.\d+\.pth$`)); len(pth) > 0 && len(w.single) > 0 {
+		c.rep.add("weights.multiple", pth[0], "", "%s next to consolidated.safetensors: mistral-inference asserts exactly one weights file; remove %s", pth[0], pth[0])
+	}
 	if len(w.shards) > 0 || c.b.has(w.indexName) {
 		f := w.indexName
 		if len(w.shards) > 0 {

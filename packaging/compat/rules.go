@@ -30,6 +30,7 @@ func Rules() []Rule {
 		{"tokenizer.unrecognized", sevErr, "a SentencePiece file name with an unknown version suffix"},
 		{"tokenizer.required_special", sevErr, "a special token the tokenizer version requires is absent"},
 		{"weights.sharded", sevErr, "mistral-inference loads one consolidated file, not shards"},
+		{"weights.multiple", sevErr, "consolidated.safetensors and consolidated.00.pth together"},
 		{"weights.index", sevErr, "the shard index and the shard files disagree"},
 		{"params.invalid", sevErr, "params.json (or config.json) lacks a required key or has a wrong value"},
 		{"params.tensor_missing", sevErr, "a tensor params.json (or config.json) implies is absent"},

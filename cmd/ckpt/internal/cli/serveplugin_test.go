@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ckpt-dev/ckpt/plugins/builtin"
 	"github.com/ckpt-dev/ckpt/plugins/host"
@@ -52,4 +54,30 @@ func TestServePluginIsHiddenAndRefusesHumans(t *testing.T) {
 	if err == nil || !strings.Contains(string(b), "plugin") {
 		t.Errorf("ckpt __plugin by hand: %v\n%s", err, b)
 	}
+}
+
+// BenchmarkBuiltinStartToFirstCall measures starting the built-in plugin
+// (hash of the ckpt binary, re-exec with __plugin, handshake, AutoMTLS) up
+// to the answer of its first call; it reports the median besides the mean.
+func BenchmarkBuiltinStartToFirstCall(b *testing.B) {
+	bin := binaries(b).ckpt
+	dir := b.TempDir()
+	req := &specv1.ValidateRequest{Kind: "check", Type: "license", Step: "check.l", Config: []byte(`{}`)}
+	var ds []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		h, err := host.New(host.Options{Self: bin, Dir: dir, Version: Version})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := h.Validate(context.Background(), host.BuiltinName, req); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(start))
+		b.StopTimer()
+		h.Close()
+		b.StartTimer()
+	}
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "ms-median")
 }

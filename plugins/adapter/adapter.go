@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
+	"github.com/ckpt-dev/ckpt/packaging/tree"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -125,7 +123,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err := cfg.fill(md, bases[0]); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	if err := linkFiles(ctx, cfg.Path, req.OutputDir); err != nil {
+	if _, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{Flat: true}); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	return md, nil
@@ -172,44 +170,4 @@ func (cfg config) fill(md *specv1.Metadata, base specv1.Input) error {
 		md.Lineage = append(md.Lineage, specv1.Lineage{Role: "dataset", ID: d.ID, License: d.License})
 	}
 	return err
-}
-
-// linkFiles hardlinks (or copies) the adapter folder's regular files.
-func linkFiles(ctx context.Context, src, dst string) error {
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !e.Type().IsRegular() || e.Name()[0] == '.' {
-			continue
-		}
-		if err := linkOrCopy(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func linkOrCopy(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("%s: %w", dst, err)
-	}
-	return out.Close()
 }

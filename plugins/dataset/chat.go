@@ -3,13 +3,12 @@ package dataset
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/ckpt-dev/ckpt/packaging/chatdata"
+	"github.com/ckpt-dev/ckpt/packaging/tree"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -102,33 +101,9 @@ func writeOutputs(dir string, splits []chatdata.Split, rep Report) error {
 			name = s.Name + "-" + name
 		}
 		used[name] = true
-		if err := linkOrCopy(s.Path, filepath.Join(dir, name)); err != nil {
-			return err
+		if err := tree.LinkFile(s.Path, filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("copy data file: %w", err)
 		}
-	}
-	return nil
-}
-
-// linkOrCopy hardlinks src to dst, or copies it when a link is not possible
-// (another file system).
-func linkOrCopy(src, dst string) error {
-	if os.Link(src, dst) == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("copy data file: %w", err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("copy data file: %w", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		return errors.Join(fmt.Errorf("copy %s: %w", src, err), out.Close())
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return nil
 }

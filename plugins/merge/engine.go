@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
+	"github.com/ckpt-dev/ckpt/packaging/tree"
 )
 
 // DefaultShardSize is transformers' default max_shard_size (5GB).
@@ -315,7 +315,7 @@ func (m *merger) finish() error {
 			}
 			continue
 		}
-		if err := copyFile(src, dst); err != nil {
+		if err := tree.CopyFile(src, dst); err != nil {
 			return err
 		}
 	}
@@ -343,23 +343,6 @@ func rewriteTorchDType(src, dst string, d safetensors.DType) error {
 		return err
 	}
 	return os.WriteFile(dst, append(out, '\n'), 0o644)
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("%s: %w", dst, err)
-	}
-	return out.Close()
 }
 
 // naturalLess orders names with embedded numbers numerically

@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
+	"github.com/ckpt-dev/ckpt/packaging/tree"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -85,7 +84,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	md.ID, md.License, md.Notices = cfg.ID, cfg.License, cfg.Notices
-	n, err := linkTree(ctx, cfg.Path, req.OutputDir)
+	n, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
@@ -127,55 +126,4 @@ func compact(raw json.RawMessage) json.RawMessage {
 		return raw
 	}
 	return b.Bytes()
-}
-
-// linkTree hardlinks (or copies, across file systems) every regular file
-// under src into dst, skipping hidden entries (.git, .cache).
-func linkTree(ctx context.Context, src, dst string) (int, error) {
-	n := 0
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rel, _ := filepath.Rel(src, p)
-		if rel != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case !d.Type().IsRegular():
-			return nil
-		}
-		n++
-		return linkOrCopy(p, target)
-	})
-	return n, err
-}
-
-func linkOrCopy(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("%s: %w", dst, err)
-	}
-	return out.Close()
 }

@@ -79,8 +79,9 @@ func (s *Store) ingest(ctx context.Context, r io.Reader, want digest.Digest, siz
 	return desc, s.commit(tmp, desc.Digest)
 }
 
-// commit makes tmp read-only and renames it to the blob of d, unless the
-// blob already exists (then tmp is left for the caller to remove).
+// commit makes tmp, whose bytes the caller has just hashed, read-only,
+// renames it to the blob of d and stamps it as verified, unless the blob
+// already exists (then tmp is left for the caller to remove).
 func (s *Store) commit(tmp string, d digest.Digest) error {
 	p, err := s.BlobPath(d)
 	if err != nil {
@@ -95,6 +96,7 @@ func (s *Store) commit(tmp string, d digest.Digest) error {
 	if err := os.Rename(tmp, p); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
+	s.stampFile(d, p)
 	return nil
 }
 
@@ -161,17 +163,6 @@ func (s *Store) FetchAll(ctx context.Context, desc ocispec.Descriptor) ([]byte, 
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
-}
-
-// Verify reads the whole blob of desc and checks its size and digest.
-func (s *Store) Verify(ctx context.Context, desc ocispec.Descriptor) error {
-	rc, err := s.Fetch(ctx, desc)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	_, err = copyCtx(ctx, io.Discard, rc)
-	return err
 }
 
 type verifier struct {

@@ -48,3 +48,21 @@ func FuzzParseIndex(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseStamp feeds arbitrary stamp file bytes to the parser: nothing
+// may panic, and what it accepts prints back to the same stamp.
+func FuzzParseStamp(f *testing.F) {
+	f.Add([]byte(fileID{dev: 2049, ino: 1234, size: 4096, mtime: 1764240000123456789}.String()))
+	f.Add([]byte("v1 1 2 3\n"))
+	f.Add([]byte("v2 1 2 3 4\n"))
+	f.Add([]byte("v1 -1 2 3 4\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, ok := parseStamp(b)
+		if !ok {
+			return
+		}
+		if again, ok := parseStamp([]byte(id.String())); !ok || again != id {
+			t.Fatalf("%q parsed as %+v, which prints as %q", b, id, id.String())
+		}
+	})
+}

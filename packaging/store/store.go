@@ -7,7 +7,11 @@
 // digest, made read-only (0444) and renamed into place, so blobs/ never holds
 // a partial blob and the same digest is never stored twice. Files of a step's
 // output are moved (renamed) into blobs/ rather than copied. Every read
-// verifies the bytes against the digest.
+// (Fetch) verifies the bytes against the digest. Materialize, which hands
+// blobs to steps as hard links, hashes only the blobs whose file changed
+// since the store wrote or last verified them: a verification stamp per
+// blob (verified/sha256/<hex>) records the file's device, inode, size and
+// mtime. Verify always hashes.
 //
 // index.json is read, modified and rewritten (temporary file, rename) under a
 // file lock (index.lock), so several ckpt processes may write one store at
@@ -45,7 +49,7 @@ func Open(ctx context.Context, root string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{root: root}
-	for _, d := range []string{s.blobDir(), s.ingestDir()} {
+	for _, d := range []string{s.blobDir(), s.ingestDir(), s.stampDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("store %s: %w", root, err)
 		}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
+)
+
+// A verification stamp (verified/sha256/<hex>) records the identity of a
+// blob file at a moment its bytes were known to match its digest: when the
+// store wrote it, or after a full Verify. It holds one line
+//
+//	v1 <device> <inode> <size> <mtime-unix-ns>
+//
+// Materialize trusts a blob whose file still has that identity and hashes
+// the others, like git's index and make. A rewrite in place changes the
+// mtime, a replacement changes the inode. A stamp is racy, and ignored,
+// when the blob's mtime is not older than the stamp file's own mtime (both
+// come from the file system's clock): a write in the same clock tick would
+// leave the mtime unchanged. Bit rot and a writer that restores the mtime
+// are not seen by stamps: Fetch and Verify always hash.
+const stampVersion = "v1"
+
+func (s *Store) stampDir() string { return filepath.Join(s.root, "verified", "sha256") }
+
+// fileID identifies the state of a blob file.
+type fileID struct {
+	dev, ino    uint64
+	size, mtime int64
+}
+
+func idOf(fi os.FileInfo) (fileID, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}, false
+	}
+	return fileID{dev: uint64(st.Dev), ino: st.Ino, size: fi.Size(), mtime: fi.ModTime().UnixNano()}, true
+}
+
+func (id fileID) String() string {
+	return fmt.Sprintf("%s %d %d %d %d\n", stampVersion, id.dev, id.ino, id.size, id.mtime)
+}
+
+func parseStamp(b []byte) (fileID, bool) {
+	var id fileID
+	var v string
+	n, err := fmt.Sscanf(string(b), "%s %d %d %d %d\n", &v, &id.dev, &id.ino, &id.size, &id.mtime)
+	return id, err == nil && n == 5 && v == stampVersion && strings.Count(string(b), "\n") == 1
+}
+
+// stamp records id as the verified state of blob d. It is best effort: a
+// stamp that cannot be written only means the blob is hashed next time. It
+// is not synced: a stamp lost in a crash costs one hash, a torn one does
+// not parse.
+func (s *Store) stamp(d digest.Digest, id fileID) {
+	if err := os.MkdirAll(s.stampDir(), 0o755); err != nil {
+		return
+	}
+	f, err := os.CreateTemp(s.ingestDir(), "stamp-*")
+	if err != nil {
+		return
+	}
+	tmp := f.Name()
+	_, err = f.WriteString(id.String())
+	if cerr := f.Close(); err == nil && cerr == nil && os.Chmod(tmp, 0o644) == nil &&
+		os.Rename(tmp, filepath.Join(s.stampDir(), d.Encoded())) == nil {
+		return
+	}
+	os.Remove(tmp)
+}
+
+// stampFile stamps blob d with the current identity of its file at path.
+func (s *Store) stampFile(d digest.Digest, path string) {
+	if fi, err := os.Stat(path); err == nil {
+		if id, ok := idOf(fi); ok {
+			s.stamp(d, id)
+		}
+	}
+}
+
+// stamped reports whether desc's blob file still has the identity its
+// stamp recorded, and that identity has desc's size.
+func (s *Store) stamped(desc ocispec.Descriptor) bool {
+	p, err := s.BlobPath(desc.Digest)
+	if err != nil {
+		return false
+	}
+	sp := filepath.Join(s.stampDir(), desc.Digest.Encoded())
+	b, err := os.ReadFile(sp)
+	if err != nil {
+		return false
+	}
+	want, ok := parseStamp(b)
+	if !ok || want.size != desc.Size {
+		return false
+	}
+	sfi, err := os.Stat(sp)
+	if err != nil || want.mtime >= sfi.ModTime().UnixNano() {
+		return false // racy: written in the stamp's clock tick or later
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	got, ok := idOf(fi)
+	return ok && got == want
+}
+
+// Verify reads the whole blob of desc and checks its size and digest,
+// whatever its stamp says. When the blob matches, its stamp is renewed (with
+// the identity its file had before it was read), so that Materialize
+// trusts it until the file changes.
+func (s *Store) Verify(ctx context.Context, desc ocispec.Descriptor) error {
+	p, err := s.BlobPath(desc.Digest)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob %s: %w", desc.Digest, errdef.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", desc.Digest, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", desc.Digest, err)
+	}
+	r := &verifier{f: f, d: desc.Digest, size: desc.Size, v: desc.Digest.Verifier()}
+	if _, err := copyCtx(ctx, io.Discard, r); err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			os.Remove(filepath.Join(s.stampDir(), desc.Digest.Encoded()))
+		}
+		return err
+	}
+	if id, ok := idOf(fi); ok {
+		s.stamp(desc.Digest, id)
+	}
+	return nil
+}
+
+// verifyStamped checks desc's blob: by its stamp when the stamp still
+// matches the file, else by a full Verify.
+func (s *Store) verifyStamped(ctx context.Context, desc ocispec.Descriptor) error {
+	if s.stamped(desc) {
+		return ctx.Err()
+	}
+	return s.Verify(ctx, desc)
+}

@@ -63,6 +63,20 @@ func processTensor(ctx context.Context, t *outTensor, s *scratch) error {
 	if err != nil {
 		return err
 	}
+	return streamRows(ctx, t, s, &s.acc, decodeFloats, func(acc []float64, r0, n, cols int64) {
+		for _, l := range loras {
+			addLoRA(acc, l, r0, n, cols)
+		}
+	}, encodeFloats)
+}
+
+// streamRows rewrites t chunk by chunk of whole rows (at most chunkElems
+// elements, at least one row): read the input bytes, decode them into acc,
+// add the updates to acc and encode acc into the output dtype. F is the
+// accumulation type.
+func streamRows[F float32 | float64](ctx context.Context, t *outTensor, s *scratch, acc *[]F,
+	decode func(safetensors.DType, []byte, []F), add func(acc []F, r0, n, cols int64),
+	encode func(safetensors.DType, []F, []byte)) error {
 	rows, cols := dims(t.info)
 	if rows == 0 {
 		return nil
@@ -78,13 +92,11 @@ func processTensor(ctx context.Context, t *outTensor, s *scratch) error {
 		if err := t.src.ReadAt(t.name, s.raw, r0*cols*inSize); err != nil {
 			return err
 		}
-		s.acc = grow(s.acc, int(n*cols))
-		decodeFloats(t.info.DType, s.raw, s.acc)
-		for _, l := range loras {
-			addLoRA(s.acc, l, r0, n, cols)
-		}
+		*acc = grow(*acc, int(n*cols))
+		decode(t.info.DType, s.raw, *acc)
+		add(*acc, r0, n, cols)
 		s.out = grow(s.out, int(n*cols*outSize))
-		encodeFloats(t.dtype, s.acc, s.out)
+		encode(t.dtype, *acc, s.out)
 		if err := t.file.WriteAt(t.name, s.out, r0*cols*outSize); err != nil {
 			return err
 		}

@@ -44,33 +44,11 @@ func processTensor32(ctx context.Context, t *outTensor, s *scratch) error {
 	if err != nil {
 		return err
 	}
-	rows, cols := dims(t.info)
-	if rows == 0 {
-		return nil
-	}
-	per := max(1, chunkElems/cols)
-	inSize, outSize := int64(t.info.DType.Size()), int64(t.dtype.Size())
-	for r0 := int64(0); r0 < rows; r0 += per {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n := min(per, rows-r0)
-		s.raw = grow(s.raw, int(n*cols*inSize))
-		if err := t.src.ReadAt(t.name, s.raw, r0*cols*inSize); err != nil {
-			return err
-		}
-		s.acc32 = grow(s.acc32, int(n*cols))
-		decode32(t.info.DType, s.raw, s.acc32)
+	return streamRows(ctx, t, s, &s.acc32, decode32, func(acc []float32, r0, n, cols int64) {
 		for _, l := range loras {
-			addLoRA32(s.acc32, l, r0, n, cols)
+			addLoRA32(acc, l, r0, n, cols)
 		}
-		s.out = grow(s.out, int(n*cols*outSize))
-		encode32(t.dtype, s.acc32, s.out)
-		if err := t.file.WriteAt(t.name, s.out, r0*cols*outSize); err != nil {
-			return err
-		}
-	}
-	return nil
+	}, encode32)
 }
 
 // addLoRA32 adds coef·B[r0:r0+n]·A to acc ([n, cols]): with AVX2 + FMA

@@ -37,22 +37,11 @@ type dataset struct {
 	License string `json:"license"`
 }
 
-func decode(raw json.RawMessage) (config, error) {
-	var c config
-	if len(raw) == 0 {
-		return c, nil
-	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("config: %w", err)
-	}
-	return c, nil
-}
-
 func (c component) Describe() specv1.Component { return c.desc }
 
 // Validate checks required attributes, the basis and training.datasets.
 func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
-	cfg, err := decode(req.Config)
+	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
 	}
@@ -101,26 +90,23 @@ func (cfg config) datasets() ([]dataset, error) {
 // Run validates the adapter against its base and links its files into the
 // output folder.
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
-	cfg, err := decode(req.Config)
+	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return nil, err
 	}
-	if ds := cfg.diagnostics(); len(ds) > 0 {
-		for _, d := range ds {
-			ev.Diagnostic(d)
-		}
-		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+	if err := sdk.Report(ev, req.Step, cfg.diagnostics()); err != nil {
+		return nil, err
 	}
-	bases := req.InputsFor("base")
-	if len(bases) != 1 {
-		return nil, fmt.Errorf("%s: want one base input, got %d", req.Step, len(bases))
+	base, err := sdk.OneInput(req, "base")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	md, err := Check(cfg.Path, peft.Format(c.desc.Type), mistral.Basis(cfg.Basis), bases[0].Dir)
+	md, err := Check(cfg.Path, peft.Format(c.desc.Type), mistral.Basis(cfg.Basis), base.Dir)
 	if err != nil {
 		ev.Diagnostic(specv1.Diagnostic{Severity: specv1.SeverityError, Summary: err.Error(), Path: []string{"path"}})
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	if err := cfg.fill(md, bases[0]); err != nil {
+	if err := cfg.fill(md, base); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	if _, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{Flat: true}); err != nil {

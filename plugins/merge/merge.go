@@ -27,23 +27,12 @@ type config struct {
 	ShardSize string    `json:"shard_size"`
 }
 
-func decode(raw json.RawMessage) (config, error) {
-	var c config
-	if len(raw) == 0 {
-		return c, nil
-	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("config: %w", err)
-	}
-	return c, nil
-}
-
 func (c component) Describe() specv1.Component { return c.desc }
 
 // Validate checks the attributes and, with input metadata, that every
 // adapter was trained on this merge's base.
 func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
-	cfg, err := decode(req.Config)
+	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
 	}
@@ -134,15 +123,12 @@ func ParseSize(s string) (int64, error) {
 // Run merges the adapters into the base and returns the merged model's
 // metadata.
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
-	cfg, err := decode(req.Config)
+	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return nil, err
 	}
-	if ds := append(cfg.diagnostics(), baseMismatch(req.Inputs)...); len(ds) > 0 {
-		for _, d := range ds {
-			ev.Diagnostic(d)
-		}
-		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+	if err := sdk.Report(ev, req.Step, append(cfg.diagnostics(), baseMismatch(req.Inputs)...)); err != nil {
+		return nil, err
 	}
 	bases, adapters := req.InputsFor("base"), req.InputsFor("adapters")
 	if len(bases) != 1 || len(adapters) != len(cfg.Adapters) {

@@ -25,22 +25,11 @@ type config struct {
 	Notices []string `json:"notices"`
 }
 
-func decode(raw json.RawMessage) (config, error) {
-	var c config
-	if len(raw) == 0 {
-		return c, nil
-	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("config: %w", err)
-	}
-	return c, nil
-}
-
 func (c component) Describe() specv1.Component { return c.desc }
 
 // Validate checks the required attributes and refuses moving "-latest" ids.
 func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
-	cfg, err := decode(req.Config)
+	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
 	}
@@ -69,15 +58,12 @@ func (cfg config) diagnostics() []specv1.Diagnostic {
 // tensors its params imply), links its files into the output folder and
 // returns the model's metadata.
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
-	cfg, err := decode(req.Config)
+	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return nil, err
 	}
-	if ds := cfg.diagnostics(); len(ds) > 0 {
-		for _, d := range ds {
-			ev.Diagnostic(d)
-		}
-		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+	if err := sdk.Report(ev, req.Step, cfg.diagnostics()); err != nil {
+		return nil, err
 	}
 	md, err := Describe(cfg.Path)
 	if err != nil {

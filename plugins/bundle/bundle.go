@@ -98,11 +98,10 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	froms := req.InputsFor("from")
-	if len(froms) != 1 {
-		return nil, fmt.Errorf("%s: want one from input, got %d", req.Step, len(froms))
+	from, err := sdk.OneInput(req, "from")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	from := froms[0]
 	l, err := modelpack.CreateLayout(req.OutputDir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
@@ -116,9 +115,9 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	m := from.Metadata
-	out := &specv1.Metadata{Kind: "bundle", ID: m.ID, Format: m.Format, Architecture: m.Architecture,
-		DType: m.DType, Params: m.Params, License: m.License, Lineage: m.Lineage, Notices: m.Notices,
-		Training: m.Training, Outputs: map[string]string{"digest": desc.Digest.String(), "name": cfg.Name}}
+	out := sdk.Derive("bundle", m)
+	out.Format, out.Architecture, out.DType, out.Params, out.Training = m.Format, m.Architecture, m.DType, m.Params, m.Training
+	out.Outputs = map[string]string{"digest": desc.Digest.String(), "name": cfg.Name}
 	ev.Log(fmt.Sprintf("bundle %s: %s", cfg.Name, desc.Digest))
 	return out, nil
 }

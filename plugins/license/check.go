@@ -74,14 +74,13 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err := cfg.policy().Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	targets := req.InputsFor("target")
-	if len(targets) != 1 {
-		return nil, fmt.Errorf("%s: want one target input, got %d", req.Step, len(targets))
+	in, err := sdk.OneInput(req, "target")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	target := targets[0].Metadata
-	vs := lic.Evaluate(subject(targets[0]), cfg.policy())
-	out := &specv1.Metadata{Kind: "check", ID: target.ID, License: target.License,
-		Lineage: target.Lineage, Notices: target.Notices}
+	target := in.Metadata
+	vs := lic.Evaluate(subject(in), cfg.policy())
+	out := sdk.Derive("check", target)
 	for _, v := range vs {
 		out.Findings = append(out.Findings, specv1.Finding{Code: v.Code, Severity: v.Severity, Message: v.Message})
 		ev.Log(v.Severity + ": " + v.Message)
@@ -89,7 +88,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := writeFiles(req.OutputDir, &target, targets[0].Digest); err != nil {
+	if err := writeFiles(req.OutputDir, &target, in.Digest); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	return out, nil

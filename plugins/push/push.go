@@ -98,11 +98,10 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	bundles := req.InputsFor("bundle")
-	if len(bundles) != 1 {
-		return nil, fmt.Errorf("%s: want one bundle input, got %d", req.Step, len(bundles))
+	b, err := sdk.OneInput(req, "bundle")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	b := bundles[0]
 	if !cfg.AllowUnlicensed {
 		if err := lic.RequireLicense(&b.Metadata); err != nil {
 			return nil, fmt.Errorf("%s: refusing to publish: %w (set allow_unlicensed = true to publish anyway)", req.Step, err)
@@ -139,9 +138,9 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	ev.Log(fmt.Sprintf("pushed %s@%s", dst, d.Digest))
-	m := b.Metadata
-	return &specv1.Metadata{Kind: "push", ID: m.ID, License: m.License, Lineage: m.Lineage, Notices: m.Notices,
-		Outputs: map[string]string{"ref": dst.String(), "digest": d.Digest.String()}}, nil
+	out := sdk.Derive("push", b.Metadata)
+	out.Outputs = map[string]string{"ref": dst.String(), "digest": d.Digest.String()}
+	return out, nil
 }
 
 // layoutSize is the size of a layout's blobs: the most a push sends (a

@@ -102,11 +102,10 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if len(ds) > 0 {
 		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
 	}
-	targets := req.InputsFor("target")
-	if len(targets) != 1 {
-		return nil, fmt.Errorf("%s: want one target input, got %d", req.Step, len(targets))
+	target, err := sdk.OneInput(req, "target")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	target := targets[0]
 	opts, err := options(cfg, target)
 	if err != nil {
 		return nil, fmt.Errorf("%s: target %s: %w", req.Step, target.Step, err)
@@ -121,10 +120,10 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	}
 	errs, warns := count(findings)
 	ev.Log(fmt.Sprintf("%d errors, %d warnings", errs, warns))
-	md := target.Metadata
-	return &specv1.Metadata{Kind: "check", ID: md.ID, License: md.License, Lineage: md.Lineage, Notices: md.Notices,
-		Findings: findings, Outputs: map[string]string{"errors": strconv.Itoa(errs), "warnings": strconv.Itoa(warns),
-			"report": FindingsFile}}, nil
+	md := sdk.Derive("check", target.Metadata)
+	md.Findings = findings
+	md.Outputs = map[string]string{"errors": strconv.Itoa(errs), "warnings": strconv.Itoa(warns), "report": FindingsFile}
+	return md, nil
 }
 
 func describeProfiles(p []string) string {

@@ -207,30 +207,19 @@ func (cfg config) metadata(base specv1.Input, adapters []specv1.Input, dtype str
 	}
 	md.License = lic.And(licenses...)
 	md.Notices = dedupe(notices)
-	md.Lineage = dedupeLineage(lineage)
+	md.Lineage = dedupe(lineage)
 	md.Training, _ = json.Marshal(training)
 	return md
 }
 
-func dedupe(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
+// dedupe returns s without repeated elements, first occurrences in order.
+func dedupe[T comparable](s []T) []T {
+	seen := map[T]bool{}
+	var out []T
 	for _, x := range s {
 		if !seen[x] {
 			seen[x] = true
 			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func dedupeLineage(ls []specv1.Lineage) []specv1.Lineage {
-	seen := map[specv1.Lineage]bool{}
-	var out []specv1.Lineage
-	for _, l := range ls {
-		if !seen[l] {
-			seen[l] = true
-			out = append(out, l)
 		}
 	}
 	return out

@@ -49,7 +49,9 @@ func New(sp *spec.Spec, r Resolver) (*Graph, hcl.Diagnostics) {
 	}
 	for _, st := range steps {
 		if st.spec != nil {
-			diags = append(diags, g.plan(st)...)
+			ds := g.plan(st)
+			st.invalid = ds.HasErrors()
+			diags = append(diags, ds...)
 		}
 	}
 	diags = append(diags, g.addGates(steps)...)

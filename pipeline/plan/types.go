@@ -75,6 +75,9 @@ type Step struct {
 	spec  hcldec.ObjectSpec
 	refs  map[string]hcl.Range // first reference range by upstream address
 	order int                  // source order, for stable diagnostics
+	// invalid marks a step whose planning reported errors: its config is
+	// not sent to its plugin's Validate.
+	invalid bool
 }
 
 // Graph is a planned spec: its steps in topological order.

@@ -177,6 +177,14 @@ func TestLinkErrors(t *testing.T) {
 			t.Fatalf("existing file overwritten: %q", b)
 		}
 	})
+	t.Run("output is a file", func(t *testing.T) {
+		dst := filepath.Join(t.TempDir(), "out")
+		write(t, filepath.Dir(dst), map[string]string{"out": ""})
+		_, err := tree.Link(t.Context(), checkpoint(t), dst, tree.Options{})
+		if !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), dst) {
+			t.Fatalf("got %v, want an error naming %s", err, dst)
+		}
+	})
 	t.Run("unreadable sub-folder", func(t *testing.T) {
 		if os.Geteuid() == 0 {
 			t.Skip("root reads any folder")

@@ -45,11 +45,12 @@ func specPath(args []string) (string, error) {
 	return "", usagef("expected at most one PATH, got %d arguments", len(args))
 }
 
-// loadGraph loads the spec at path and plans it with the built-in and
-// installed plugins. It returns the parsed files (for snippets) and every
-// diagnostic; the graph is nil when the spec could not be read at all.
+// loadGraph loads the spec at path, plans it with the built-in and
+// installed plugins and has each plugin validate the steps whose config is
+// fully known (see stepValidator). It returns the parsed files (for
+// snippets) and every diagnostic; the graph is nil when the spec could not
+// be read at all.
 func loadGraph(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics) {
-	_ = stdio // reserved for progress of plugin discovery
 	sp, diags := spec.Load(ctx, path, spec.Options{
 		Vars: f.vars, VarFiles: f.varFiles, Env: os.Environ(), Version: Version,
 	})
@@ -62,6 +63,10 @@ func loadGraph(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan
 			Summary: "Cannot load plugins", Detail: err.Error()})
 	}
 	g, ds := plan.New(sp, r)
+	v := &stepValidator{dir: sp.Dir, stderr: stdio.Err}
+	defer v.close()
+	ds = append(ds, g.Validate(ctx, v)...)
+	spec.SortDiags(ds)
 	return g, sp.Files, append(diags, ds...)
 }
 

@@ -274,14 +274,3 @@ func TestBuildCtrlCLeavesConsistentStore(t *testing.T) {
 		}
 	}
 }
-
-func TestBuildSecondCtrlCExits(t *testing.T) {
-	dir := slowProject(t)
-	cmd, wait := startBuild(t, dir, "check.long", "CKPT_TESTPLUG_BLOCK=1")
-	cmd.Process.Signal(syscall.SIGINT)
-	cmd.Process.Signal(syscall.SIGINT)
-	code, errOut := wait()
-	if code != 130 {
-		t.Fatalf("exit %d, want 130:\n%s", code, errOut)
-	}
-}

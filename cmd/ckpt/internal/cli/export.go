@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"oras.land/oras-go/v2/errdef"
 
@@ -15,6 +17,7 @@ import (
 
 func newExportCmd(stdio *IO) *cobra.Command {
 	var dir, storeFlag string
+	var verify bool
 	cmd := &cobra.Command{
 		Use:   "export KIND.NAME DIR",
 		Short: "Write the files of a step's artifact from the last build into a folder",
@@ -22,7 +25,9 @@ func newExportCmd(stdio *IO) *cobra.Command {
 last build where it succeeded into DIR, as hard links to the store's blobs
 where the file system allows (read-only files: copy them before editing),
 so that a merged model can be served or inspected without a registry.
-Existing files in DIR are never overwritten.`,
+Existing files in DIR are never overwritten. Files are checked against
+their digests; a blob unchanged (same inode, size and mtime) since the store
+wrote or last verified it is not read again, unless --verify.`,
 		Example: `  ckpt export merge.support ./merged
   ckpt export --dir examples/quickstart bundle.release /tmp/bundle`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -44,6 +49,11 @@ Existing files in DIR are never overwritten.`,
 			if err != nil {
 				return err
 			}
+			if verify {
+				if err := verifyArtifact(ctx, st, desc); err != nil {
+					return fmt.Errorf("export %s: %w", args[0], err)
+				}
+			}
 			if err := st.Materialize(ctx, desc, args[1]); err != nil {
 				return fmt.Errorf("export %s to %s: %w", args[0], args[1], err)
 			}
@@ -54,7 +64,27 @@ Existing files in DIR are never overwritten.`,
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose .ckpt/store holds the build")
 	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
+	cmd.Flags().BoolVar(&verify, "verify", false, "hash every file against its digest, even one the store verified before")
 	return cmd
+}
+
+// verifyArtifact hashes every blob of the artifact desc, whatever the
+// store's verification stamps say.
+func verifyArtifact(ctx context.Context, st *store.Store, desc ocispec.Descriptor) error {
+	m, err := st.Manifest(ctx, desc)
+	if err != nil {
+		return err
+	}
+	for _, l := range append([]ocispec.Descriptor{m.Config}, m.Layers...) {
+		if err := st.Verify(ctx, l); err != nil {
+			name := l.Annotations[ocispec.AnnotationTitle]
+			if name == "" {
+				name = "metadata"
+			}
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func countFiles(dir string) (int, error) {

@@ -26,6 +26,10 @@ type engine struct {
 	ledgerOnce sync.Once
 	ledger     []Entry
 	ledgerErr  error
+
+	tmpOnce sync.Once
+	tmp     *tmpArea
+	tmpErr  error
 }
 
 // input is one input of a step: the specv1.Input handed to the plugin plus
@@ -58,9 +62,13 @@ func Build(ctx context.Context, g *plan.Graph, ex Executor, st Store, o Options)
 		return nil, err
 	}
 	e := &engine{g: g, ex: ex, st: st, o: o, sink: &lockedSink{sink: o.Sink, now: o.Now}}
+	sweepTmp(tmpRoot(o.StateDir))
 	res := &Result{Started: o.Now()}
 	e.sink.emit(Event{Type: EventBuildStarted, Steps: stepAddrs(steps)})
 	res.Steps = e.schedule(ctx, steps)
+	if e.tmp != nil {
+		e.tmp.close()
+	}
 	res.Duration = o.Now().Sub(res.Started)
 	res.Status = buildStatus(ctx, res)
 	var lerr error

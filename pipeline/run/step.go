@@ -236,17 +236,14 @@ func withTimeout(ctx context.Context, timeout string) (context.Context, context.
 	return ctx, cancel, nil
 }
 
-// tempDir makes a fresh folder for one step run under StateDir/tmp.
+// tempDir makes a fresh folder for one step run in the build's folder
+// under StateDir/tmp, made by the first step that runs.
 func (e *engine) tempDir(addr string) (string, error) {
-	root := filepath.Join(e.o.StateDir, "tmp")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("temp folder: %w", err)
+	e.tmpOnce.Do(func() { e.tmp, e.tmpErr = openTmpArea(e.o.StateDir) })
+	if e.tmpErr != nil {
+		return "", e.tmpErr
 	}
-	dir, err := os.MkdirTemp(root, addr+"-")
-	if err != nil {
-		return "", fmt.Errorf("temp folder: %w", err)
-	}
-	return dir, nil
+	return e.tmp.stepDir(addr)
 }
 
 // request materializes the inputs read-only under dir/in and makes empty

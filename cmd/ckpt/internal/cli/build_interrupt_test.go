@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -182,12 +183,15 @@ func (p *buildProc) pluginPid(t *testing.T, step string) int {
 }
 
 // TestBuildSecondCtrlCExits interrupts a build whose running step's plugin
-// ignores cancellation. The graceful stop after the first Ctrl-C is held
-// at its last stage (the ledger append waits for the ledger lock, which
-// the test holds as a concurrent build would): ckpt has cancelled the step,
-// nothing of it is stored, and it stays up. The second Ctrl-C exits at once
-// with 130 (no build_finished, no ledger entry) and takes the still running
-// plugin process with it; the store stays valid and a rerun completes.
+// ignores cancellation. After the first Ctrl-C the plugin has seen the
+// cancellation and ckpt stays up: it cannot end the build while the plugin
+// runs (a host that waits for cancelled runs) or while the ledger is
+// locked (the test holds the ledger lock, as a concurrent build would, so
+// that the graceful stop cannot complete whichever way the host stops
+// plugins). The second Ctrl-C exits at once with 130 (no build_finished,
+// no ledger entry) and takes the still running plugin process with it;
+// nothing of the step is stored, the store stays valid, and a rerun
+// completes and removes the killed build's temporary folders.
 func TestBuildSecondCtrlCExits(t *testing.T) {
 	dir := stubbornProject(t)
 	lock := flock.New(run.LedgerPath(filepath.Join(dir, ".ckpt")) + ".lock")
@@ -202,13 +206,6 @@ func TestBuildSecondCtrlCExits(t *testing.T) {
 
 	p.interrupt(t)
 	p.waitFor(t, "the plugin to see the cancellation", func() bool { _, err := os.Stat(sawCancel); return err == nil })
-	p.waitFor(t, "check.hang to finish cancelled", func() bool {
-		_, ok := p.event(func(e run.Event) bool { return e.Type == run.EventStepFinished && e.Step == "check.hang" })
-		return ok
-	})
-	if f, _ := p.event(func(e run.Event) bool { return e.Type == run.EventStepFinished && e.Step == "check.hang" }); f.Status != run.StatusCancelled {
-		t.Fatalf("check.hang after the first Ctrl-C: %+v", f)
-	}
 	if !p.alive() || !processAlive(pid) || !strings.Contains(p.stderr(), "Interrupted: stopping the running steps") {
 		t.Fatalf("after the first Ctrl-C: ckpt alive %v, plugin alive %v; stderr:\n%s", p.alive(), processAlive(pid), p.stderr())
 	}
@@ -222,9 +219,11 @@ func TestBuildSecondCtrlCExits(t *testing.T) {
 	if e, ok := p.event(func(e run.Event) bool { return e.Type == run.EventBuildFinished }); ok {
 		t.Fatalf("the build finished gracefully (%+v): the second Ctrl-C did not exit at once", e)
 	}
+	if e, ok := p.event(func(e run.Event) bool { return e.Type == run.EventStepFinished && e.Step == "check.hang" }); ok && e.Status != run.StatusCancelled {
+		t.Fatalf("check.hang: %+v, want cancelled or unfinished", e)
+	}
 	p.waitFor(t, fmt.Sprintf("plugin %d to be gone", pid), func() bool { return !processAlive(pid) })
 	lock.Unlock()
-	checkStore(t, dir, "check.hang")
 	assertOnlyCached(t, dir, "check.first")
 
 	writeStubbornSpec(t, dir, "ok")
@@ -241,7 +240,8 @@ func TestBuildSecondCtrlCExits(t *testing.T) {
 }
 
 // assertOnlyCached fails unless the store's cache names exactly one
-// artifact per step in steps, and those steps' names point at them.
+// artifact per step in steps, those steps' names point at them and every
+// named artifact's blobs are intact.
 func assertOnlyCached(t *testing.T, dir string, steps ...string) {
 	t.Helper()
 	ctx := context.Background()
@@ -262,6 +262,24 @@ func assertOnlyCached(t *testing.T, dir string, steps ...string) {
 	for _, s := range steps {
 		if _, err := st.Resolve(ctx, store.StepTag(s)); err != nil {
 			t.Errorf("%s: %v", s, err)
+		}
+	}
+	for _, tag := range tags {
+		desc, err := st.Resolve(ctx, tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := st.Manifest(ctx, desc)
+		if err != nil {
+			t.Fatalf("%s: %v", tag, err)
+		}
+		for _, d := range append(m.Layers, m.Config) {
+			if err := st.Verify(ctx, d); err != nil {
+				t.Errorf("%s: %v", tag, err)
+			}
+		}
+		if strings.HasPrefix(tag, "step-") && !slices.Contains(steps, strings.TrimPrefix(tag, "step-")) {
+			t.Errorf("the store names an artifact of %s", strings.TrimPrefix(tag, "step-"))
 		}
 	}
 }

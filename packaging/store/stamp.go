@@ -94,18 +94,9 @@ func (s *Store) stamped(desc ocispec.Descriptor) bool {
 	if err != nil {
 		return false
 	}
-	sp := filepath.Join(s.stampDir(), desc.Digest.Encoded())
-	b, err := os.ReadFile(sp)
-	if err != nil {
-		return false
-	}
-	want, ok := parseStamp(b)
-	if !ok || want.size != desc.Size {
-		return false
-	}
-	sfi, err := os.Stat(sp)
-	if err != nil || want.mtime >= sfi.ModTime().UnixNano() {
-		return false // racy: written in the stamp's clock tick or later
+	want, written, ok := s.readStamp(desc.Digest)
+	if !ok || want.size != desc.Size || want.mtime >= written {
+		return false // none, another size, or racy: written in the stamp's clock tick or later
 	}
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -113,6 +104,26 @@ func (s *Store) stamped(desc ocispec.Descriptor) bool {
 	}
 	got, ok := idOf(fi)
 	return ok && got == want
+}
+
+// readStamp returns blob d's stamp and the stamp file's mtime (ns), read
+// from one open file so that both belong to the same stamp.
+func (s *Store) readStamp(d digest.Digest) (fileID, int64, bool) {
+	f, err := os.Open(filepath.Join(s.stampDir(), d.Encoded()))
+	if err != nil {
+		return fileID{}, 0, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() > 256 {
+		return fileID{}, 0, false
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return fileID{}, 0, false
+	}
+	id, ok := parseStamp(b)
+	return id, fi.ModTime().UnixNano(), ok
 }
 
 // Verify reads the whole blob of desc and checks its size and digest,

@@ -1,18 +1,10 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/ckpt-dev/ckpt/pipeline/plan"
-	"github.com/ckpt-dev/ckpt/plugins/builtin"
-	"github.com/ckpt-dev/ckpt/plugins/host"
-	"github.com/ckpt-dev/ckpt/plugins/sdk"
-	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 func newValidateCmd(stdio *IO) *cobra.Command {
@@ -67,54 +59,4 @@ type validateJSON struct {
 	ErrorCount   int              `json:"error_count"`
 	WarningCount int              `json:"warning_count"`
 	Diagnostics  []jsonDiagnostic `json:"diagnostics"`
-}
-
-// stepValidator runs plugins' Validate for plan.Graph.Validate: built-in
-// components in process (no plugin process starts), external plugins in
-// their processes, through a host started on first need.
-type stepValidator struct {
-	dir    string
-	stderr io.Writer
-
-	builtin *sdk.Plugin
-	host    *host.Host
-}
-
-func (v *stepValidator) Validate(ctx context.Context, c plan.Component, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error) {
-	if c.Plugin.Name == builtin.Name {
-		return v.validateBuiltin(ctx, c, req)
-	}
-	if v.host == nil {
-		h, err := host.New(host.Options{Dir: v.dir, Version: Version, Stderr: v.stderr})
-		if err != nil {
-			return nil, err
-		}
-		v.host = h
-	}
-	return v.host.Validate(ctx, c.Plugin.Name, req)
-}
-
-// validateBuiltin calls a built-in component's Validate; a panic in it is
-// an error naming the step, not a crash of ckpt.
-func (v *stepValidator) validateBuiltin(ctx context.Context, c plan.Component, req *specv1.ValidateRequest) (ds []specv1.Diagnostic, err error) {
-	if v.builtin == nil {
-		v.builtin = builtin.Plugin(Version)
-	}
-	comp := v.builtin.Component(c.Kind, c.Type)
-	if comp == nil {
-		return nil, fmt.Errorf("no built-in component %s", c.Address())
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			ds, err = nil, fmt.Errorf("built-in %s panicked validating %s: %v", c.Address(), req.Step, r)
-		}
-	}()
-	return comp.Validate(ctx, req), nil
-}
-
-// close stops the external plugin processes validation started.
-func (v *stepValidator) close() {
-	if v.host != nil {
-		v.host.Close()
-	}
 }

@@ -290,3 +290,40 @@ eval "json" "format" {
 		})
 	}
 }
+
+// TestValidateCleanStepStartsNoPluginTwice checks that an external
+// plugin's clean answer is remembered: once a spec validated, validating
+// it again starts no plugin, building it starts the plugin for the run
+// only, and a cached rebuild starts none.
+func TestValidateCleanStepStartsNoPluginTwice(t *testing.T) {
+	dir := pluginProject(t, "diag", "1.0.0", diagplug(t), diagSpec(""))
+	starts := filepath.Join(t.TempDir(), "starts")
+	t.Setenv("CKPT_DIAGPLUG_STARTS", starts)
+	count := func() int {
+		b, _ := os.ReadFile(starts)
+		return strings.Count(string(b), "\n")
+	}
+	if code, _, errs := specRun(t, "validate", dir); code != 0 || count() == 0 {
+		t.Fatalf("validate: exit %d, %d plugin starts\n%s", code, count(), errs)
+	}
+	first := count()
+	for _, step := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"validate again", []string{"validate", dir}, first},
+		{"build", []string{"build", dir}, first + 1},
+		{"cached build", []string{"build", dir}, first + 1},
+	} {
+		if code, _, errs := ckptProc(t, nil, step.args...); code != 0 || count() != step.want {
+			t.Fatalf("%s: exit %d, %d plugin starts, want %d\n%s", step.name, code, count(), step.want, errs)
+		}
+	}
+	// A changed config is asked again.
+	b, _ := os.ReadFile(filepath.Join(dir, "main.ckpt.hcl"))
+	os.WriteFile(filepath.Join(dir, "main.ckpt.hcl"), []byte(strings.Replace(string(b), `"n"`, `"m"`, 1)), 0o644)
+	if code, _, errs := specRun(t, "validate", dir); code != 0 || count() != first+2 {
+		t.Errorf("validate of a changed spec: exit %d, %d plugin starts, want %d\n%s", code, count(), first+2, errs)
+	}
+}

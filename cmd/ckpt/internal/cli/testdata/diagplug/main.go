@@ -2,7 +2,8 @@
 // Its one component, check "diag", answers Validate with the diagnostics
 // its config's report attribute lists, verbatim; its Run writes one file
 // and, when CKPT_DIAGPLUG_RUNS names a file, appends the step's address to
-// it, so that a test can tell whether a build ran it.
+// it, so that a test can tell whether a build ran it. When
+// CKPT_DIAGPLUG_STARTS names a file, every process start appends a line.
 package main
 
 import (
@@ -17,6 +18,12 @@ import (
 )
 
 func main() {
+	if p := os.Getenv("CKPT_DIAGPLUG_STARTS"); p != "" {
+		if err := appendLine(p, fmt.Sprint(os.Getpid())); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	sdk.Serve(&sdk.Plugin{Name: "diag", Version: "1.0.0", Components: []sdk.Component{comp{}}})
 }
 
@@ -45,12 +52,7 @@ func (comp) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Di
 
 func (comp) Run(_ context.Context, req *specv1.RunRequest, _ sdk.Events) (*specv1.Metadata, error) {
 	if p := os.Getenv("CKPT_DIAGPLUG_RUNS"); p != "" {
-		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintln(f, req.Step)
-		if err := f.Close(); err != nil {
+		if err := appendLine(p, req.Step); err != nil {
 			return nil, err
 		}
 	}
@@ -58,4 +60,13 @@ func (comp) Run(_ context.Context, req *specv1.RunRequest, _ sdk.Events) (*specv
 		return nil, err
 	}
 	return &specv1.Metadata{ID: req.Step}, nil
+}
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f, line)
+	return f.Close()
 }

@@ -42,6 +42,10 @@ type Options struct {
 	// Stderr receives warnings and plugin stderr lines written while no
 	// step runs.
 	Stderr io.Writer
+	// StopGrace bounds how long a cancelled step's plugin may take to stop
+	// before Execute returns anyway (the plugin is then killed when the host
+	// closes). Zero means one minute.
+	StopGrace time.Duration
 }
 
 // Component is a step type with the plugin binary that provides it.
@@ -118,6 +122,7 @@ func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunReques
 		return nil, fmt.Errorf("%s: %w", req.Step, se)
 	}
 	if ctx.Err() != nil {
+		p.waitStopped(ended, h.stopGrace())
 		return nil, fmt.Errorf("%s: cancelled: %w", req.Step, context.Cause(ctx))
 	}
 	return nil, h.failure(p, fmt.Sprintf("during step %s", req.Step), err)
@@ -203,4 +208,11 @@ func (h *Host) proc(ctx context.Context, plugin string) (*proc, error) {
 	}
 	h.procs[plugin] = p
 	return p, nil
+}
+
+func (h *Host) stopGrace() time.Duration {
+	if h.opts.StopGrace > 0 {
+		return h.opts.StopGrace
+	}
+	return time.Minute
 }

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,6 +214,31 @@ func TestCancelStopsLongStep(t *testing.T) {
 		_, err := os.Stat(filepath.Join(req.ScratchDir, "stopped"))
 		return err == nil
 	})
+}
+
+// TestCancelGraceBound: a component that ignores cancellation holds a
+// cancelled Execute only for the host's stop grace, and Close kills it.
+func TestCancelGraceBound(t *testing.T) {
+	h, err := host.New(host.Options{Dir: project(t, "testplug"), Version: "test", Stderr: &lockedBuf{},
+		StopGrace: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := request(t, "stubborn")
+	rec := &recorder{logged: make(chan string, 1)}
+	cctx, cancel := context.WithCancel(ctx(t))
+	done := make(chan error, 1)
+	go func() { _, err := h.Execute(cctx, "testplug", req, rec); done <- err }()
+	var pid int
+	if _, err := fmt.Sscanf(<-rec.logged, "pid %d", &pid); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	h.Close()
+	waitFor(t, "the stubborn plugin to be killed", func() bool { return !alive(pid) })
 }
 
 func TestComponentsAreCachedByDigest(t *testing.T) {

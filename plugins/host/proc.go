@@ -93,6 +93,25 @@ func (p *proc) waitExited() bool {
 	return p.client.Exited()
 }
 
+// waitStopped waits until a cancelled run has ended (its end marker was
+// read), the process has exited, or grace has passed. A plugin that ignores
+// cancellation keeps the build waiting that long; the user's second Ctrl-C
+// exits at once.
+func (p *proc) waitStopped(ended <-chan struct{}, grace time.Duration) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.After(grace)
+	for !p.client.Exited() {
+		select {
+		case <-ended:
+			return
+		case <-deadline:
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func (p *proc) kill()                                    { p.client.Kill() }
 func (p *proc) tail() []string                           { return p.out.tail() }
 func (p *proc) addSink(ev Events) (int, <-chan struct{}) { return p.out.add(ev) }

@@ -111,10 +111,10 @@ func (s *server) Run(in *pb.RunRequest, stream pb.Plugin_RunServer) error {
 	}
 	ev := &streamEvents{stream: stream}
 	md, err := c.Run(stream.Context(), &req, ev)
+	s.endRun(stream.Context()) // also after a cancellation: the host waits for it
 	if ctxErr := stream.Context().Err(); ctxErr != nil {
 		return status.FromContextError(ctxErr).Err()
 	}
-	s.endRun(stream.Context())
 	return ev.send(&pb.RunEvent{Event: &pb.RunEvent_Result{Result: result(&req, md, err)}})
 }
 

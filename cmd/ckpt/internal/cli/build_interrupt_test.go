@@ -25,7 +25,7 @@ import (
 // stubbornProject writes a project whose step check.hang runs the test
 // plugin testdata/stubborn in mode ("hang": it ignores cancellation and
 // blocks for ever; "ok": it finishes) after check.first (mode "ok").
-func stubbornProject(t *testing.T) string {
+func stubbornProject(t *testing.T, mode ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "xdg"))
@@ -33,7 +33,7 @@ func stubbornProject(t *testing.T) string {
 	if b, err := exec.Command("go", "build", "-o", bin, "github.com/ckpt-dev/ckpt/cmd/ckpt/internal/cli/testdata/stubborn").CombinedOutput(); err != nil {
 		t.Fatalf("go build stubborn: %v\n%s", err, b)
 	}
-	writeStubbornSpec(t, dir, "hang")
+	writeStubbornSpec(t, dir, append(mode, "hang")[0])
 	if code, out, errOut := ckptRun(t, "init", dir); code != 0 {
 		t.Fatalf("init: %s%s", out, errOut)
 	}
@@ -282,4 +282,30 @@ func assertOnlyCached(t *testing.T, dir string, steps ...string) {
 			t.Errorf("the store names an artifact of %s", strings.TrimPrefix(tag, "step-"))
 		}
 	}
+}
+
+// TestBuildCtrlCWaitsForCleanup: after the first Ctrl-C, ckpt waits for a
+// cancelled plugin to finish its cleanup (which waits for the test's
+// release) before it ends the build and the plugin process; then it exits
+// 130 after a graceful stop (build_finished, ledger entry).
+func TestBuildCtrlCWaitsForCleanup(t *testing.T) {
+	dir := stubbornProject(t, "cleanup")
+	saw, release, cleaned := filepath.Join(dir, "saw"), filepath.Join(dir, "release"), filepath.Join(dir, "cleaned")
+	p := startBuildProc(t, dir, "CKPT_STUBBORN_RELEASE="+release, "CKPT_STUBBORN_CLEANED="+cleaned, "CKPT_STUBBORN_SAW_CANCEL="+saw)
+	pid := p.pluginPid(t, "check.hang")
+	p.interrupt(t)
+	p.waitFor(t, "the first Ctrl-C to be handled", func() bool { return strings.Contains(p.stderr(), "Interrupted: stopping") })
+	if !processAlive(pid) {
+		t.Fatal("the plugin was stopped before its cleanup")
+	}
+	os.WriteFile(release, nil, 0o644)
+	p.waitFor(t, "ckpt to exit", func() bool { return !p.alive() })
+	<-p.done
+	if _, err := os.Stat(cleaned); err != nil || p.code != 130 {
+		t.Fatalf("exit %d, cleanup done: %v; stderr:\n%s", p.code, err, p.stderr())
+	}
+	if e, ok := p.event(func(e run.Event) bool { return e.Type == run.EventBuildFinished }); !ok || e.Status != run.StatusCancelled {
+		t.Fatalf("build_finished %+v, want cancelled", e)
+	}
+	checkStore(t, dir, "check.hang")
 }

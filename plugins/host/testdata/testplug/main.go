@@ -83,6 +83,8 @@ func (comp) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*sp
 			return nil, ctx.Err()
 		}
 		return &specv1.Metadata{ID: req.Step}, os.WriteFile(filepath.Join(req.OutputDir, "out.txt"), []byte(req.Step), 0o644)
+	case "stubborn": // ignores cancellation
+		select {}
 	case "sleep":
 		<-ctx.Done()
 		_ = os.WriteFile(filepath.Join(req.ScratchDir, "stopped"), []byte("ok"), 0o644)

@@ -1,7 +1,9 @@
 // Command stubborn is a plugin for ckpt's Ctrl-C tests. Its one component,
 // check "stubborn", logs its pid and then, with mode "hang", ignores
 // cancellation: it logs that it saw the cancel and blocks for ever (it also
-// ignores SIGINT, as plugins should). With mode "ok" it writes out.txt.
+// ignores SIGINT, as plugins should). With mode "cleanup" it stops after
+// cancellation once the file $CKPT_STUBBORN_RELEASE exists, writing
+// $CKPT_STUBBORN_CLEANED first. With mode "ok" it writes out.txt.
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"time"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -41,6 +44,17 @@ func (comp) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*sp
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	ev.Log(fmt.Sprintf("pid %d", os.Getpid()))
+	if c.Mode == "cleanup" { // stops, after a cleanup that waits for the test
+		<-ctx.Done()
+		for {
+			if _, err := os.Stat(os.Getenv("CKPT_STUBBORN_RELEASE")); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		os.WriteFile(os.Getenv("CKPT_STUBBORN_CLEANED"), []byte("cleaned\n"), 0o644)
+		return nil, ctx.Err()
+	}
 	if c.Mode == "hang" {
 		<-ctx.Done()
 		fmt.Fprintln(os.Stderr, "cancelled; not stopping")

@@ -36,6 +36,8 @@ type Event struct {
 	// Message is a log line (step_log).
 	Message    string             `json:"message,omitempty"`
 	Diagnostic *specv1.Diagnostic `json:"diagnostic,omitempty"`
+	// Range is the spec range of a validation diagnostic (step_log).
+	Range *Range `json:"range,omitempty"`
 	// Outcome (step_finished, build_finished).
 	Status     string `json:"status,omitempty"`
 	Cached     bool   `json:"cached,omitempty"`

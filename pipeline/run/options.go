@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
@@ -65,6 +66,10 @@ type Options struct {
 	NoLedger bool
 	// Now returns the time; default time.Now.
 	Now func() time.Time
+	// Validator, when set, checks every step with its final config and
+	// its inputs' metadata before the cache lookup: an error diagnostic
+	// fails the step (nothing runs, nothing is cached).
+	Validator Validator
 }
 
 func (o Options) withDefaults(g *plan.Graph) Options {
@@ -109,6 +114,9 @@ type StepResult struct {
 	Error    string           `json:"error,omitempty"`
 	Duration time.Duration    `json:"duration"`
 	Metadata *specv1.Metadata `json:"metadata,omitempty"`
+	// Diagnostics are the Validator's answer about the step, on the spec
+	// ranges their attribute paths name.
+	Diagnostics hcl.Diagnostics `json:"-"`
 
 	desc ocispec.Descriptor
 }

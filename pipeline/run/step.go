@@ -20,14 +20,17 @@ import (
 // successful artifact of the same step as the input "baseline".
 const ledgerBaseline = "ledger:previous"
 
-// runStep computes the step's cache key and either takes its artifact from
-// the store or runs it.
+// runStep validates the step, computes its cache key and either takes its
+// artifact from the store or runs it.
 func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	start := e.o.Now()
 	r := newResult(j.step)
 	defer func() { r.Duration = e.o.Now().Sub(start) }()
 	if j.err != nil {
 		return fail(r, j.err)
+	}
+	if err := e.validate(ctx, j, r); err != nil {
+		return e.failOrCancel(ctx, r, err)
 	}
 	var resolved []byte
 	if j.resolved {

@@ -1,0 +1,93 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ckpt-dev/ckpt/pipeline/plan"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+)
+
+// Validator checks a step's final config and its inputs' metadata with the
+// plugin that runs it, right before the step would run (the CLI wires the
+// plugins' Validate). plan.Validator has the same method.
+type Validator interface {
+	Validate(ctx context.Context, c plan.Component, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error)
+}
+
+// Range is a span of a spec file: lines and columns from 1, bytes from 0
+// (the shape of validate --json's ranges).
+type Range struct {
+	Filename string `json:"filename"`
+	Start    Pos    `json:"start"`
+	End      Pos    `json:"end"`
+}
+
+// Pos is a position in a spec file.
+type Pos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+func toRange(r *hcl.Range) *Range {
+	if r == nil {
+		return nil
+	}
+	return &Range{Filename: r.Filename, Start: Pos{r.Start.Line, r.Start.Column, r.Start.Byte},
+		End: Pos{r.End.Line, r.End.Column, r.End.Byte}}
+}
+
+// validate asks the validator about j's step with its final config and
+// its inputs' metadata (no folders). Every diagnostic is kept on r, mapped
+// to the spec range its attribute path names, and emitted as a step_log
+// event with that range; error diagnostics make validate return an error
+// that names their positions.
+func (e *engine) validate(ctx context.Context, j *job, r *StepResult) error {
+	if e.o.Validator == nil {
+		return nil
+	}
+	s := j.step
+	req := &specv1.ValidateRequest{Kind: s.Kind, Type: s.Type, Step: s.Address, Config: j.config}
+	for _, in := range j.inputs {
+		in.Dir = ""
+		req.Inputs = append(req.Inputs, in.Input)
+	}
+	ds, err := e.o.Validator.Validate(ctx, s.Component, req)
+	if err != nil {
+		return fmt.Errorf("validate with plugin %s: %w", s.Component.Plugin.Name, err)
+	}
+	var errs []string
+	for _, d := range ds {
+		hd := s.Diagnostic(d)
+		r.Diagnostics = append(r.Diagnostics, hd)
+		where := diagPosition(hd)
+		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: where + severityWord(hd) + ": " + hd.Summary,
+			Diagnostic: &d, Range: toRange(hd.Subject)})
+		if hd.Severity == hcl.DiagError {
+			errs = append(errs, where+hd.Summary)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// diagPosition is "file:line:col: " for a diagnostic with a range.
+func diagPosition(d *hcl.Diagnostic) string {
+	if d.Subject == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+}
+
+func severityWord(d *hcl.Diagnostic) string {
+	if d.Severity == hcl.DiagWarning {
+		return "warning"
+	}
+	return "error"
+}

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 	"github.com/ckpt-dev/ckpt/plugins/host"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -99,12 +101,71 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	}
 	defer h.Close()
 	ui := newBuildUI(stdio, o.JSON)
+	v := newBuildValidator(g, &stepValidator{dir: g.Dir, stderr: stdio.Err, host: h}, diags)
 	res, err := run.Build(ctx, g, hostExecutor{h}, st, run.Options{
 		StateDir: filepath.Join(g.Dir, ".ckpt"), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
 		Push: o.Push, PlainHTTP: o.PlainHTTP, KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
+		Validator: v,
 	})
 	ui.close(res)
+	writeDiags(stdio, files, stepDiags(res))
 	return buildExit(ctx, res, err)
+}
+
+// buildValidator validates each step right before it runs, with its final
+// config and its inputs' metadata (run.Validator), through the build's
+// stepValidator. It leaves out the warnings loadGraph already printed for
+// the same step and range, so that a fully known step's warning is shown
+// once.
+type buildValidator struct {
+	g     *plan.Graph
+	v     *stepValidator
+	shown map[string]bool
+}
+
+func newBuildValidator(g *plan.Graph, v *stepValidator, shown hcl.Diagnostics) *buildValidator {
+	b := &buildValidator{g: g, v: v, shown: map[string]bool{}}
+	for _, d := range shown {
+		b.shown[diagKey(d)] = true
+	}
+	return b
+}
+
+func (b *buildValidator) Validate(ctx context.Context, c plan.Component, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error) {
+	ds, err := b.v.Validate(ctx, c, req)
+	st := b.g.Step(req.Step)
+	if err != nil || st == nil {
+		return ds, err
+	}
+	var out []specv1.Diagnostic
+	for _, d := range ds {
+		if d.Severity == specv1.SeverityWarning && b.shown[diagKey(st.Diagnostic(d))] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func diagKey(d *hcl.Diagnostic) string {
+	var rng string
+	if d.Subject != nil {
+		rng = d.Subject.String()
+	}
+	return fmt.Sprintf("%d\x00%s\x00%s\x00%s", d.Severity, d.Summary, d.Detail, rng)
+}
+
+// stepDiags are the diagnostics of the build's steps' validation, in plan
+// order, for stderr (file:line:col with the source line).
+func stepDiags(res *run.Result) hcl.Diagnostics {
+	if res == nil {
+		return nil
+	}
+	var ds hcl.Diagnostics
+	for _, s := range res.Steps {
+		ds = append(ds, s.Diagnostics...)
+	}
+	return ds
 }
 
 // buildExit maps a build's outcome to ckpt's exit status.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/plugins/builtin"
@@ -17,17 +18,19 @@ import (
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// stepValidator runs plugins' Validate for plan.Graph.Validate: built-in
-// components in process (no plugin process starts), external plugins in
-// their processes, through a host started on first need. A request an
-// external plugin answered without any diagnostic is remembered under
-// .ckpt/cache/validate (keyed by the plugin binary's digest and the
-// request), so that validating or rebuilding an unchanged spec starts no
-// plugin.
+// stepValidator runs plugins' Validate for plan.Graph.Validate and for the
+// build engine (run.Validator): built-in components in process (no plugin
+// process starts), external plugins in their processes, through a host
+// started on first need (or the build's host). An external plugin's answer
+// without error diagnostics is remembered under .ckpt/cache/validate
+// (keyed by the plugin binary's digest and the request, input metadata
+// included), so that validating or rebuilding an unchanged spec starts no
+// plugin. It is safe for concurrent use.
 type stepValidator struct {
 	dir    string
 	stderr io.Writer
 
+	mu      sync.Mutex
 	builtin *sdk.Plugin
 	host    *host.Host
 }
@@ -37,11 +40,25 @@ func (v *stepValidator) Validate(ctx context.Context, c plan.Component, req *spe
 		return v.validateBuiltin(ctx, c, req)
 	}
 	mark := v.cleanMark(c, req)
-	if mark != "" {
-		if _, err := os.Stat(mark); err == nil {
-			return nil, nil
-		}
+	if ds, ok := readMark(mark); ok {
+		return ds, nil
 	}
+	h, err := v.hostFor()
+	if err != nil {
+		return nil, err
+	}
+	ds, err := h.Validate(ctx, c.Plugin.Name, req)
+	if err == nil && mark != "" && !hasErrors(ds) {
+		writeMark(mark, ds)
+	}
+	return ds, err
+}
+
+// hostFor returns the host that runs external plugins, started on first
+// need.
+func (v *stepValidator) hostFor() (*host.Host, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.host == nil {
 		h, err := host.New(host.Options{Dir: v.dir, Version: Version, Stderr: v.stderr})
 		if err != nil {
@@ -49,18 +66,65 @@ func (v *stepValidator) Validate(ctx context.Context, c plan.Component, req *spe
 		}
 		v.host = h
 	}
-	ds, err := v.host.Validate(ctx, c.Plugin.Name, req)
-	if err == nil && len(ds) == 0 && mark != "" {
-		// A mark that cannot be written only costs a plugin start next time.
-		if os.MkdirAll(filepath.Dir(mark), 0o755) == nil {
-			_ = os.WriteFile(mark, nil, 0o644)
-		}
-	}
-	return ds, err
+	return v.host, nil
 }
 
-// cleanMark is the file that records that the plugin binary c.Plugin found
-// nothing wrong with req, or "" when the binary's digest is unknown.
+func hasErrors(ds []specv1.Diagnostic) bool {
+	for _, d := range ds {
+		if d.Severity != specv1.SeverityWarning {
+			return true
+		}
+	}
+	return false
+}
+
+// readMark returns the remembered answer in mark: an empty file is a clean
+// answer, otherwise the file holds the warnings as JSON. A missing or
+// unreadable mark, or one that holds errors, is no answer.
+func readMark(mark string) ([]specv1.Diagnostic, bool) {
+	if mark == "" {
+		return nil, false
+	}
+	b, err := os.ReadFile(mark)
+	if err != nil {
+		return nil, false
+	}
+	if len(b) == 0 {
+		return nil, true
+	}
+	var ds []specv1.Diagnostic
+	if json.Unmarshal(b, &ds) != nil || hasErrors(ds) {
+		return nil, false
+	}
+	return ds, true
+}
+
+// writeMark remembers an answer without errors (empty when clean), by
+// rename so that a concurrent reader never sees half of it. A mark that
+// cannot be written only costs a plugin start next time.
+func writeMark(mark string, ds []specv1.Diagnostic) {
+	var b []byte
+	if len(ds) > 0 {
+		var err error
+		if b, err = json.Marshal(ds); err != nil {
+			return
+		}
+	}
+	if os.MkdirAll(filepath.Dir(mark), 0o755) != nil {
+		return
+	}
+	f, err := os.CreateTemp(filepath.Dir(mark), ".mark-*")
+	if err != nil {
+		return
+	}
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), mark) != nil {
+		os.Remove(f.Name())
+	}
+}
+
+// cleanMark is the file that records the plugin binary c.Plugin's answer
+// without errors about req, or "" when the binary's digest is unknown.
 func (v *stepValidator) cleanMark(c plan.Component, req *specv1.ValidateRequest) string {
 	b, err := json.Marshal(req)
 	if c.Plugin.Digest == "" || err != nil {
@@ -75,10 +139,12 @@ func (v *stepValidator) cleanMark(c plan.Component, req *specv1.ValidateRequest)
 // validateBuiltin calls a built-in component's Validate; a panic in it is
 // an error naming the step, not a crash of ckpt.
 func (v *stepValidator) validateBuiltin(ctx context.Context, c plan.Component, req *specv1.ValidateRequest) (ds []specv1.Diagnostic, err error) {
+	v.mu.Lock()
 	if v.builtin == nil {
 		v.builtin = builtin.Plugin(Version)
 	}
 	comp := v.builtin.Component(c.Kind, c.Type)
+	v.mu.Unlock()
 	if comp == nil {
 		return nil, fmt.Errorf("no built-in component %s", c.Address())
 	}

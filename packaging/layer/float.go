@@ -114,10 +114,15 @@ type floatEncoder struct {
 
 func (f *floatEncoder) chunk(in []byte) ([]byte, error) {
 	n := len(in) / 2
-	f.e = grow(f.e, n)
 	out := f.pool.get(8 + n)
-	split(f.e, out[8:8+n], in[:2*n])
-	out = f.s0.encodePlane(out, f.e, true)
+	// Sub-block by sub-block, so that the exponent plane is entropy coded
+	// while it is still in cache; the S plane goes straight to its place.
+	for off := 0; off < n; off += subBlock {
+		m := min(n-off, subBlock)
+		f.e = grow(f.e, m)
+		split(f.e, out[8+off:8+off+m], in[2*off:2*(off+m)])
+		out = f.s0.encodeBlock(out, f.e, true)
+	}
 	if len(in)%2 == 1 {
 		out = append(out, in[len(in)-1])
 	}
@@ -125,56 +130,6 @@ func (f *floatEncoder) chunk(in []byte) ([]byte, error) {
 	binary.LittleEndian.PutUint32(out[0:], uint32(len(in)))
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out, nil
-}
-
-// split writes the exponent plane e and sign/mantissa plane s of the
-// little-endian 16-bit words in in, four words at a time.
-func split(e, s, in []byte) {
-	n := len(in) / 2
-	e, s = e[:n], s[:n]
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		v := binary.LittleEndian.Uint64(in[2*i:])
-		w := binary.LittleEndian.Uint64(in[2*i+8:])
-		binary.LittleEndian.PutUint64(e[i:], uint64(pack((v>>7)&0x00ff00ff00ff00ff))|uint64(pack((w>>7)&0x00ff00ff00ff00ff))<<32)
-		binary.LittleEndian.PutUint64(s[i:], uint64(pack((v>>8)&0x0080008000800080|v&0x007f007f007f007f))|
-			uint64(pack((w>>8)&0x0080008000800080|w&0x007f007f007f007f))<<32)
-	}
-	for ; i < n; i++ {
-		lo, hi := in[2*i], in[2*i+1]
-		e[i] = hi<<1 | lo>>7
-		s[i] = hi&0x80 | lo&0x7f
-	}
-}
-
-// join is the inverse of split.
-func join(out, e, s []byte) {
-	n := len(e)
-	out, s = out[:2*n], s[:n]
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		x := spread(binary.LittleEndian.Uint32(e[i:]))
-		y := spread(binary.LittleEndian.Uint32(s[i:]))
-		binary.LittleEndian.PutUint64(out[2*i:], (y&0x0080008000800080)<<8|x<<7|y&0x007f007f007f007f)
-	}
-	for ; i < n; i++ {
-		x, y := e[i], s[i]
-		out[2*i] = x<<7 | y&0x7f
-		out[2*i+1] = y&0x80 | x>>1
-	}
-}
-
-// pack gathers the low bytes of four 16-bit lanes into 32 bits.
-func pack(v uint64) uint32 {
-	v = (v | v>>8) & 0x0000ffff0000ffff
-	return uint32(v | v>>16)
-}
-
-// spread is the inverse of pack.
-func spread(x uint32) uint64 {
-	v := uint64(x)
-	v = (v | v<<16) & 0x0000ffff0000ffff
-	return (v | v<<8) & 0x00ff00ff00ff00ff
 }
 
 func grow(b []byte, n int) []byte {

@@ -17,17 +17,8 @@ func (h *hufScratch) scratch() *huff0.Scratch {
 	return h.s
 }
 
-// encodePlane appends plane p as sub-blocks; entropy coding is tried only
-// when try is set (the sign/mantissa plane is close to random).
-func (h *hufScratch) encodePlane(out, p []byte, try bool) []byte {
-	for len(p) > 0 {
-		blk := p[:min(len(p), subBlock)]
-		p = p[len(blk):]
-		out = h.encodeBlock(out, blk, try)
-	}
-	return out
-}
-
+// encodeBlock appends one sub-block; entropy coding is tried only when try
+// is set.
 func (h *hufScratch) encodeBlock(out, blk []byte, try bool) []byte {
 	if try {
 		s := h.scratch()
@@ -49,21 +40,8 @@ func (h *hufScratch) encodeBlock(out, blk []byte, try bool) []byte {
 	return append(out, blk...)
 }
 
-// decodePlane fills p from the sub-blocks at the start of in and returns
+// decodeBlock fills dst from the sub-block at the start of in and returns
 // the rest of in.
-func (h *hufScratch) decodePlane(p, in []byte) ([]byte, error) {
-	for off := 0; off < len(p); {
-		n := min(len(p)-off, subBlock)
-		rest, err := h.decodeBlock(p[off:off+n], in)
-		if err != nil {
-			return nil, fmt.Errorf("sub-block at plane offset %d: %w", off, err)
-		}
-		in = rest
-		off += n
-	}
-	return in, nil
-}
-
 func (h *hufScratch) decodeBlock(dst, in []byte) ([]byte, error) {
 	if len(in) < 5 {
 		return nil, ErrCorrupt

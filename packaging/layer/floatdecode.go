@@ -72,16 +72,24 @@ func (f *floatDecoder) chunk(in []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sign/mantissa plane: %w", ErrCorrupt)
 	}
 	s, body := body[:n], body[n:]
-	f.e = grow(f.e, n)
-	body, err := f.h.decodePlane(f.e, body)
-	if err != nil {
-		return nil, err
+	out := f.pool.get(raw)
+	// Sub-block by sub-block: each decoded exponent block is joined while
+	// it is still in cache.
+	for off := 0; off < n; off += subBlock {
+		m := min(n-off, subBlock)
+		f.e = grow(f.e, m)
+		rest, err := f.h.decodeBlock(f.e, body)
+		if err != nil {
+			f.pool.put(out)
+			return nil, fmt.Errorf("sub-block at plane offset %d: %w", off, err)
+		}
+		body = rest
+		join(out[2*off:], f.e, s[off:off+m])
 	}
 	if len(body) != raw%2 {
+		f.pool.put(out)
 		return nil, fmt.Errorf("%d trailing bytes in chunk: %w", len(body), ErrCorrupt)
 	}
-	out := f.pool.get(raw)
-	join(out, f.e, s)
 	if raw%2 == 1 {
 		out[raw-1] = body[0]
 	}

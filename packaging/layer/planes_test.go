@@ -1,0 +1,52 @@
+package layer
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSplitJoin checks the wide split and join against the byte-at-a-time
+// definition of the planes, for every length around the 8-word step.
+func TestSplitJoin(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	in := make([]byte, 200)
+	for i := range in {
+		in[i] = byte(r.Uint32())
+	}
+	for n := 0; n <= len(in)/2; n++ {
+		words := in[:2*n]
+		e, s := make([]byte, n), make([]byte, n)
+		split(e, s, words)
+		for i := range n {
+			lo, hi := words[2*i], words[2*i+1]
+			if e[i] != hi<<1|lo>>7 || s[i] != hi&0x80|lo&0x7f {
+				t.Fatalf("n=%d word %d (%#02x %#02x): e %#02x s %#02x", n, i, lo, hi, e[i], s[i])
+			}
+		}
+		out := make([]byte, 2*n)
+		join(out, e, s)
+		if !bytes.Equal(out, words) {
+			t.Fatalf("n=%d: join(split(x)) != x", n)
+		}
+	}
+}
+
+func BenchmarkSplit(b *testing.B) {
+	in := bf16Normal(ChunkSize, 0.02)
+	e, s := make([]byte, len(in)/2), make([]byte, len(in)/2)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		split(e, s, in)
+	}
+}
+
+func BenchmarkJoin(b *testing.B) {
+	in := bf16Normal(ChunkSize, 0.02)
+	e, s := make([]byte, len(in)/2), make([]byte, len(in)/2)
+	split(e, s, in)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		join(in, e, s)
+	}
+}

@@ -162,3 +162,64 @@ func TestBuildPendingStepCachedRebuildStartsNoPlugin(t *testing.T) {
 	}
 	checkLines(t, errs, file, []string{`:13:12: warning: refused check.a`})
 }
+
+// TestBuildMergeRefusesAdapterOfAnotherBase checks a refusal that only the
+// inputs' metadata can show: the adapter's lineage names the base it was
+// trained on, which is not the merge's base. The merge plugin's Validate
+// refuses it before any merge runs, on the adapters list element.
+func TestBuildMergeRefusesAdapterOfAnotherBase(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := binaries(t).ckpt
+	for _, args := range [][]string{
+		{"synth", "model", filepath.Join(dir, "base"), "--layout", "native", "--seed", "1"},
+		{"synth", "adapter", filepath.Join(dir, "adapter"), "--base", filepath.Join(dir, "base"),
+			"--format", "peft", "--rank", "8", "--alpha", "16", "--targets", "wq,wv", "--seed", "2"},
+	} {
+		if b, err := exec.Command(ckpt, args...).CombinedOutput(); err != nil {
+			t.Fatalf("ckpt %v: %v\n%s", args, err, b)
+		}
+	}
+	file := filepath.Join(dir, "main.ckpt.hcl")
+	spec := `model "dir" "base" {
+  path    = "./base"
+  id      = "mistral-7b-instruct-v0.3"
+  license = "Apache-2.0"
+}
+
+model "dir" "other" {
+  path    = "./base"
+  id      = "mistral-7b-other-v1"
+  license = "Apache-2.0"
+}
+
+adapter "peft" "support" {
+  path    = "./adapter"
+  base    = model.base
+  license = "Apache-2.0"
+}
+
+merge "lora" "support" {
+  base     = model.other
+  adapters = [adapter.support]
+  dtype    = "bf16"
+}
+`
+	if err := os.WriteFile(file, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := specRun(t, "validate", dir); code != 0 {
+		t.Fatalf("validate: exit %d (the inputs are not built yet)\n%s", code, errs)
+	}
+	code, out, errs := ckptProc(t, nil, "build", "--json", dir)
+	if code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s\n%s", code, out, errs)
+	}
+	summary := "adapter adapter.support was trained on model.base, not on this merge's base model.other"
+	checkRefused(t, out, "merge.support", file, 21, 15, summary)
+	checkLines(t, errs, file, []string{
+		`:21:15: error: ` + summary,
+		`  21 |   adapters = [adapter.support]`,
+		`     |               ^^^^^^^^^^^^^^^`,
+	})
+	checkStore(t, dir, "merge.support")
+}

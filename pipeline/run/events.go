@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -36,7 +37,7 @@ type Event struct {
 	// Message is a log line (step_log).
 	Message    string             `json:"message,omitempty"`
 	Diagnostic *specv1.Diagnostic `json:"diagnostic,omitempty"`
-	// Range is the spec range of a validation diagnostic (step_log).
+	// Range is the spec range of Diagnostic (step_log).
 	Range *Range `json:"range,omitempty"`
 	// Outcome (step_finished, build_finished).
 	Status     string `json:"status,omitempty"`
@@ -78,6 +79,7 @@ func (s *lockedSink) emit(e Event) {
 type stepEvents struct {
 	sink *lockedSink
 	step string
+	st   *plan.Step // maps diagnostics' paths to spec ranges; may be nil
 }
 
 func (e *stepEvents) Log(msg string) {
@@ -88,6 +90,13 @@ func (e *stepEvents) Progress(done, total int64, unit string) {
 	e.sink.emit(Event{Type: EventStepProgress, Step: e.step, Done: done, Total: total, Unit: unit})
 }
 
+// Diagnostic logs a diagnostic the plugin reported while running, on the
+// spec range its attribute path names (the block's header without a path).
 func (e *stepEvents) Diagnostic(d specv1.Diagnostic) {
-	e.sink.emit(Event{Type: EventStepLog, Step: e.step, Message: d.Summary, Diagnostic: &d})
+	ev := Event{Type: EventStepLog, Step: e.step, Message: d.Summary, Diagnostic: &d}
+	if e.st != nil {
+		hd := e.st.Diagnostic(d)
+		ev.Message, ev.Range = diagPosition(hd)+severityWord(hd)+": "+hd.Summary, toRange(hd.Subject)
+	}
+	e.sink.emit(ev)
 }

@@ -36,7 +36,7 @@ func (r resolver) Resolve(kind, typ string) (plan.Component, bool) {
 		{Name: "meet", Type: specv1.TypeString}, {Name: "fail", Type: specv1.TypeBool},
 		{Name: "finding", Type: specv1.TypeString}, {Name: "path", Type: specv1.TypePath},
 		{Name: "baseline", Type: specv1.TypeString}, {Name: "note", Type: specv1.TypeString},
-		{Name: "ref", Type: specv1.TypeString},
+		{Name: "ref", Type: specv1.TypeString}, {Name: "diag", Type: specv1.TypeString},
 	}
 	v := r.version
 	if v == "" {
@@ -121,6 +121,7 @@ type stepConfig struct {
 	Finding string `json:"finding"`
 	Note    string `json:"note"`
 	Ref     string `json:"ref"`
+	Diag    string `json:"diag"`
 }
 
 func (e *executor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev run.Events) (*specv1.Metadata, error) {
@@ -139,6 +140,9 @@ func (e *executor) Execute(ctx context.Context, plugin string, req *specv1.RunRe
 	}
 	ev.Log("running " + req.Step)
 	ev.Progress(1, 2, "units")
+	if c.Diag != "" {
+		ev.Diagnostic(specv1.Diagnostic{Severity: specv1.SeverityWarning, Summary: c.Diag, Path: []string{"diag"}})
+	}
 	if err := e.behave(ctx, c); err != nil {
 		return nil, err
 	}

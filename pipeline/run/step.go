@@ -163,7 +163,7 @@ func (e *engine) execute(ctx context.Context, j *job, r *StepResult) *StepResult
 	}
 	defer cancel()
 	e.sink.emit(Event{Type: EventStepStarted, Step: r.Address, Plugin: r.Plugin.Name, CacheKey: r.CacheKey})
-	meta, err := e.ex.Execute(sctx, r.Plugin.Name, req, &stepEvents{sink: e.sink, step: r.Address})
+	meta, err := e.ex.Execute(sctx, r.Plugin.Name, req, &stepEvents{sink: e.sink, step: r.Address, st: j.step})
 	switch {
 	case ctx.Err() != nil:
 		r.Status, r.Error = StatusCancelled, "cancelled"

@@ -144,7 +144,7 @@ func TestValidateBeforeRun(t *testing.T) {
 	}
 }
 
-// validationLog is the step_log event of step's validation diagnostic.
+// validationLog is the first step_log event of step with a spec range.
 func validationLog(ev *events, step string) *run.Event {
 	for _, e := range ev.ev {
 		if e.Type == run.EventStepLog && e.Step == step && e.Range != nil {
@@ -197,5 +197,20 @@ func TestValidateError(t *testing.T) {
 	r := res.Step("model.base")
 	if !errors.Is(err, run.ErrBuildFailed) || r.Error != "validate with plugin test: plugin exited" || p.exec.calls.Load() != 0 {
 		t.Errorf("err = %v, step error %q, %d runs", err, r.Error, p.exec.calls.Load())
+	}
+}
+
+// TestRunDiagnosticRange checks that a diagnostic a plugin reports while
+// running is logged on the spec range its path names.
+func TestRunDiagnosticRange(t *testing.T) {
+	p := newProject(t, "model \"t\" \"base\" {\n  content = \"x\"\n  diag    = \"look here\"\n}\n")
+	ev := &events{}
+	if _, err := p.build(t, context.Background(), run.Options{Sink: ev, NoLedger: true}); err != nil {
+		t.Fatal(err)
+	}
+	logged := validationLog(ev, "model.base")
+	want := filepath.Join(p.dir, "main.ckpt.hcl") + ":3:13: warning: look here"
+	if logged == nil || logged.Message != want || logged.Range.End.Column != 24 {
+		t.Errorf("step_log %+v, want %q", logged, want)
 	}
 }

@@ -223,3 +223,17 @@ merge "lora" "support" {
 	})
 	checkStore(t, dir, "merge.support")
 }
+
+// TestBuildShowsPlanWarningOnce checks that a fully known step's warning,
+// printed when the spec is loaded, is not printed again when the step is
+// validated right before it runs.
+func TestBuildShowsPlanWarningOnce(t *testing.T) {
+	dir := pluginProject(t, "diag", "1.0.0", diagplug(t), diagSpec(`{ severity = "warning", summary = "only a warning", path = ["items", "0"] }`))
+	code, out, errs := ckptProc(t, nil, "build", "--json", dir)
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s\n%s", code, out, errs)
+	}
+	if n := strings.Count(errs, "warning: only a warning"); n != 1 {
+		t.Errorf("the warning is shown %d times:\n%s", n, errs)
+	}
+}

@@ -53,7 +53,7 @@ func (e *engine) validate(ctx context.Context, j *job, r *StepResult) error {
 	s := j.step
 	req := &specv1.ValidateRequest{Kind: s.Kind, Type: s.Type, Step: s.Address, Config: j.config}
 	for _, in := range j.inputs {
-		in.Dir = ""
+		in.Dir = "" // metadata only: nothing is materialized before the step runs
 		req.Inputs = append(req.Inputs, in.Input)
 	}
 	ds, err := e.o.Validator.Validate(ctx, s.Component, req)

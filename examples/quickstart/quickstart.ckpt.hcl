@@ -28,6 +28,7 @@ model "dir" "base" {
 adapter "peft" "support" {
   path    = "./adapters/support"
   base    = model.base
+  id      = "support-lora-2026-10-01"
   license = "Apache-2.0"
   training = {
     dataset         = "support-tickets@2026-10-01"
@@ -39,6 +40,7 @@ merge "lora" "support" {
   base     = model.base
   adapters = [adapter.support]
   dtype    = "bf16"
+  id       = "support-assistant-2026-11-27"
 }
 
 check "runtime" "serve" {

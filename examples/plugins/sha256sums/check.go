@@ -82,11 +82,10 @@ func (Check) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*s
 	if len(diags) > 0 {
 		return nil, fmt.Errorf("%s: %s", diags[0].Summary, diags[0].Detail)
 	}
-	targets := req.InputsFor("target")
-	if len(targets) != 1 {
-		return nil, fmt.Errorf("want one target input, got %d", len(targets))
+	in, err := sdk.OneInput(req, "target")
+	if err != nil {
+		return nil, err
 	}
-	in := targets[0]
 	entries, err := sumTree(ctx, in.Dir, cfg.Exclude, ev)
 	if err != nil {
 		return nil, err
@@ -95,8 +94,9 @@ func (Check) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*s
 	if err := os.WriteFile(filepath.Join(req.OutputDir, ManifestName), out, 0o644); err != nil {
 		return nil, fmt.Errorf("write %s: %w", ManifestName, err)
 	}
-	md := &specv1.Metadata{Kind: "check", License: in.Metadata.License, Notices: in.Metadata.Notices,
-		Outputs: map[string]string{"sha256sums": digest(out), "files": strconv.Itoa(len(entries))}}
+	// Derive carries the target's id, license, lineage and notices forward.
+	md := sdk.Derive("check", in.Metadata)
+	md.Outputs = map[string]string{"sha256sums": digest(out), "files": strconv.Itoa(len(entries))}
 	if cfg.Expected != "" {
 		findings, err := verifyAgainst(cfg.Expected, entries)
 		if err != nil {

@@ -14,10 +14,25 @@ const (
 )
 
 // split writes the exponent plane e and sign/mantissa plane s of the
-// little-endian 16-bit words in in, eight words (two 8-byte loads) at a
-// time: the low and high bytes are gathered into 8-byte lanes first and the
-// planes computed on whole lanes.
+// little-endian 16-bit words in in: 16 words at a time with SIMD where
+// there is an assembly version (splitSIMD), the rest in Go.
 func split(e, s, in []byte) {
+	n := len(in) / 2
+	i := splitSIMD(e[:n], s[:n], in[:2*n])
+	splitGo(e[i:n], s[i:n], in[2*i:2*n])
+}
+
+// join is the inverse of split.
+func join(out, e, s []byte) {
+	n := len(e)
+	i := joinSIMD(out[:2*n], e, s[:n])
+	joinGo(out[2*i:2*n], e[i:], s[i:n])
+}
+
+// splitGo is split in Go, eight words (two 8-byte loads) at a time: the
+// low and high bytes are gathered into 8-byte lanes first and the planes
+// computed on whole lanes.
+func splitGo(e, s, in []byte) {
 	n := len(in) / 2
 	e, s = e[:n], s[:n]
 	i := 0
@@ -37,8 +52,8 @@ func split(e, s, in []byte) {
 	}
 }
 
-// join is the inverse of split, eight words at a time.
-func join(out, e, s []byte) {
+// joinGo is the inverse of splitGo, eight words at a time.
+func joinGo(out, e, s []byte) {
 	n := len(e)
 	out, s = out[:2*n], s[:n]
 	i := 0

@@ -56,3 +56,24 @@ func BenchmarkJoin(b *testing.B) {
 		join(in, e, s)
 	}
 }
+
+// FuzzSplitJoin checks that split and join (SIMD where there is one) agree
+// with their Go versions and round-trip any bytes.
+func FuzzSplitJoin(f *testing.F) {
+	f.Add(bf16Normal(100, 0.02))
+	f.Add([]byte{0xff, 0x7f, 0x80, 0x00, 1})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		n := len(in) / 2
+		e, s, e2, s2 := make([]byte, n), make([]byte, n), make([]byte, n), make([]byte, n)
+		split(e, s, in)
+		splitGo(e2, s2, in[:2*n])
+		if !bytes.Equal(e, e2) || !bytes.Equal(s, s2) {
+			t.Fatalf("split and splitGo differ on %x", in)
+		}
+		out := make([]byte, 2*n)
+		join(out, e, s)
+		if !bytes.Equal(out, in[:2*n]) {
+			t.Fatalf("join(split(%x)) = %x", in, out)
+		}
+	})
+}

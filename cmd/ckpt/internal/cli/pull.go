@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/spf13/cobra"
@@ -20,11 +19,20 @@ func (f *transferFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "blobs or byte ranges moved at once (default 3)")
 }
 
-// options returns the transfer options; done names a finished blob in the
-// log ("sent", "pulled").
-func (f *transferFlags) options(stdio *IO, done string) ckptremote.Options {
-	return ckptremote.Options{PlainHTTP: f.plainHTTP, Concurrency: f.concurrency, UserAgent: "ckpt/" + Version,
-		Progress: (&transferLog{stdio: stdio, done: done}).event}
+// options returns the transfer options without progress (inspect; the
+// arguments are unused: transfer adds progress).
+func (f *transferFlags) options(_ *IO, _ string) ckptremote.Options {
+	return ckptremote.Options{PlainHTTP: f.plainHTTP, Concurrency: f.concurrency, UserAgent: "ckpt/" + Version}
+}
+
+// transfer returns the transfer options with progress shown by a
+// transferUI; verb names a finished blob ("sent", "pulled"). The caller
+// closes the UI when the transfer returns.
+func (f *transferFlags) transfer(stdio *IO, verb string) (ckptremote.Options, *transferUI) {
+	ui := newTransferUI(stdio, verb)
+	o := f.options(stdio, verb)
+	o.Progress = ui.event
+	return o, ui
 }
 
 func newPullCmd(stdio *IO) *cobra.Command {
@@ -65,7 +73,9 @@ func runPull(cmd *cobra.Command, stdio *IO, ref ckptremote.Ref, dir string, incl
 			return usagef("--include %q: %w", g, err)
 		}
 	}
-	res, err := ckptremote.Pull(cmd.Context(), ref, dir, ckptremote.PullOptions{Options: tf.options(stdio, "pulled"), Include: include})
+	opts, ui := tf.transfer(stdio, "pulled")
+	res, err := ckptremote.Pull(cmd.Context(), ref, dir, ckptremote.PullOptions{Options: opts, Include: include})
+	ui.close()
 	if err != nil {
 		return err
 	}
@@ -77,53 +87,6 @@ func runPull(cmd *cobra.Command, stdio *IO, ref ckptremote.Ref, dir string, incl
 		return fmt.Errorf("no file of %s matches --include %s", ref, strings.Join(include, ", "))
 	}
 	return nil
-}
-
-// transferLog prints one line per finished blob on stderr (a terminal
-// gets the same: lines stay readable in CI logs and scrollback).
-type transferLog struct {
-	mu    sync.Mutex
-	stdio *IO
-	done  string
-	total int64
-}
-
-func (l *transferLog) event(e ckptremote.Event) {
-	if e.Action != "done" && e.Action != "skip" {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.total += e.Desc.Size
-	name := e.Desc.Annotations["org.opencontainers.image.title"]
-	if name == "" {
-		name = e.Desc.MediaType
-	}
-	verb := l.done
-	if e.Action == "skip" {
-		verb = "exists"
-	}
-	fmt.Fprintf(l.stdio.Err, "  %-6s %s %s (%s, total %s)\n", verb, shortDigest(e.Desc.Digest.String()), name, humanBytes(e.Desc.Size), humanBytes(l.total))
-}
-
-func shortDigest(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // exactArgs is cobra.ExactArgs reported as a usage error (exit 2).

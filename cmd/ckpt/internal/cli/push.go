@@ -69,7 +69,9 @@ func pushBundleDir(cmd *cobra.Command, stdio *IO, dir string, ref ckptremote.Ref
 	if !allowUnlicensed && rep.License == "" && !lineageLicensed(rep) {
 		return fmt.Errorf("bundle %s (%s): %w; pass --allow-unlicensed to publish anyway", dir, rep.Digest, lic.ErrNoLicense)
 	}
-	d, err := ckptremote.Push(ctx, dir, bundleTag, ref, ckptremote.PushOptions{Options: tf.options(stdio, "sent")})
+	opts, ui := tf.transfer(stdio, "sent")
+	d, err := ckptremote.Push(ctx, dir, bundleTag, ref, ckptremote.PushOptions{Options: opts})
+	ui.close()
 	if err != nil {
 		return err
 	}

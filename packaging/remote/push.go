@@ -131,12 +131,15 @@ func isManifest(d ocispec.Descriptor) bool {
 	return false
 }
 
+// progressReader reports the bytes read through it as events of action
+// ("push" when empty), at most one per 8 MiB.
 type progressReader struct {
-	r    io.Reader
-	d    ocispec.Descriptor
-	opts Options
-	n    int64
-	last int64
+	r      io.Reader
+	d      ocispec.Descriptor
+	opts   Options
+	action string
+	n      int64
+	last   int64
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -144,7 +147,11 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	p.n += int64(n)
 	if p.n-p.last >= 8<<20 || (err != nil && p.n > p.last) {
 		p.last = p.n
-		p.opts.emit(Event{Action: "push", Desc: p.d, Done: p.n})
+		action := p.action
+		if action == "" {
+			action = "push"
+		}
+		p.opts.emit(Event{Action: action, Desc: p.d, Done: p.n})
 	}
 	return n, err
 }

@@ -66,7 +66,8 @@ func fetchSequential(ctx context.Context, s source, f *os.File, d ocispec.Descri
 	if _, err := f.Seek(have, io.SeekStart); err != nil {
 		return 0, err
 	}
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), io.LimitReader(rc, d.Size-have), make([]byte, 1<<20))
+	body := &progressReader{r: io.LimitReader(rc, d.Size-have), d: d, opts: opts.Options, action: "pull", n: have, last: have}
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), body, make([]byte, 1<<20))
 	if err != nil {
 		return n, fmt.Errorf("fetch after %d bytes: %w", have+n, err)
 	}

@@ -67,6 +67,9 @@ func ExtractTar(r io.Reader, root *os.Root, opts ExtractOptions) ([]string, erro
 		if err != nil {
 			return names, fmt.Errorf("tar entry: %w", err)
 		}
+		if isSparse(hdr) {
+			return names, fmt.Errorf("tar entry %s: sparse file (%d bytes stored as holes) not allowed: %w", name, hdr.Size, ErrUnsafePath)
+		}
 		if hdr.Typeflag != tar.TypeDir && opts.Include != nil && !opts.Include(name) {
 			continue
 		}
@@ -77,6 +80,21 @@ func ExtractTar(r io.Reader, root *os.Root, opts ExtractOptions) ([]string, erro
 			names = append(names, name)
 		}
 	}
+}
+
+// isSparse tells whether hdr is a GNU sparse file, old style or PAX. The
+// tar reader expands its holes into zeros, so a few hundred bytes of
+// archive can claim a file of terabytes; model layers never hold one.
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 func extractEntry(tr io.Reader, hdr *tar.Header, name string, root *os.Root) error {

@@ -99,7 +99,40 @@ func TestEncodingOf(t *testing.T) {
 	}
 }
 
+// sparseTar is a PAX GNU sparse 0.1 archive of a few blocks whose one
+// entry expands to a terabyte of zeros. Go's tar writer drops GNU.sparse
+// records, so they are written under another name and renamed in place
+// (PAX records are not covered by the header checksum).
+func sparseTar(t testing.TB) []byte {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	err := tw.WriteHeader(&tar.Header{Name: "model.safetensors", Typeflag: tar.TypeReg, Format: tar.FormatPAX,
+		PAXRecords: map[string]string{"XXX.sparse.major": "0", "XXX.sparse.minor": "1",
+			"XXX.sparse.size": "1000000000000", "XXX.sparse.numblocks": "1", "XXX.sparse.map": "0,0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.Close()
+	return bytes.ReplaceAll(b.Bytes(), []byte("XXX.sparse"), []byte("GNU.sparse"))
+}
+
+func TestExtractTarRefusesSparse(t *testing.T) {
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	_, err = ExtractTar(bytes.NewReader(sparseTar(t)), root, ExtractOptions{})
+	if !errors.Is(err, ErrUnsafePath) || !strings.Contains(err.Error(), "model.safetensors") || !strings.Contains(err.Error(), "sparse") {
+		t.Fatalf("err = %v, want a sparse-file refusal naming the entry", err)
+	}
+	if _, err := root.Stat("model.safetensors"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("sparse entry was written: %v", err)
+	}
+}
+
 func FuzzExtractTar(f *testing.F) {
+	f.Add(sparseTar(f))
 	var buf bytes.Buffer
 	WriteTarFile(&buf, "a/b.txt", 0o644, 3, strings.NewReader("abc"), TarOptions{})
 	f.Add(buf.Bytes())

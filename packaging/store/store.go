@@ -15,7 +15,8 @@
 //
 // index.json is read, modified and rewritten (temporary file, rename) under a
 // file lock (index.lock), so several ckpt processes may write one store at
-// once. Names in the index are OCI tags (annotation
+// once. A running Prune holds the layout alone (gc.lock); every open Store
+// holds it shared. Names in the index are OCI tags (annotation
 // org.opencontainers.image.ref.name). ckpt uses two families:
 //
 //	cache-<hex>     the artifact of the step whose cache key is sha256:<hex>
@@ -33,6 +34,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -41,9 +43,12 @@ import (
 // several goroutines and several processes.
 type Store struct {
 	root string
+	hold *flock.Flock // shared lock of gc.lock while open; see Prune
 }
 
-// Open opens the OCI image layout at root, creating it when absent.
+// Open opens the OCI image layout at root, creating it when absent. The
+// Store holds the layout (a shared file lock) until Close or the end of the
+// process, so that Prune elsewhere waits; Open waits for a running Prune.
 func Open(ctx context.Context, root string) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -60,6 +65,13 @@ func Open(ctx context.Context, root string) (*Store, error) {
 	s.removeStaleIngest()
 	if err := s.ensureIndex(ctx); err != nil {
 		return nil, err
+	}
+	s.hold = flock.New(s.holdPath())
+	if ok, err := s.hold.TryRLockContext(ctx, 20*time.Millisecond); !ok {
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("store %s: wait for prune: %w", root, err)
 	}
 	return s, nil
 }

@@ -91,6 +91,7 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	if err != nil {
 		return err
 	}
+	defer st.Close()
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find ckpt binary: %w", err)

@@ -42,6 +42,7 @@ wrote or last verified it is not read again, unless --verify.`,
 			if err != nil {
 				return err
 			}
+			defer st.Close()
 			desc, err := st.Resolve(ctx, run.StepTag(args[0]))
 			if errors.Is(err, errdef.ErrNotFound) {
 				return fmt.Errorf("export %s: no build of this step in %s (run ckpt build first): %w", args[0], st.Root(), err)

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/pipeline/run"
+)
+
+func newGCCmd(stdio *IO) *cobra.Command {
+	var dir, storeFlag string
+	var keepBuilds int
+	var dryRun, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "gc",
+		Short: "Free the local store of cached artifacts that recent builds did not use",
+		Long: `Gc frees the local store (FOLDER/.ckpt/store) of what no longer serves. It
+keeps every step's artifact from the last build in which that step succeeded
+(what ckpt export and ckpt push --bundle read) and the cache entries used by
+the last --keep-builds builds of the ledger; it drops every other cache entry
+and deletes the blobs that nothing kept reaches. Names that ckpt did not
+write are kept. Gc refuses while a build uses the store (exit 1), and a build
+started during gc waits for it. --dry-run tells what gc would remove.`,
+		Example: `  ckpt gc --dry-run
+  ckpt gc --keep-builds 0 --dir examples/quickstart`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if keepBuilds < 0 {
+				return usagef("gc: --keep-builds must be 0 or more, got %d", keepBuilds)
+			}
+			entries, err := run.ReadLedger(run.LedgerPath(filepath.Join(dir, ".ckpt")))
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := store.Open(ctx, storeDir(dir, storeFlag))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rep, err := st.Prune(ctx, usedCache(entries, keepBuilds), dryRun)
+			if errors.Is(err, store.ErrInUse) {
+				return exitCode(1, err)
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(stdio.Out, rep)
+			}
+			writeGCReport(stdio.Out, rep)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose ledger and .ckpt/store to use")
+	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
+	cmd.Flags().IntVar(&keepBuilds, "keep-builds", 1, "keep the cache entries of the last `N` builds")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be removed, remove nothing")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// usedCache tells which store names gc keeps: every name but the cache
+// entries that none of the last n builds used.
+func usedCache(entries []run.Entry, n int) func(string) bool {
+	used := map[string]bool{}
+	for _, e := range entries[max(0, len(entries)-n):] {
+		for _, s := range e.Steps {
+			if s.CacheKey != "" {
+				used[run.CacheTag(s.CacheKey)] = true
+			}
+		}
+	}
+	return func(name string) bool {
+		return !strings.HasPrefix(name, "cache-") || used[name]
+	}
+}
+
+func writeGCReport(w io.Writer, rep store.PruneReport) {
+	verb, removed := "dropped", "removed"
+	if rep.DryRun {
+		verb, removed = "would drop", "would remove"
+	}
+	fmt.Fprintf(w, "gc: %s %d cache entries, %s %d blobs (%s); kept %d names, %d blobs (%s)\n",
+		verb, len(rep.Untagged), removed, rep.Removed, humanBytes(rep.Freed),
+		rep.Tags, rep.Kept, humanBytes(rep.KeptBytes))
+}

@@ -73,7 +73,7 @@ func decodeFile(ctx context.Context, root *os.Root, partial string, f modelpack.
 	if f.Encoding == layer.Float {
 		_, err = layer.DecodeFloat(ctx, w, in, layer.FloatOptions{})
 	} else {
-		err = decodeZstd(w, in)
+		err = decodeZstd(w, in, f.Layer)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
@@ -89,14 +89,54 @@ func decodeFile(ctx context.Context, root *os.Root, partial string, f modelpack.
 	return place(root, tmp, f.Path)
 }
 
-func decodeZstd(w io.Writer, r io.Reader) error {
+func decodeZstd(w io.Writer, r io.Reader, l ocispec.Descriptor) error {
 	dec, err := layer.NewZstdReader(r)
 	if err != nil {
 		return err
 	}
 	defer dec.Close()
-	_, err = io.Copy(w, dec)
+	_, err = io.Copy(w, capped(dec, l))
 	return err
+}
+
+// ErrExpansion refuses a compressed layer that decodes to more than
+// MaxExpansion times its size plus ExpansionSlack: a decompression bomb,
+// a few KiB that would fill the disk. Weights code at most about 2:1 and
+// text some 10:1, far below the bound.
+var ErrExpansion = errors.New("layer decodes past the decompression bound")
+
+// The decompression bound of a layer of n bytes: MaxExpansion×n + ExpansionSlack.
+const (
+	MaxExpansion   = 1024
+	ExpansionSlack = 64 << 20
+)
+
+// capped reads the decoded stream r of layer l up to its decompression bound.
+func capped(r io.Reader, l ocispec.Descriptor) io.Reader {
+	limit := MaxExpansion*max(l.Size, 0) + ExpansionSlack
+	return &capReader{r: r, left: limit, limit: limit, layer: l.Digest}
+}
+
+type capReader struct {
+	r           io.Reader
+	left, limit int64
+	layer       digest.Digest
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, err := io.ReadFull(c.r, one[:]); n == 0 && errors.Is(err, io.EOF) {
+			return 0, io.EOF
+		}
+		return 0, fmt.Errorf("layer %s decodes to more than %d bytes: %w", c.layer, c.limit, ErrExpansion)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 func checkDiffID(f modelpack.FileInfo, h hash.Hash) error {
@@ -132,6 +172,9 @@ func extract(root *os.Root, partial string, f modelpack.FileInfo, include []stri
 			return nil, err
 		}
 		r = gz
+	}
+	if f.Encoding != layer.Tar {
+		r = capped(r, f.Layer)
 	}
 	h := sha256.New()
 	opt := layer.ExtractOptions{}

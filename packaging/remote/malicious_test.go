@@ -137,6 +137,68 @@ func TestPullRefusesMaliciousArtifacts(t *testing.T) {
 	}
 }
 
+// zeros returns n zero bytes, zstd-compressed (a few KiB), optionally as
+// the one entry "w.bin" of a tar stream.
+func zeros(t *testing.T, n int64, asTar bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, err := layer.NewZstdWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w io.Writer = zw
+	var tw *tar.Writer
+	if asTar {
+		tw = tar.NewWriter(zw)
+		tw.WriteHeader(&tar.Header{Name: "w.bin", Typeflag: tar.TypeReg, Mode: 0o644, Size: n})
+		w = tw
+	}
+	if _, err := io.CopyN(w, zeroReader{}, n); err != nil {
+		t.Fatal(err)
+	}
+	if tw != nil {
+		tw.Close()
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// A layer of a few KiB that decodes to more than 1024× its size plus
+// 64 MiB is refused before it fills the disk; one at the bound passes.
+func TestPullRefusesDecompressionBombs(t *testing.T) {
+	const n = 96 << 20
+	for name, l := range map[string]evilLayer{
+		"raw+zstd": {specv1.MediaTypeWeightZstd, "w.bin", zeros(t, n, false)},
+		"tar+zstd": {specv1.MediaTypeModelWeightZstd, "", zeros(t, n, true)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if bound := MaxExpansion*int64(len(l.data)) + ExpansionSlack; bound >= n {
+				t.Fatalf("the bomb (%d bytes) is within the bound %d", len(l.data), bound)
+			}
+			out := t.TempDir()
+			_, err := Pull(context.Background(), Ref{Dir: evilLayout(t, []evilLayer{l}, nil), Reference: "evil"}, out, PullOptions{})
+			if !errors.Is(err, ErrExpansion) {
+				t.Fatalf("err = %v, want ErrExpansion", err)
+			}
+			if fi, err := os.Stat(filepath.Join(out, "w.bin")); err == nil && fi.Size() > ExpansionSlack+MaxExpansion*int64(len(l.data)) {
+				t.Fatalf("wrote %d bytes", fi.Size())
+			}
+		})
+	}
+	small := zeros(t, ExpansionSlack, false) // exactly the slack: allowed
+	out := t.TempDir()
+	if _, err := Pull(context.Background(), Ref{Dir: evilLayout(t, []evilLayer{{specv1.MediaTypeWeightZstd, "w.bin", small}}, nil), Reference: "evil"}, out, PullOptions{}); err != nil {
+		t.Fatalf("a layer within the bound: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(out, "w.bin")); err != nil || fi.Size() != ExpansionSlack {
+		t.Fatalf("w.bin: %v %v", fi, err)
+	}
+}
+
 func TestPullAllowsLinksInside(t *testing.T) {
 	lay := evilLayout(t, []evilLayer{{specv1.MediaTypeModelWeightTar, "", tarOf(t,
 		tar.Header{Name: "dir/", Typeflag: tar.TypeDir},

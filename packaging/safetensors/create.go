@@ -27,6 +27,11 @@ func Create(path string, specs []Spec, opts WriteOptions) (*FileWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes 0600; a checkpoint is read by others
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
 	w := &FileWriter{Layout: l, path: path, f: f, index: map[string]int{}}
 	for i, t := range l.Tensors {
 		w.index[t.Name] = i

@@ -212,6 +212,9 @@ func WriteFile(path string, tensors []Tensor, opts WriteOptions) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	w, err := NewWriter(tmp, specs, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

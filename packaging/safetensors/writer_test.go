@@ -22,6 +22,9 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err := WriteFile(p, in, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v (%v), want -rw-r--r-- like any checkpoint file", fi.Mode(), err)
+	}
 	f, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +55,32 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 	if _, err := f.Bytes("nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("missing tensor: %v", err)
+	}
+}
+
+func TestCreateCommit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m.safetensors")
+	w, err := Create(p, []Spec{{"w", BF16, []int64{2}}}, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteAt("w", []byte{1, 2, 3, 4}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("mode %v (%v), want -rw-r--r--", fi.Mode(), err)
+	}
+	f, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if b, err := f.Bytes("w"); err != nil || !bytes.Equal(b, []byte{1, 2, 3, 4}) {
+		t.Fatalf("w = %v, %v", b, err)
 	}
 }
 

@@ -66,3 +66,37 @@ func TestSynthErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickstartInputsAreSynthesized: the base and adapter committed under
+// examples/quickstart are exactly what run.sh's ckpt synth commands make,
+// so a change to synth tells to regenerate them.
+func TestQuickstartInputsAreSynthesized(t *testing.T) {
+	dir := t.TempDir()
+	base, ad := filepath.Join(dir, "base"), filepath.Join(dir, "adapters", "support")
+	for _, args := range [][]string{
+		{"synth", "model", base, "--layout", "native", "--seed", "1"},
+		{"synth", "adapter", ad, "--base", base, "--format", "peft", "--rank", "8", "--alpha", "16", "--targets", "wq,wk,wv,wo", "--seed", "2"},
+	} {
+		if code, o, e := synthRun(args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, o, e)
+		}
+	}
+	committed := filepath.Join("..", "..", "..", "..", "examples", "quickstart")
+	for _, sub := range []string{"base", filepath.Join("adapters", "support")} {
+		ents, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		have, _ := os.ReadDir(filepath.Join(committed, sub))
+		if len(have) != len(ents) {
+			t.Errorf("%s: %d files committed, synth makes %d (run examples/quickstart/run.sh and commit)", sub, len(have), len(ents))
+		}
+		for _, e := range ents {
+			want, _ := os.ReadFile(filepath.Join(dir, sub, e.Name()))
+			got, err := os.ReadFile(filepath.Join(committed, sub, e.Name()))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("examples/quickstart/%s/%s differs from what synth makes (%v): run examples/quickstart/run.sh and commit", sub, e.Name(), err)
+			}
+		}
+	}
+}

@@ -24,6 +24,7 @@ type decoded struct {
 	pending            bool
 	edges              []edge
 	paths              []string
+	pathRanges         []hcl.Range // the spec range of each path
 	timeout, onFailure string
 }
 

@@ -70,7 +70,7 @@ func (g *Graph) plan(st *Step) hcl.Diagnostics {
 		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode config",
 			Detail: fmt.Sprintf("%s: %s", st.Address, err), Subject: st.DefRange.Ptr()})
 	}
-	st.Config, st.Pending, st.Paths = cfg, d.pending, d.paths
+	st.Config, st.Pending, st.Paths, st.pathRanges = cfg, d.pending, d.paths, d.pathRanges
 	st.Timeout, st.OnFailure = d.timeout, d.onFailure
 	for _, e := range d.edges {
 		st.addEdge(Edge{Step: e.addr, Attr: e.attr}, e.rng)

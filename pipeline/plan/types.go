@@ -71,10 +71,12 @@ type Step struct {
 	Key      string    `json:"key"`
 	DefRange hcl.Range `json:"-"`
 
-	body  hcl.Body
-	spec  hcldec.ObjectSpec
-	refs  map[string]hcl.Range // first reference range by upstream address
-	order int                  // source order, for stable diagnostics
+	body hcl.Body
+	spec hcldec.ObjectSpec
+	refs map[string]hcl.Range // first reference range by upstream address
+	// pathRanges are the spec ranges of Paths, index by index.
+	pathRanges []hcl.Range
+	order      int // source order, for stable diagnostics
 	// invalid marks a step whose planning reported errors: its config is
 	// not sent to its plugin's Validate.
 	invalid bool

@@ -68,6 +68,17 @@ func (s *Step) Diagnostic(d specv1.Diagnostic) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: d.Detail, Subject: &rng}
 }
 
+// PathSubject returns the spec range of the path attribute whose value is
+// abs (one of Paths), or the step's header.
+func (s *Step) PathSubject(abs string) hcl.Range {
+	for i, p := range s.Paths {
+		if p == abs && i < len(s.pathRanges) {
+			return s.pathRanges[i]
+		}
+	}
+	return s.DefRange
+}
+
 // PathRange returns the spec range of the config value at path, an
 // attribute path as plugins report it: ["dtype"] is the dtype attribute's
 // expression, ["adapters", "1"] the second element of a list,

@@ -133,15 +133,16 @@ func (w *walker) path(name, p string, top bool) string {
 		abs = filepath.Join(w.g.Dir, p)
 	}
 	abs = filepath.Clean(abs)
+	rng := w.st.DefRange
+	if top {
+		rng = hcldec.SourceRange(w.st.body, w.st.spec[name])
+	}
 	w.d.paths = append(w.d.paths, abs)
+	w.d.pathRanges = append(w.d.pathRanges, rng)
 	if w.st.Kind == "push" {
 		return abs // a push writes its path
 	}
 	if _, err := os.Stat(abs); err != nil {
-		rng := w.st.DefRange
-		if top {
-			rng = hcldec.SourceRange(w.st.body, w.st.spec[name])
-		}
 		w.diags = append(w.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Path not found",
 			Detail:  fmt.Sprintf("%s does not exist yet; it must exist when %s runs.", abs, w.st.Address),
 			Subject: rng.Ptr()})

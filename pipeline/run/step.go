@@ -29,6 +29,9 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	if j.err != nil {
 		return fail(r, j.err)
 	}
+	if err := e.checkPaths(j, r); err != nil {
+		return fail(r, err)
+	}
 	if err := e.validate(ctx, j, r); err != nil {
 		return e.failOrCancel(ctx, r, err)
 	}

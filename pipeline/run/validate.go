@@ -2,7 +2,10 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -73,6 +76,30 @@ func (e *engine) validate(ctx context.Context, j *job, r *StepResult) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// checkPaths fails the step when a path it reads does not exist by the time
+// it runs (plan time only warns: an earlier step may create it), with an
+// error diagnostic at the path's attribute. A push writes its path.
+func (e *engine) checkPaths(j *job, r *StepResult) error {
+	s := j.step
+	if s.Kind == "push" {
+		return nil
+	}
+	for _, p := range s.Paths {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		rng := s.PathSubject(p)
+		hd := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Path not found",
+			Detail: fmt.Sprintf("%s does not exist; %s reads it.", p, s.Address), Subject: &rng}
+		r.Diagnostics = append(r.Diagnostics, hd)
+		where := diagPosition(hd)
+		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: where + "error: " + hd.Summary + ": " + p,
+			Range: toRange(hd.Subject)})
+		return fmt.Errorf("%s%w", where, &fs.PathError{Op: "path", Path: p, Err: fs.ErrNotExist})
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -212,5 +213,44 @@ func TestRunDiagnosticRange(t *testing.T) {
 	want := filepath.Join(p.dir, "main.ckpt.hcl") + ":3:13: warning: look here"
 	if logged == nil || logged.Message != want || logged.Range.End.Column != 24 {
 		t.Errorf("step_log %+v, want %q", logged, want)
+	}
+}
+
+// TestMissingPathFailsAtItsAttribute: a path still missing when its step
+// runs fails the step before the plugin is called, with an error at the
+// attribute; a step created by then runs.
+func TestMissingPathFailsAtItsAttribute(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t, `model "t" "gone" {
+  note = "x"
+  path = "./weights"
+}
+model "t" "here" {
+  path = "./present"
+}
+`)
+	os.Mkdir(filepath.Join(p.dir, "present"), 0o755)
+	ev := &events{}
+	res, err := p.build(t, ctx, run.Options{Sink: ev, KeepGoing: true, NoLedger: true})
+	if !errors.Is(err, run.ErrBuildFailed) {
+		t.Fatalf("err = %v, want ErrBuildFailed", err)
+	}
+	r := res.Step("model.gone")
+	file := filepath.Join(p.dir, "main.ckpt.hcl")
+	want := fmt.Sprintf("%s:3:10: path %s: file does not exist", file, filepath.Join(p.dir, "weights"))
+	if r.Status != run.StatusFailed || r.Error != want || r.Artifact != "" {
+		t.Fatalf("model.gone: %s %q, want failed %q", r.Status, r.Error, want)
+	}
+	if len(r.Diagnostics) != 1 || r.Diagnostics[0].Summary != "Path not found" || r.Diagnostics[0].Subject.Start.Line != 3 {
+		t.Fatalf("diagnostics %v", r.Diagnostics)
+	}
+	if p.exec.request("model.gone") != nil {
+		t.Error("model.gone ran")
+	}
+	if logged := validationLog(ev, "model.gone"); logged == nil || logged.Range.Start.Line != 3 {
+		t.Errorf("no step_log with the path's range: %+v", logged)
+	}
+	if r := res.Step("model.here"); r.Status != run.StatusOK {
+		t.Errorf("model.here: %s %s", r.Status, r.Error)
 	}
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Store ingest benchmark: ckpt's PutDir (hash in place, fsync, rename into
+# Store ingest and path fingerprint benchmark: ckpt's PutDir (hash in place, fsync, rename into
 # blobs/) against sha256sum over the same 256 MiB file set (4 x 64 MiB).
 # Usage: bash bench/store.sh   (from the repository root)
 set -euo pipefail
@@ -15,3 +15,5 @@ end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN { printf "sha256sum: %.3f s, %.1f MB/s\n", e - s, 268.435456 / (e - s) }'
 echo "== ckpt: store.PutDir (hash, fsync, rename) and Materialize (verify, hard link) over 256 MiB"
 go test -run '^$' -bench '^Benchmark(PutDir|Materialize)$' -benchtime 3x ./packaging/store | grep -E '^Benchmark'
+echo "== ckpt: path fingerprint of a 256 MiB folder (cache key of a step reading it): cold = every file hashed, warm = hash cache"
+go test -run '^$' -bench '^BenchmarkFingerprint$' -benchtime 3x ./pipeline/run | grep -E '^Benchmark'

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -30,6 +32,8 @@ type engine struct {
 	tmpOnce sync.Once
 	tmp     *tmpArea
 	tmpErr  error
+
+	files *hashCache // the sha256 of files that path fingerprints read
 }
 
 // input is one input of a step: the specv1.Input handed to the plugin plus
@@ -61,7 +65,9 @@ func Build(ctx context.Context, g *plan.Graph, ex Executor, st Store, o Options)
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{g: g, ex: ex, st: st, o: o, sink: &lockedSink{sink: o.Sink, now: o.Now}}
+	e := &engine{g: g, ex: ex, st: st, o: o, sink: &lockedSink{sink: o.Sink, now: o.Now},
+		files: loadHashCache(filepath.Join(o.StateDir, "hashes.json"), time.Now)}
+	defer e.files.save() // best effort: a cache not saved costs one more hash
 	sweepTmp(tmpRoot(o.StateDir))
 	res := &Result{Started: o.Now()}
 	e.sink.emit(Event{Type: EventBuildStarted, Steps: stepAddrs(steps)})

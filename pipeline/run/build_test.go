@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"oras.land/oras-go/v2/errdef"
 
@@ -466,5 +467,46 @@ func TestSpecFolderAsPathStaysCached(t *testing.T) {
 		if got := res.Step("model.a").Status; got != want {
 			t.Errorf("build %d: %s, want %s (.ckpt must not enter the fingerprint)", i, got, want)
 		}
+	}
+}
+
+// TestPathKeysFollowContent: the cache key of a step with a path depends on
+// the bytes under it, not on the folder the spec lies in or on mtimes, so
+// two checkouts agree and a touched file stays cached.
+func TestPathKeysFollowContent(t *testing.T) {
+	ctx := context.Background()
+	src := `model "t" "a" { path = "./weights" }`
+	keys := map[string]bool{}
+	var last *project
+	for i := 0; i < 2; i++ {
+		p := newProject(t, src)
+		w := filepath.Join(p.dir, "weights")
+		os.MkdirAll(filepath.Join(w, "sub"), 0o755)
+		os.WriteFile(filepath.Join(w, "sub", "x.bin"), []byte("weights"), 0o644)
+		when := time.Now().Add(-time.Duration(i+1) * time.Hour)
+		os.Chtimes(filepath.Join(w, "sub", "x.bin"), when, when)
+		res, err := p.build(t, ctx, run.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[res.Step("model.a").CacheKey] = true
+		last = p
+	}
+	if len(keys) != 1 {
+		t.Fatalf("two checkouts with the same weights got keys %v", keys)
+	}
+	x := filepath.Join(last.dir, "weights", "sub", "x.bin")
+	now := time.Now()
+	os.Chtimes(x, now, now)
+	if res, _ := last.build(t, ctx, run.Options{}); res.Step("model.a").Status != run.StatusCached {
+		t.Errorf("touched file: %s, want cached", res.Step("model.a").Status)
+	}
+	os.WriteFile(x, []byte("WEIGHTS"), 0o644) // same size, new bytes
+	if res, _ := last.build(t, ctx, run.Options{}); res.Step("model.a").Status != run.StatusOK {
+		t.Errorf("changed bytes: %s, want a run", res.Step("model.a").Status)
+	}
+	os.Chmod(x, 0o755)
+	if res, _ := last.build(t, ctx, run.Options{}); res.Step("model.a").Status != run.StatusOK {
+		t.Errorf("made executable: %s, want a run", res.Step("model.a").Status)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 
@@ -16,7 +17,7 @@ import (
 
 // cacheKey is a step's final cache key: "sha256:" over
 //
-//	"ckpt-step-key-v1\n"
+//	"ckpt-step-key-v2\n"
 //	"plan " + step.Key + "\n"             (plugin identity + canonical config)
 //	"config " + resolved config + "\n"    (only for steps with upstream outputs)
 //	"input " + addr + " " + attr + " " + digest + "\n"   (sorted)
@@ -24,9 +25,9 @@ import (
 //
 // Inputs are identified by artifact digest, so a step whose upstream output
 // did not change stays cached even when the upstream step re-ran.
-func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input) (string, error) {
+func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input, files *hashCache) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "ckpt-step-key-v1\nplan %s\n", s.Key)
+	fmt.Fprintf(h, "ckpt-step-key-v2\nplan %s\n", s.Key)
 	if resolved != nil {
 		fmt.Fprintf(h, "config %s\n", resolved)
 	}
@@ -43,24 +44,28 @@ func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input
 	paths := append([]string(nil), s.Paths...)
 	sort.Strings(paths)
 	for _, p := range paths {
-		if err := fingerprint(ctx, h, p); err != nil {
+		if err := fingerprint(ctx, h, p, files); err != nil {
 			return "", fmt.Errorf("%s: fingerprint %s: %w", s.Address, p, err)
 		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// fingerprint writes the identity of the file or folder at root: for every
+// fingerprint writes the content of the file or folder at root: for every
 // entry under it (sorted, root included) one line
 //
-//	relative-path size mtime-unix-ns mode
+//	relative-path d                          a folder
+//	relative-path f size sha256 x|-          a regular file (x: executable)
+//	relative-path l target                   a symbolic link
+//	relative-path o mode                     anything else
 //
-// The content is not read: like make and Bazel's local checks, a file whose
-// size, mtime and mode are unchanged is taken as unchanged. A path that does
+// so that a key depends on bytes, not on where the checkout lies or when
+// its files were touched, and equal inputs give equal keys anywhere. files
+// spares re-hashing a file whose identity did not change. A path that does
 // not exist gives "missing", so that creating it later changes the key.
 // Symbolic links at the root are followed; .ckpt folders (ckpt's state) are
 // skipped.
-func fingerprint(ctx context.Context, h hash.Hash, root string) error {
+func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache) error {
 	fmt.Fprintf(h, "path %s\n", filepath.Base(root))
 	real, err := filepath.EvalSymlinks(root)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -81,16 +86,34 @@ func fingerprint(ctx context.Context, h hash.Hash, root string) error {
 		if d.IsDir() && d.Name() == ".ckpt" && p != root {
 			return filepath.SkipDir // ckpt's own state (store, ledger) changes with every build
 		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		size := info.Size()
-		if info.IsDir() {
-			size = 0
+		switch mode := info.Mode(); {
+		case mode.IsDir():
+			fmt.Fprintf(h, "%s d\n", rel)
+		case mode.IsRegular():
+			sum, err := files.sum(ctx, p, info)
+			if err != nil {
+				return err
+			}
+			x := "-"
+			if mode&0o111 != 0 {
+				x = "x"
+			}
+			fmt.Fprintf(h, "%s f %d %s %s\n", rel, info.Size(), sum, x)
+		case mode&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s l %s\n", rel, target)
+		default:
+			fmt.Fprintf(h, "%s o %s\n", rel, mode.Type())
 		}
-		fmt.Fprintf(h, "%s %d %d %s\n", filepath.ToSlash(rel), size, info.ModTime().UnixNano(), info.Mode())
 		return nil
 	})
 }

@@ -39,7 +39,7 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	if j.resolved {
 		resolved = j.config
 	}
-	key, err := cacheKey(ctx, j.step, resolved, j.inputs)
+	key, err := cacheKey(ctx, j.step, resolved, j.inputs, e.files)
 	if err != nil {
 		return e.failOrCancel(ctx, r, err)
 	}

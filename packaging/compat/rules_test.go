@@ -2,6 +2,9 @@ package compat_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -51,6 +54,7 @@ func TestCleanModelsPass(t *testing.T) {
 		{"synth-mistral-finetune", synthAdapter(t, peft.FormatMistralFinetune), "vllm-lora"},
 		{"synth-hf-sharded", synthModel(t, synth.ModelOptions{Layout: mistral.FormatHF, ShardSize: 100_000}), "transformers"},
 		{"synth-fp32-wide", synthModel(t, synth.ModelOptions{Dim: 96, Heads: 6, KVHeads: 2, Vocab: 2048, DType: "fp32"}), "vllm-mistral,mistral-inference"},
+		{"synth-vision", synthModel(t, synth.ModelOptions{Vision: true}), "vllm-mistral,mistral-inference"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			claims, err := compat.Claims(tc.dir)
@@ -144,3 +148,34 @@ func synthAdapter(t testing.TB, f peft.Format) string {
 }
 
 func synthPEFT(t testing.TB) string { return synthAdapter(t, peft.FormatPEFT) }
+
+// TestSynthVisionRulesFire: the vision rules read a synthesized vision
+// model: an image token id that is not [IMG] and a tekken patch size that
+// disagrees with the encoder are each reported.
+func TestSynthVisionRulesFire(t *testing.T) {
+	for code, edit := range map[string][2]string{
+		"vision.token_id":   {"params.json", `"image_token_id": 10`},
+		"vision.patch_size": {"tekken.json", `"image_patch_size":16`},
+	} {
+		t.Run(code, func(t *testing.T) {
+			dir := synthModel(t, synth.ModelOptions{Vision: true})
+			p := filepath.Join(dir, edit[0])
+			b, _ := os.ReadFile(p)
+			broken := strings.Replace(string(b), edit[1], strings.Replace(edit[1], "16", "8", 1), 1)
+			if code == "vision.token_id" {
+				broken = strings.Replace(string(b), edit[1], `"image_token_id": 11`, 1)
+			}
+			if broken == string(b) {
+				t.Fatalf("%s has no %s", edit[0], edit[1])
+			}
+			os.WriteFile(p, []byte(broken), 0o644)
+			fs, err := compat.Check(t.Context(), dir, compat.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := codes(fs); !slices.Contains(got, code) {
+				t.Fatalf("findings %v, want %s%s", got, code, dump(fs))
+			}
+		})
+	}
+}

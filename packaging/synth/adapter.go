@@ -130,7 +130,7 @@ func loraTensors(ctx context.Context, base *peft.Base, o AdapterOptions, dt safe
 		}
 		module := native
 		if o.Format == peft.FormatPEFT {
-			module, _ = mistral.NameMap{}.ToHF(native)
+			module, _ = mistral.NameMap{Vision: base.Params.VisionEncoder != nil}.ToHF(native)
 		}
 		a, b, err := loraPair(base.Params, native, ts.Shape, o, dt)
 		if err != nil {

@@ -25,6 +25,28 @@ type ModelOptions struct {
 	// ShardSize splits HF weights into model-0000i-of-0000n.safetensors
 	// shards of at most this many data bytes (0: one model.safetensors).
 	ShardSize int64
+	// Vision adds a small Pixtral vision encoder (native layout only):
+	// params.json vision_encoder, its tensors and the vision-language
+	// adapter, and tekken.json's image section.
+	Vision bool
+}
+
+// Vision encoder sizes of a synthetic vision model, and its image tokens
+// (the ranks of [IMG], [IMG_BREAK] and [IMG_END] among tekken's specials).
+const (
+	visionPatch = 16
+	visionImage = 64
+	imgToken    = 10
+	imgBreak    = 12
+	imgEnd      = 13
+)
+
+func visionEncoder() *mistral.VisionEncoder {
+	no := false
+	return &mistral.VisionEncoder{HiddenSize: 32, NumChannels: 3, ImageSize: visionImage, PatchSize: visionPatch,
+		IntermediateSize: 64, NumHiddenLayers: 1, NumAttentionHeads: 2, RopeTheta: 10000, AdapterBias: &no,
+		SpatialMergeSize: 1, MaxImageSize: visionImage,
+		ImageTokenID: ptr(imgToken), ImageBreakTokenID: ptr(imgBreak), ImageEndTokenID: ptr(imgEnd)}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {
@@ -55,6 +77,9 @@ func (o ModelOptions) Params() (*mistral.Params, error) {
 	theta := 1e6
 	p := &mistral.Params{Dim: o.Dim, NLayers: o.Layers, HeadDim: o.HeadDim, HiddenDim: o.Hidden, NHeads: o.Heads,
 		NKVHeads: o.KVHeads, NormEps: 1e-5, VocabSize: o.Vocab, RopeTheta: &theta, MaxSeqLen: 32768}
+	if o.Vision {
+		p.VisionEncoder = visionEncoder()
+	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -75,6 +100,9 @@ func Model(ctx context.Context, dir string, o ModelOptions) error {
 	if o.Layout != mistral.FormatNative && o.Layout != mistral.FormatHF {
 		return fmt.Errorf("layout %q: want native (mistral) or hf", o.Layout)
 	}
+	if o.Vision && o.Layout != mistral.FormatNative {
+		return fmt.Errorf("vision models are synthesized in the native layout only")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -85,7 +113,7 @@ func Model(ctx context.Context, dir string, o ModelOptions) error {
 }
 
 func writeSideFiles(dir string, o ModelOptions, p *mistral.Params) error {
-	tk, err := Tekken(TekkenOptions{VocabSize: o.Vocab})
+	tk, err := Tekken(TekkenOptions{VocabSize: o.Vocab, Image: o.Vision})
 	if err != nil {
 		return err
 	}

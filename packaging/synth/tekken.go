@@ -22,12 +22,21 @@ type TekkenOptions struct {
 	// NumSpecial is default_num_special_tokens: 1000 as in real files when
 	// the vocabulary allows it, else VocabSize − 256.
 	NumSpecial int
+	// Image adds the image section of a vision model's tokenizer.
+	Image bool
 }
 
 type tekkenFile struct {
 	Config        tekkenConfig    `json:"config"`
 	Vocab         []tekkenToken   `json:"vocab"`
 	SpecialTokens []tekkenSpecial `json:"special_tokens"`
+	Image         *tekkenImage    `json:"image,omitempty"`
+}
+
+type tekkenImage struct {
+	PatchSize    int `json:"image_patch_size"`
+	MaxImageSize int `json:"max_image_size"`
+	MergeSize    int `json:"spatial_merge_size"`
 }
 
 type tekkenConfig struct {
@@ -69,6 +78,9 @@ func Tekken(o TekkenOptions) ([]byte, error) {
 	}
 	f := tekkenFile{Config: tekkenConfig{Pattern: TekkenPattern, NumVocabTokens: inner,
 		DefaultVocabSize: o.VocabSize, DefaultNumSpecialTokens: o.NumSpecial, Version: "v7"}}
+	if o.Image {
+		f.Image = &tekkenImage{PatchSize: visionPatch, MaxImageSize: visionImage, MergeSize: 1}
+	}
 	for i, b := range merges(inner) {
 		f.Vocab = append(f.Vocab, token(i, b))
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/packaging/peft"
+	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
 
 func synthRun(args ...string) (int, string, string) {
@@ -59,11 +60,67 @@ func TestSynthErrors(t *testing.T) {
 		{[]string{"synth", "model", dir + "/m", "--dtype", "int4"}, 1, "dtype"},
 		{[]string{"synth", "adapter", dir + "/a"}, 2, "--base"},
 		{[]string{"synth", "adapter", dir + "/a", "--base", dir}, 1, "neither"},
+		{[]string{"synth", "model", dir + "/v", "--vision", "--layout", "hf"}, 1, "native layout only"},
 	} {
 		code, _, errOut := synthRun(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, tc.code, tc.want)
 		}
+	}
+}
+
+// TestSynthVisionMerge: an adapter on a vision model targets the language
+// layers only, and merging it leaves every vision tensor byte-identical.
+func TestSynthVisionMerge(t *testing.T) {
+	dir := t.TempDir()
+	base, ad, out := filepath.Join(dir, "base"), filepath.Join(dir, "ad"), filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"synth", "model", base, "--vision", "--seed", "5"},
+		{"synth", "adapter", ad, "--base", base, "--seed", "6"},
+		{"synth", "merge", out, "--base", base, "--adapter", ad + ":peft"},
+	} {
+		if code, o, e := synthRun(args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, o, e)
+		}
+	}
+	a, err := peft.Read(ad, peft.FormatPEFT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range a.Modules {
+		if strings.Contains(m.Name, "vision") {
+			t.Errorf("adapter targets %s", m.Name)
+		}
+	}
+	in, err := safetensors.Open(filepath.Join(base, "consolidated.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	merged, err := safetensors.Open(filepath.Join(out, "consolidated.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer merged.Close()
+	vision, changed := 0, 0
+	for _, ti := range in.Tensors {
+		x, _ := in.Bytes(ti.Name)
+		y, err := merged.Bytes(ti.Name)
+		if err != nil {
+			t.Fatalf("merged model lacks %s: %v", ti.Name, err)
+		}
+		same := bytes.Equal(x, y)
+		if strings.HasPrefix(ti.Name, "vision") {
+			vision++
+			if !same {
+				t.Errorf("vision tensor %s changed", ti.Name)
+			}
+		} else if !same {
+			changed++
+		}
+	}
+	if vision == 0 || changed == 0 {
+		t.Fatalf("%d vision tensors, %d language tensors changed", vision, changed)
 	}
 }
 

@@ -11,8 +11,10 @@ const unformatted = "model \"dir\" \"base\" {\n  path = \"./base\"\n  id = \"m\"
 const formatted = "model \"dir\" \"base\" {\n  path    = \"./base\"\n  id      = \"m\"\n  license = \"MIT\"\n}\n"
 
 func TestFmtCheckQuickstart(t *testing.T) {
-	if code, out, errs := specRun(t, "fmt", "--check", quickstart); code != 0 || out != "" {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	for _, dir := range []string{quickstart, filepath.Join(filepath.Dir(quickstart), "release")} {
+		if code, out, errs := specRun(t, "fmt", "--check", dir); code != 0 || out != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", dir, code, out, errs)
+		}
 	}
 }
 

@@ -54,10 +54,12 @@ func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input
 // fingerprint writes the content of the file or folder at root: for every
 // entry under it (sorted, root included) one line
 //
-//	relative-path d                          a folder
-//	relative-path f size sha256 x|-          a regular file (x: executable)
-//	relative-path l target                   a symbolic link
-//	relative-path o mode                     anything else
+//	"relative-path" d                  a folder
+//	"relative-path" f size sha256 x|-  a regular file (x: executable)
+//	"relative-path" l "target"         a symbolic link
+//	"relative-path" o mode             anything else
+//
+// (names Go-quoted, so that no name can forge a line)
 //
 // so that a key depends on bytes, not on where the checkout lies or when
 // its files were touched, and equal inputs give equal keys anywhere. files
@@ -94,7 +96,7 @@ func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache
 		}
 		switch mode := info.Mode(); {
 		case mode.IsDir():
-			fmt.Fprintf(h, "%s d\n", rel)
+			fmt.Fprintf(h, "%q d\n", rel)
 		case mode.IsRegular():
 			sum, err := files.sum(ctx, p, info)
 			if err != nil {
@@ -104,15 +106,15 @@ func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache
 			if mode&0o111 != 0 {
 				x = "x"
 			}
-			fmt.Fprintf(h, "%s f %d %s %s\n", rel, info.Size(), sum, x)
+			fmt.Fprintf(h, "%q f %d %s %s\n", rel, info.Size(), sum, x)
 		case mode&fs.ModeSymlink != 0:
 			target, err := os.Readlink(p)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(h, "%s l %s\n", rel, target)
+			fmt.Fprintf(h, "%q l %q\n", rel, target)
 		default:
-			fmt.Fprintf(h, "%s o %s\n", rel, mode.Type())
+			fmt.Fprintf(h, "%q o %s\n", rel, mode.Type())
 		}
 		return nil
 	})

@@ -55,6 +55,7 @@ func TestCleanModelsPass(t *testing.T) {
 		{"synth-hf-sharded", synthModel(t, synth.ModelOptions{Layout: mistral.FormatHF, ShardSize: 100_000}), "transformers"},
 		{"synth-fp32-wide", synthModel(t, synth.ModelOptions{Dim: 96, Heads: 6, KVHeads: 2, Vocab: 2048, DType: "fp32"}), "vllm-mistral,mistral-inference"},
 		{"synth-vision", synthModel(t, synth.ModelOptions{Vision: true}), "vllm-mistral,mistral-inference"},
+		{"synth-hf-vision", synthModel(t, synth.ModelOptions{Vision: true, Layout: mistral.FormatHF}), "transformers"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			claims, err := compat.Claims(tc.dir)
@@ -154,16 +155,21 @@ func synthPEFT(t testing.TB) string { return synthAdapter(t, peft.FormatPEFT) }
 // disagrees with the encoder are each reported.
 func TestSynthVisionRulesFire(t *testing.T) {
 	for code, edit := range map[string][2]string{
-		"vision.token_id":   {"params.json", `"image_token_id": 10`},
-		"vision.patch_size": {"tekken.json", `"image_patch_size":16`},
+		"vision.token_id":    {"params.json", `"image_token_id": 10`},
+		"vision.patch_size":  {"tekken.json", `"image_patch_size":16`},
+		"hf/vision.token_id": {"config.json", `"image_token_index": 10`},
 	} {
 		t.Run(code, func(t *testing.T) {
-			dir := synthModel(t, synth.ModelOptions{Vision: true})
+			o := synth.ModelOptions{Vision: true}
+			if strings.HasPrefix(code, "hf/") {
+				o.Layout, code = mistral.FormatHF, strings.TrimPrefix(code, "hf/")
+			}
+			dir := synthModel(t, o)
 			p := filepath.Join(dir, edit[0])
 			b, _ := os.ReadFile(p)
 			broken := strings.Replace(string(b), edit[1], strings.Replace(edit[1], "16", "8", 1), 1)
 			if code == "vision.token_id" {
-				broken = strings.Replace(string(b), edit[1], `"image_token_id": 11`, 1)
+				broken = strings.Replace(string(b), edit[1], strings.Replace(edit[1], "10", "11", 1), 1)
 			}
 			if broken == string(b) {
 				t.Fatalf("%s has no %s", edit[0], edit[1])

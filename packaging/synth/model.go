@@ -25,9 +25,10 @@ type ModelOptions struct {
 	// ShardSize splits HF weights into model-0000i-of-0000n.safetensors
 	// shards of at most this many data bytes (0: one model.safetensors).
 	ShardSize int64
-	// Vision adds a small Pixtral vision encoder (native layout only):
-	// params.json vision_encoder, its tensors and the vision-language
-	// adapter, and tekken.json's image section.
+	// Vision adds a small Pixtral vision encoder, its tensors, the
+	// vision-language adapter and tekken.json's image section: in
+	// params.json's vision_encoder (native), or as a Mistral 3 config.json
+	// with text_config and vision_config plus processor_config.json (hf).
 	Vision bool
 }
 
@@ -100,9 +101,6 @@ func Model(ctx context.Context, dir string, o ModelOptions) error {
 	if o.Layout != mistral.FormatNative && o.Layout != mistral.FormatHF {
 		return fmt.Errorf("layout %q: want native (mistral) or hf", o.Layout)
 	}
-	if o.Vision && o.Layout != mistral.FormatNative {
-		return fmt.Errorf("vision models are synthesized in the native layout only")
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -126,6 +124,11 @@ func writeSideFiles(dir string, o ModelOptions, p *mistral.Params) error {
 		files["params.json"] = mustJSON(p)
 	} else {
 		files["config.json"] = mustJSON(hfConfig(p, o.DType))
+		if o.Vision {
+			files["config.json"] = mustJSON(mistral3Config(p, o.DType))
+			files["processor_config.json"] = mustJSON(processorConfig{Image: "[IMG]", Break: "[IMG_BREAK]", End: "[IMG_END]",
+				PatchSize: visionPatch, MergeSize: 1, Class: "PixtralProcessor"})
+		}
 		files["tokenizer_config.json"] = mustJSON(tokenizerConfig{BOS: "<s>", EOS: "</s>", UNK: "<unk>", PAD: "<pad>",
 			MaxLen: p.MaxSeqLen, Class: "TokenizersBackend", AddBOS: true})
 	}
@@ -191,6 +194,55 @@ func hfConfig(p *mistral.Params, dtype string) hfConfigJSON {
 		RopeTheta: p.Theta(), TorchDType: torch, VocabSize: p.VocabSize, BOSTokenID: 1, EOSTokenID: 2}
 }
 
+// mistral3Config is a Mistral 3 (vision) config.json: the text model's
+// config nested under text_config beside the Pixtral vision_config.
+func mistral3Config(p *mistral.Params, dtype string) any {
+	text := hfConfig(p, dtype)
+	text.Architectures = nil
+	v := p.VisionEncoder
+	no := false
+	type vision struct {
+		ModelType         string  `json:"model_type"`
+		HiddenSize        int     `json:"hidden_size"`
+		NumChannels       int     `json:"num_channels"`
+		ImageSize         int     `json:"image_size"`
+		PatchSize         int     `json:"patch_size"`
+		IntermediateSize  int     `json:"intermediate_size"`
+		NumHiddenLayers   int     `json:"num_hidden_layers"`
+		NumAttentionHeads int     `json:"num_attention_heads"`
+		HeadDim           int     `json:"head_dim"`
+		RopeTheta         float64 `json:"rope_theta"`
+	}
+	return struct {
+		Architectures   []string     `json:"architectures"`
+		ModelType       string       `json:"model_type"`
+		TextConfig      hfConfigJSON `json:"text_config"`
+		VisionConfig    vision       `json:"vision_config"`
+		ImageTokenIndex int          `json:"image_token_index"`
+		SpatialMerge    int          `json:"spatial_merge_size"`
+		ProjectorBias   *bool        `json:"multimodal_projector_bias"`
+		ProjectorAct    string       `json:"projector_hidden_act"`
+		VisionFeature   int          `json:"vision_feature_layer"`
+		TorchDType      string       `json:"torch_dtype"`
+	}{
+		Architectures: []string{"Mistral3ForConditionalGeneration"}, ModelType: "mistral3", TextConfig: text,
+		VisionConfig: vision{ModelType: "pixtral", HiddenSize: v.HiddenSize, NumChannels: v.NumChannels, ImageSize: v.ImageSize,
+			PatchSize: v.PatchSize, IntermediateSize: v.IntermediateSize, NumHiddenLayers: v.NumHiddenLayers,
+			NumAttentionHeads: v.NumAttentionHeads, HeadDim: v.HiddenSize / v.NumAttentionHeads, RopeTheta: v.RopeTheta},
+		ImageTokenIndex: *v.ImageTokenID, SpatialMerge: v.SpatialMergeSize, ProjectorBias: &no, ProjectorAct: "gelu",
+		VisionFeature: -1, TorchDType: text.TorchDType,
+	}
+}
+
+type processorConfig struct {
+	Image     string `json:"image_token"`
+	Break     string `json:"image_break_token"`
+	End       string `json:"image_end_token"`
+	PatchSize int    `json:"patch_size"`
+	MergeSize int    `json:"spatial_merge_size"`
+	Class     string `json:"processor_class"`
+}
+
 // writeWeights writes consolidated.safetensors (native, no metadata) or
 // model*.safetensors (HF, {"format":"pt"}, sharded with an index).
 func writeWeights(ctx context.Context, dir string, o ModelOptions, p *mistral.Params, dt safetensors.DType) error {
@@ -200,7 +252,7 @@ func writeWeights(ctx context.Context, dir string, o ModelOptions, p *mistral.Pa
 	for i, ts := range expected {
 		name := ts.Name
 		if o.Layout == mistral.FormatHF {
-			name, _ = mistral.NameMap{}.ToHF(ts.Name)
+			name, _ = mistral.NameMap{Vision: o.Vision}.ToHF(ts.Name)
 		}
 		specs[i] = safetensors.Spec{Name: name, DType: dt, Shape: ts.Shape}
 		keys[name] = ts.Name

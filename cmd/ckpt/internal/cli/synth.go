@@ -69,7 +69,7 @@ needs a few MB of memory). The defaults make a tiny model (about 0.5 MB).`,
 	fl.StringVar(&o.DType, "dtype", "bf16", "bf16, fp16 or fp32")
 	fl.Uint64Var(&o.Seed, "seed", 0, "random seed")
 	fl.StringVar(&shard, "shard-size", "", "hf: split weights into shards of at most this size (e.g. 2GB)")
-	fl.BoolVar(&o.Vision, "vision", false, "native: add a small Pixtral vision encoder (params.json vision_encoder, tensors, tekken image section)")
+	fl.BoolVar(&o.Vision, "vision", false, "add a small Pixtral vision encoder: tensors, tekken image section, params.json vision_encoder (native) or a Mistral 3 config.json and processor_config.json (hf)")
 	return cmd
 }
 

@@ -60,7 +60,6 @@ func TestSynthErrors(t *testing.T) {
 		{[]string{"synth", "model", dir + "/m", "--dtype", "int4"}, 1, "dtype"},
 		{[]string{"synth", "adapter", dir + "/a"}, 2, "--base"},
 		{[]string{"synth", "adapter", dir + "/a", "--base", dir}, 1, "neither"},
-		{[]string{"synth", "model", dir + "/v", "--vision", "--layout", "hf"}, 1, "native layout only"},
 	} {
 		code, _, errOut := synthRun(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
@@ -72,16 +71,27 @@ func TestSynthErrors(t *testing.T) {
 // TestSynthVisionMerge: an adapter on a vision model targets the language
 // layers only, and merging it leaves every vision tensor byte-identical.
 func TestSynthVisionMerge(t *testing.T) {
+	for _, layout := range []string{"native", "hf"} {
+		t.Run(layout, func(t *testing.T) { synthVisionMerge(t, layout) })
+	}
+}
+
+func synthVisionMerge(t *testing.T, layout string) {
 	dir := t.TempDir()
 	base, ad, out := filepath.Join(dir, "base"), filepath.Join(dir, "ad"), filepath.Join(dir, "out")
 	for _, args := range [][]string{
-		{"synth", "model", base, "--vision", "--seed", "5"},
+		{"synth", "model", base, "--vision", "--layout", layout, "--seed", "5"},
 		{"synth", "adapter", ad, "--base", base, "--seed", "6"},
 		{"synth", "merge", out, "--base", base, "--adapter", ad + ":peft"},
+		{"check", out},
 	} {
 		if code, o, e := synthRun(args...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, o, e)
 		}
+	}
+	file := "consolidated.safetensors"
+	if layout == "hf" {
+		file = "model.safetensors"
 	}
 	a, err := peft.Read(ad, peft.FormatPEFT)
 	if err != nil {
@@ -92,12 +102,12 @@ func TestSynthVisionMerge(t *testing.T) {
 			t.Errorf("adapter targets %s", m.Name)
 		}
 	}
-	in, err := safetensors.Open(filepath.Join(base, "consolidated.safetensors"))
+	in, err := safetensors.Open(filepath.Join(base, file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	merged, err := safetensors.Open(filepath.Join(out, "consolidated.safetensors"))
+	merged, err := safetensors.Open(filepath.Join(out, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +120,7 @@ func TestSynthVisionMerge(t *testing.T) {
 			t.Fatalf("merged model lacks %s: %v", ti.Name, err)
 		}
 		same := bytes.Equal(x, y)
-		if strings.HasPrefix(ti.Name, "vision") {
+		if strings.HasPrefix(ti.Name, "vision") || strings.HasPrefix(ti.Name, "multi_modal_projector") {
 			vision++
 			if !same {
 				t.Errorf("vision tensor %s changed", ti.Name)

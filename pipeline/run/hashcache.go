@@ -10,9 +10,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // hashCache remembers the sha256 of the files that path fingerprints read,
@@ -67,6 +70,42 @@ func (c *hashCache) sum(ctx context.Context, p string, fi fs.FileInfo) (string, 
 		c.mu.Unlock()
 	}
 	return sum, nil
+}
+
+// uncached counts the regular files among entries whose sum is not
+// remembered, and their bytes.
+func (c *hashCache) uncached(entries []entry) (n int, size int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range entries {
+		if !e.info.Mode().IsRegular() {
+			continue
+		}
+		if id, ok := identity(e.info); !ok || c.files[e.path].ID != id {
+			n++
+			size += e.info.Size()
+		}
+	}
+	return n, size
+}
+
+// sumAll returns the sum of every regular file among entries (index by
+// index; "" for the others), hashing a few files at once.
+func (c *hashCache) sumAll(ctx context.Context, entries []entry) ([]string, error) {
+	sums := make([]string, len(entries))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(min(4, runtime.GOMAXPROCS(0)))
+	for i, e := range entries {
+		if !e.info.Mode().IsRegular() {
+			continue
+		}
+		g.Go(func() error {
+			sum, err := c.sum(ctx, e.path, e.info)
+			sums[i] = sum
+			return err
+		})
+	}
+	return sums, g.Wait()
 }
 
 // save writes the cache when it changed (temporary file and rename).

@@ -69,6 +69,38 @@ func TestHashCache(t *testing.T) {
 	}
 }
 
+// TestFingerprintSaysWhatItHashes: the first fingerprint of a folder
+// reports its files as to hash; the second, with the same cache, none;
+// the key is the same.
+func TestFingerprintSaysWhatItHashes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"a.bin", "sub/b.bin"} {
+		p := filepath.Join(dir, "w", f)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("12345"), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	c := loadHashCache(filepath.Join(dir, "hashes.json"), time.Now)
+	var keys []string
+	for i, want := range []int{2, 0} {
+		n, size := 0, int64(0)
+		h := sha256.New()
+		err := fingerprint(ctx, h, filepath.Join(dir, "w"), c, func(_ string, files int, bytes int64) { n, size = files, bytes })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want || size != int64(5*want) {
+			t.Errorf("fingerprint %d: told %d files, %d bytes; want %d, %d", i, n, size, want, 5*want)
+		}
+		keys = append(keys, hex.EncodeToString(h.Sum(nil)))
+	}
+	if keys[0] != keys[1] {
+		t.Error("the cached fingerprint differs")
+	}
+}
+
 // BenchmarkFingerprint fingerprints a 256 MiB folder (4 × 64 MiB): cold,
 // every file hashed (compare with sha256sum in bench/store.sh); warm, the
 // hash cache answers (an unchanged model on a rebuild).
@@ -89,7 +121,7 @@ func BenchmarkFingerprint(b *testing.B) {
 	run := func(b *testing.B, c func() *hashCache) {
 		b.SetBytes(4 << 26)
 		for i := 0; i < b.N; i++ {
-			if err := fingerprint(ctx, sha256.New(), filepath.Join(dir, "w"), c()); err != nil {
+			if err := fingerprint(ctx, sha256.New(), filepath.Join(dir, "w"), c(), func(string, int, int64) {}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -25,7 +25,13 @@ import (
 //
 // Inputs are identified by artifact digest, so a step whose upstream output
 // did not change stays cached even when the upstream step re-ran.
-func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input, files *hashCache) (string, error) {
+func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input, files *hashCache, note func(string)) (string, error) {
+	hashing := func(root string, n int, size int64) {
+		if size >= noteBytes {
+			note(fmt.Sprintf("hashing %d files (%.1f GiB) under %s for the cache key; remembered in .ckpt/hashes.json",
+				n, float64(size)/(1<<30), root))
+		}
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "ckpt-step-key-v2\nplan %s\n", s.Key)
 	if resolved != nil {
@@ -44,7 +50,7 @@ func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input
 	paths := append([]string(nil), s.Paths...)
 	sort.Strings(paths)
 	for _, p := range paths {
-		if err := fingerprint(ctx, h, p, files); err != nil {
+		if err := fingerprint(ctx, h, p, files, hashing); err != nil {
 			return "", fmt.Errorf("%s: fingerprint %s: %w", s.Address, p, err)
 		}
 	}
@@ -66,8 +72,9 @@ func cacheKey(ctx context.Context, s *plan.Step, resolved []byte, inputs []input
 // spares re-hashing a file whose identity did not change. A path that does
 // not exist gives "missing", so that creating it later changes the key.
 // Symbolic links at the root are followed; .ckpt folders (ckpt's state) are
-// skipped.
-func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache) error {
+// skipped. hashing is told how many files (and bytes) are not in files
+// before they are read.
+func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache, hashing func(root string, n int, size int64)) error {
 	fmt.Fprintf(h, "path %s\n", filepath.Base(root))
 	real, err := filepath.EvalSymlinks(root)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -77,8 +84,55 @@ func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache
 	if err != nil {
 		return err
 	}
-	root = real
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	entries, err := walk(ctx, real)
+	if err != nil {
+		return err
+	}
+	if n, size := files.uncached(entries); n > 0 {
+		hashing(root, n, size)
+	}
+	sums, err := files.sumAll(ctx, entries)
+	if err != nil {
+		return err
+	}
+	for i, e := range entries {
+		switch mode := e.info.Mode(); {
+		case mode.IsDir():
+			fmt.Fprintf(h, "%q d\n", e.rel)
+		case mode.IsRegular():
+			x := "-"
+			if mode&0o111 != 0 {
+				x = "x"
+			}
+			fmt.Fprintf(h, "%q f %d %s %s\n", e.rel, e.info.Size(), sums[i], x)
+		case mode&fs.ModeSymlink != 0:
+			target, err := os.Readlink(e.path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%q l %q\n", e.rel, target)
+		default:
+			fmt.Fprintf(h, "%q o %s\n", e.rel, mode.Type())
+		}
+	}
+	return nil
+}
+
+// noteBytes is how much content to hash makes a step say so in its log
+// (about a second of work).
+const noteBytes = 1 << 30
+
+// entry is one file or folder under a fingerprinted path.
+type entry struct {
+	path, rel string
+	info      fs.FileInfo
+}
+
+// walk lists root and everything under it in lexical order, skipping
+// nested .ckpt folders (ckpt's own state changes with every build).
+func walk(ctx context.Context, root string) ([]entry, error) {
+	var out []entry
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -86,36 +140,15 @@ func fingerprint(ctx context.Context, h hash.Hash, root string, files *hashCache
 			return err
 		}
 		if d.IsDir() && d.Name() == ".ckpt" && p != root {
-			return filepath.SkipDir // ckpt's own state (store, ledger) changes with every build
+			return filepath.SkipDir
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		switch mode := info.Mode(); {
-		case mode.IsDir():
-			fmt.Fprintf(h, "%q d\n", rel)
-		case mode.IsRegular():
-			sum, err := files.sum(ctx, p, info)
-			if err != nil {
-				return err
-			}
-			x := "-"
-			if mode&0o111 != 0 {
-				x = "x"
-			}
-			fmt.Fprintf(h, "%q f %d %s %s\n", rel, info.Size(), sum, x)
-		case mode&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "%q l %q\n", rel, target)
-		default:
-			fmt.Fprintf(h, "%q o %s\n", rel, mode.Type())
-		}
+		rel, _ := filepath.Rel(root, p)
+		out = append(out, entry{path: p, rel: filepath.ToSlash(rel), info: info})
 		return nil
 	})
+	return out, err
 }

@@ -39,7 +39,8 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	if j.resolved {
 		resolved = j.config
 	}
-	key, err := cacheKey(ctx, j.step, resolved, j.inputs, e.files)
+	note := func(m string) { e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: m}) }
+	key, err := cacheKey(ctx, j.step, resolved, j.inputs, e.files, note)
 	if err != nil {
 		return e.failOrCancel(ctx, r, err)
 	}

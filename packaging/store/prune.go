@@ -28,6 +28,9 @@ type PruneReport struct {
 	// Removed and Freed count the blobs deleted and their bytes.
 	Removed int   `json:"removed_blobs"`
 	Freed   int64 `json:"freed_bytes"`
+	// Partial counts the temporary files of killed writers removed from
+	// the ingest folder (their bytes are in Freed).
+	Partial int `json:"removed_partial"`
 	// Kept and KeptBytes count the blobs still reachable from a kept name.
 	Kept      int   `json:"kept_blobs"`
 	KeptBytes int64 `json:"kept_bytes"`
@@ -50,11 +53,13 @@ func (s *Store) Close() error {
 
 // Prune drops every name in index.json for which keep returns false, then
 // deletes every blob that no kept name reaches (through manifest configs,
-// layers, subjects and index entries), with its verification stamp. It
+// layers, subjects and index entries), with its verification stamp, and
+// the partial files of killed writers. It
 // refuses with ErrInUse while another Store holds the layout open. index.json
 // is rewritten first, atomically, so an interrupted Prune leaves at most some
 // unreachable blobs behind; it never removes a reachable one. With dryRun,
-// it changes nothing and reports what it would do.
+// it changes nothing and reports what it would do. Other goroutines must
+// not write through this Store meanwhile (other Stores are locked out).
 func (s *Store) Prune(ctx context.Context, keep func(name string) bool, dryRun bool) (PruneReport, error) {
 	rep := PruneReport{DryRun: dryRun}
 	release, err := s.exclusive()
@@ -89,7 +94,27 @@ func (s *Store) Prune(ctx context.Context, keep func(name string) bool, dryRun b
 			return rep, err
 		}
 	}
-	return rep, s.sweep(ctx, live, &rep)
+	if err := s.sweep(ctx, live, &rep); err != nil {
+		return rep, err
+	}
+	s.sweepIngest(&rep)
+	return rep, nil
+}
+
+// sweepIngest removes what killed writers left in the ingest folder: no
+// writer is alive while Prune holds the layout alone.
+func (s *Store) sweepIngest(rep *PruneReport) {
+	entries, _ := os.ReadDir(s.ingestDir())
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		if rep.DryRun || os.Remove(filepath.Join(s.ingestDir(), e.Name())) == nil {
+			rep.Partial++
+			rep.Freed += info.Size()
+		}
+	}
 }
 
 // exclusive trades this Store's shared hold for an exclusive lock of the

@@ -183,7 +183,12 @@ func TestPruneRefusedWhileAProcessWrites(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	if _, err := s.Prune(ctx, func(string) bool { return false }, false); err != nil {
+	rep, err := s.Prune(ctx, func(string) bool { return false }, false)
+	if err != nil {
 		t.Fatalf("prune after the writer died: %v", err)
+	}
+	// The killed writer's half blob (4 MiB) is gone with it.
+	if left, _ := filepath.Glob(filepath.Join(s.Root(), "ingest", "*")); len(left) != 0 || rep.Partial != 1 || rep.Freed < int64(len(slowBlob)/2) {
+		t.Fatalf("ingest %v after prune, report %+v", left, rep)
 	}
 }

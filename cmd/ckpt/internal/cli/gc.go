@@ -24,7 +24,8 @@ func newGCCmd(stdio *IO) *cobra.Command {
 keeps every step's artifact from the last build in which that step succeeded
 (what ckpt export and ckpt push --bundle read) and the cache entries used by
 the last --keep-builds builds of the ledger; it drops every other cache entry
-and deletes the blobs that nothing kept reaches. Names that ckpt did not
+and deletes the blobs that nothing kept reaches and the partial files of
+killed writers. Names that ckpt did not
 write are kept. Gc refuses while a build uses the store (exit 1), and a build
 started during gc waits for it. --dry-run tells what gc would remove.`,
 		Example: `  ckpt gc --dry-run
@@ -87,7 +88,7 @@ func writeGCReport(w io.Writer, rep store.PruneReport) {
 	if rep.DryRun {
 		verb, removed = "would drop", "would remove"
 	}
-	fmt.Fprintf(w, "gc: %s %d cache entries, %s %d blobs (%s); kept %d names, %d blobs (%s)\n",
-		verb, len(rep.Untagged), removed, rep.Removed, humanBytes(rep.Freed),
+	fmt.Fprintf(w, "gc: %s %d cache entries, %s %d blobs and %d partial files (%s); kept %d names, %d blobs (%s)\n",
+		verb, len(rep.Untagged), removed, rep.Removed, rep.Partial, humanBytes(rep.Freed),
 		rep.Tags, rep.Kept, humanBytes(rep.KeptBytes))
 }

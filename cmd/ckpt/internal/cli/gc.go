@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -35,21 +36,18 @@ started during gc waits for it. --dry-run tells what gc would remove.`,
 			if keepBuilds < 0 {
 				return usagef("gc: --keep-builds must be 0 or more, got %d", keepBuilds)
 			}
-			entries, err := run.ReadLedger(run.LedgerPath(filepath.Join(dir, ".ckpt")))
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
 			st, err := store.Open(ctx, storeDir(dir, storeFlag))
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			rep, err := st.Prune(ctx, usedCache(entries, keepBuilds), dryRun)
+			keep := &ledgerKeep{path: run.LedgerPath(filepath.Join(dir, ".ckpt")), n: keepBuilds}
+			rep, err := st.Prune(ctx, keep.keep, dryRun)
 			if errors.Is(err, store.ErrInUse) {
 				return exitCode(1, err)
 			}
-			if err != nil {
+			if err = errors.Join(err, keep.err); err != nil {
 				return err
 			}
 			if asJSON {
@@ -67,20 +65,33 @@ started during gc waits for it. --dry-run tells what gc would remove.`,
 	return cmd
 }
 
-// usedCache tells which store names gc keeps: every name but the cache
-// entries that none of the last n builds used.
-func usedCache(entries []run.Entry, n int) func(string) bool {
-	used := map[string]bool{}
-	for _, e := range entries[max(0, len(entries)-n):] {
-		for _, s := range e.Steps {
-			if s.CacheKey != "" {
-				used[run.CacheTag(s.CacheKey)] = true
+// ledgerKeep tells which store names gc keeps: every name but the cache
+// entries that none of the last n builds of the ledger used. It reads the
+// ledger at its first question, when Prune holds the store alone, so that
+// a build that ended just before is counted. When the ledger cannot be
+// read it keeps every name and err says why.
+type ledgerKeep struct {
+	path string
+	n    int
+	once sync.Once
+	used map[string]bool
+	err  error
+}
+
+func (k *ledgerKeep) keep(name string) bool {
+	k.once.Do(func() {
+		entries, err := run.ReadLedger(k.path)
+		k.err = err
+		k.used = map[string]bool{}
+		for _, e := range entries[max(0, len(entries)-k.n):] {
+			for _, s := range e.Steps {
+				if s.CacheKey != "" {
+					k.used[run.CacheTag(s.CacheKey)] = true
+				}
 			}
 		}
-	}
-	return func(name string) bool {
-		return !strings.HasPrefix(name, "cache-") || used[name]
-	}
+	})
+	return k.err != nil || !strings.HasPrefix(name, "cache-") || k.used[name]
 }
 
 func writeGCReport(w io.Writer, rep store.PruneReport) {

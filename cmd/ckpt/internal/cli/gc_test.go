@@ -10,6 +10,7 @@ import (
 
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 func storeBlobs(t *testing.T, dir string) int {
@@ -90,5 +91,36 @@ func TestGCRefusedWhileTheStoreIsInUse(t *testing.T) {
 	}
 	if code, _, errOut := ckptProc(t, nil, "gc", "--dir", dir, "--keep-builds", "-1"); code != 2 || !strings.Contains(errOut, "--keep-builds") {
 		t.Fatalf("gc --keep-builds -1: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestGCBrokenLedgerDropsNothing: with a ledger it cannot read, gc names
+// the ledger's bad line, exits 1 and keeps every cache entry.
+func TestGCBrokenLedgerDropsNothing(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, ".ckpt", "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "w.bin"), []byte("weights"), 0o644)
+	desc, err := st.PutDir(ctx, src, specv1.Metadata{Kind: "model", ID: "m"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Tag(ctx, desc, run.CacheTag("sha256:"+strings.Repeat("a", 64))); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	os.WriteFile(run.LedgerPath(filepath.Join(dir, ".ckpt")), []byte("{broken\n"), 0o644)
+	code, _, errOut := ckptProc(t, nil, "gc", "--dir", dir)
+	if code != 1 || !strings.Contains(errOut, "ledger.jsonl:1") {
+		t.Fatalf("gc with a broken ledger: exit %d\n%s", code, errOut)
+	}
+	st, _ = store.Open(ctx, filepath.Join(dir, ".ckpt", "store"))
+	defer st.Close()
+	if tags, _ := st.Tags(ctx); len(tags) != 1 {
+		t.Fatalf("tags after gc: %v", tags)
 	}
 }

@@ -1,0 +1,11 @@
+// Package state owns everything ckpt keeps under a project's state folder
+// (.ckpt/ beside the spec): where each part lives (store, plugins, ledger,
+// caches, build outputs, scratch), the small memo caches (plugin
+// descriptions, validation answers, file hashes), and the one atomic-write
+// helper every file ckpt writes in place goes through (temporary file in the
+// same folder, fsync, rename, fsync of the folder).
+//
+// It is a leaf: it imports nothing of ckpt's but specs/v1, so that the
+// store (packaging), the plugin host (plugins) and the scheduler (pipeline)
+// share one implementation.
+package state

@@ -26,18 +26,6 @@ var tagPattern = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
 // ErrInvalidName reports a name that is not a valid OCI tag.
 var ErrInvalidName = errors.New("invalid name: want an OCI tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})")
 
-// CacheTag returns the index name under which ckpt records the artifact of
-// the step with cache key ("sha256:<hex>").
-func CacheTag(key string) string {
-	if len(key) > len("sha256:") && key[:len("sha256:")] == "sha256:" {
-		key = key[len("sha256:"):]
-	}
-	return "cache-" + key
-}
-
-// StepTag returns the index name of a step's last successful artifact.
-func StepTag(address string) string { return "step-" + address }
-
 func (s *Store) ensureIndex(ctx context.Context) error {
 	if _, err := os.Stat(s.indexPath()); err == nil {
 		return nil

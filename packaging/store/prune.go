@@ -19,6 +19,12 @@ import (
 // (a build in another process, or in this one).
 var ErrInUse = errors.New("store is in use by another ckpt process")
 
+// PruneOptions configure Prune. The zero value prunes.
+type PruneOptions struct {
+	// DryRun changes nothing and reports what Prune would do.
+	DryRun bool
+}
+
 // PruneReport tells what Prune removed and what it kept.
 type PruneReport struct {
 	// Untagged are the names dropped from index.json, sorted.
@@ -57,11 +63,11 @@ func (s *Store) Close() error {
 // the partial files of killed writers. It
 // refuses with ErrInUse while another Store holds the layout open. index.json
 // is rewritten first, atomically, so an interrupted Prune leaves at most some
-// unreachable blobs behind; it never removes a reachable one. With dryRun,
-// it changes nothing and reports what it would do. Other goroutines must
+// unreachable blobs behind; it never removes a reachable one. With
+// opts.DryRun, it changes nothing and reports what it would do. Other goroutines must
 // not write through this Store meanwhile (other Stores are locked out).
-func (s *Store) Prune(ctx context.Context, keep func(name string) bool, dryRun bool) (PruneReport, error) {
-	rep := PruneReport{DryRun: dryRun}
+func (s *Store) Prune(ctx context.Context, keep func(name string) bool, opts PruneOptions) (PruneReport, error) {
+	rep := PruneReport{DryRun: opts.DryRun}
 	release, err := s.exclusive()
 	if err != nil {
 		return rep, err
@@ -81,7 +87,7 @@ func (s *Store) Prune(ctx context.Context, keep func(name string) bool, dryRun b
 			roots = append(roots, m)
 		}
 		idx.Manifests = kept
-		return len(rep.Untagged) > 0 && !dryRun
+		return len(rep.Untagged) > 0 && !opts.DryRun
 	}
 	if err := s.updateIndex(ctx, change); err != nil {
 		return rep, err

@@ -55,7 +55,7 @@ func TestPruneRemovesOnlyUnreachableBlobs(t *testing.T) {
 	before := blobFiles(t, s.Root())
 
 	keep := func(name string) bool { return name != "cache-b" }
-	dry, err := s.Prune(ctx, keep, true)
+	dry, err := s.Prune(ctx, keep, store.PruneOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestPruneRemovesOnlyUnreachableBlobs(t *testing.T) {
 		t.Fatal("a dry run dropped a tag")
 	}
 
-	rep, err := s.Prune(ctx, keep, false)
+	rep, err := s.Prune(ctx, keep, store.PruneOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestPruneKeepsWhatAnIndexReaches(t *testing.T) {
 	if err := s.Tag(ctx, desc, "release"); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.Prune(ctx, func(name string) bool { return name == "release" }, false)
+	rep, err := s.Prune(ctx, func(name string) bool { return name == "release" }, store.PruneOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestPruneToleratesAMissingBlob(t *testing.T) {
 	a := putTagged(t, s, "cache-a", map[string]string{"a.txt": "a"})
 	putTagged(t, s, "cache-b", map[string]string{"b.txt": "b"})
 	os.Remove(filepath.Join(s.Root(), "blobs", "sha256", a.Digest.Encoded()))
-	rep, err := s.Prune(ctx, func(name string) bool { return name == "cache-a" }, false)
+	rep, err := s.Prune(ctx, func(name string) bool { return name == "cache-a" }, store.PruneOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestPruneRefusedWhileAnotherStoreIsOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := blobFiles(t, s.Root())
-	_, err = s.Prune(ctx, func(string) bool { return false }, false)
+	_, err = s.Prune(ctx, func(string) bool { return false }, store.PruneOptions{})
 	if !errors.Is(err, store.ErrInUse) {
 		t.Fatalf("err = %v, want ErrInUse", err)
 	}
@@ -157,7 +157,7 @@ func TestPruneRefusedWhileAnotherStoreIsOpen(t *testing.T) {
 		t.Fatal("a refused prune removed blobs")
 	}
 	other.Close()
-	rep, err := s.Prune(ctx, func(string) bool { return false }, false)
+	rep, err := s.Prune(ctx, func(string) bool { return false }, store.PruneOptions{})
 	if err != nil || rep.Removed != len(before) {
 		t.Fatalf("after Close: %+v, %v", rep, err)
 	}
@@ -178,12 +178,12 @@ func TestPruneRefusedWhileAProcessWrites(t *testing.T) {
 			t.Fatal("writer never started")
 		}
 	}
-	if _, err := s.Prune(ctx, func(string) bool { return false }, false); !errors.Is(err, store.ErrInUse) {
+	if _, err := s.Prune(ctx, func(string) bool { return false }, store.PruneOptions{}); !errors.Is(err, store.ErrInUse) {
 		t.Fatalf("prune while a process writes: %v, want ErrInUse", err)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	rep, err := s.Prune(ctx, func(string) bool { return false }, false)
+	rep, err := s.Prune(ctx, func(string) bool { return false }, store.PruneOptions{})
 	if err != nil {
 		t.Fatalf("prune after the writer died: %v", err)
 	}

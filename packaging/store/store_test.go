@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -216,7 +217,7 @@ func TestTagResolve(t *testing.T) {
 		t.Fatalf("unknown name: err = %v, want ErrNotFound", err)
 	}
 	for _, d := range []ocispec.Descriptor{a, b} {
-		if err := s.Tag(ctx, d, store.StepTag("model.base")); err != nil {
+		if err := s.Tag(ctx, d, state.StepTag("model.base")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -231,7 +232,7 @@ func TestTagResolve(t *testing.T) {
 	if _, err := s.Resolve(ctx, digest.FromString("nope").String()); !errors.Is(err, errdef.ErrNotFound) {
 		t.Fatalf("unknown digest: err = %v, want ErrNotFound", err)
 	}
-	if err := s.Tag(ctx, a, store.CacheTag("sha256:"+strings.Repeat("ab", 32))); err != nil {
+	if err := s.Tag(ctx, a, state.CacheTag("sha256:"+strings.Repeat("ab", 32))); err != nil {
 		t.Fatal(err)
 	}
 	tags, _ := s.Tags(ctx)

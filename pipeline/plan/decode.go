@@ -43,7 +43,7 @@ func (g *Graph) decodeStep(st *Step, known map[string]map[string]string) (*decod
 				continue
 			}
 			kind := t.RootName()
-			if !slices.Contains(specv1.Kinds, kind) {
+			if !slices.Contains(specv1.Kinds(), kind) {
 				continue
 			}
 			ref, _ := traversalNames(t)

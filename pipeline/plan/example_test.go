@@ -43,9 +43,11 @@ bundle "modelpack" "release" {
 		{Plugin: id, Component: specv1.Component{Kind: "model", Type: "dir", Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "path", Type: specv1.TypePath, Required: true}, {Name: "id", Type: specv1.TypeString}}}}},
 		{Plugin: id, Component: specv1.Component{Kind: "check", Type: "license", Schema: specv1.Schema{Attributes: []specv1.Attribute{
-			{Name: "target", Type: specv1.TypeStep, Required: true}, {Name: "use", Type: specv1.TypeString}}}}},
+			{Name: "target", Type: specv1.TypeStep, Required: true}, {Name: "use", Type: specv1.TypeString}}},
+			Capabilities: specv1.Capabilities{Gate: "target"}}},
 		{Plugin: id, Component: specv1.Component{Kind: "bundle", Type: "modelpack", Schema: specv1.Schema{Attributes: []specv1.Attribute{
-			{Name: "from", Type: specv1.TypeStep, Required: true}, {Name: "name", Type: specv1.TypeString}}}}},
+			{Name: "from", Type: specv1.TypeStep, Required: true}, {Name: "name", Type: specv1.TypeString}}},
+			Capabilities: specv1.Capabilities{Gated: true}}},
 	}}
 	g, diags := plan.New(sp, r)
 	if diags.HasErrors() {

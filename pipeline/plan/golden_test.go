@@ -67,6 +67,8 @@ func load(t testing.TB, dir string) (*plan.Graph, hcl.Diagnostics) {
 		return nil, diags
 	}
 	g, ds := plan.New(sp, builtins(t))
+	ds = append(ds, g.PathWarnings(os.Stat)...)
+	spec.SortDiags(ds)
 	return g, append(diags, ds...)
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // deps returns the distinct addresses st depends on, sorted.
@@ -40,32 +42,35 @@ func (g *Graph) upstream(addr string) map[string]bool {
 	return seen
 }
 
-// addGates makes every bundle wait for each check and eval whose target is
-// upstream of it, unless that check itself depends on the bundle.
+// addGates makes every Gated step wait for each gate (a step whose
+// component declares Capabilities.Gate) whose judged step is upstream of
+// it, unless that gate itself depends on the gated step.
 func (g *Graph) addGates(steps []*Step) hcl.Diagnostics {
 	var gates []*Step
 	for _, st := range sortedByAddr(steps) {
-		if st.Kind == "check" || st.Kind == "eval" {
+		if st.Component.Capabilities.Gate != "" {
 			gates = append(gates, st)
 		}
 	}
 	for _, b := range sortedByAddr(steps) {
-		if b.Kind != "bundle" {
+		if !b.Component.Capabilities.Gated {
 			continue
 		}
 		up := g.upstream(b.Address)
 		for _, c := range gates {
-			if gatesBundle(c, up) && !g.upstream(c.Address)[b.Address] {
-				b.addEdge(Edge{Step: c.Address, Attr: "gate", Gate: true}, hcl.Range{})
+			if judgesUpstream(c, up) && !g.upstream(c.Address)[b.Address] {
+				b.addEdge(Edge{Step: c.Address, Attr: specv1.AttrGate, Gate: true}, hcl.Range{})
 			}
 		}
 	}
 	return nil
 }
 
-func gatesBundle(c *Step, up map[string]bool) bool {
+// judgesUpstream reports whether the step gate c judges is in up.
+func judgesUpstream(c *Step, up map[string]bool) bool {
+	attr := c.Component.Capabilities.Gate
 	for _, e := range c.Inputs {
-		if e.Attr == "target" && up[e.Step] {
+		if e.Attr == attr && up[e.Step] {
 			return true
 		}
 	}

@@ -78,6 +78,8 @@ func planSpec(t testing.TB, src string, r plan.Resolver) (*plan.Graph, hcl.Diagn
 		return nil, diags
 	}
 	g, ds := plan.New(sp, r)
+	ds = append(ds, g.PathWarnings(os.Stat)...)
+	spec.SortDiags(ds)
 	return g, append(diags, ds...)
 }
 

@@ -27,7 +27,7 @@ type scope struct {
 func newScope(sp *spec.Spec) *scope { return &scope{sp: sp, outputs: map[string][]string{}} }
 
 func (sc *scope) addStep(addr string, c specv1.Component) {
-	outs := slices.Concat(specv1.CoreOutputs, c.Outputs)
+	outs := slices.Concat(specv1.CoreOutputs(), c.Outputs)
 	slices.Sort(outs)
 	sc.outputs[addr] = slices.Compact(outs)
 }
@@ -49,7 +49,7 @@ func (sc *scope) ctx(known map[string]map[string]string, patches []hcl.Traversal
 func (sc *scope) build(known map[string]map[string]string, patches []hcl.Traversal) *hcl.EvalContext {
 	base := sc.sp.EvalContext()
 	roots := map[string]map[string]map[string]cty.Value{}
-	for _, k := range specv1.Kinds {
+	for _, k := range specv1.Kinds() {
 		roots[k] = map[string]map[string]cty.Value{}
 	}
 	for addr, outs := range sc.outputs {
@@ -128,7 +128,7 @@ func (sc *scope) check(t hcl.Traversal) *hcl.Diagnostic {
 		return d
 	}
 	kind := t.RootName()
-	if !slices.Contains(specv1.Kinds, kind) {
+	if !slices.Contains(specv1.Kinds(), kind) {
 		return nil
 	}
 	name, attr := traversalNames(t)

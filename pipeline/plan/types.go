@@ -13,13 +13,9 @@ import (
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// PluginID identifies the plugin binary that runs a component. Digest is the
-// sha256 of the binary ("sha256:..."); it is part of every cache key.
-type PluginID struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	Digest  string `json:"digest"`
-}
+// PluginID identifies the plugin binary that runs a component (declared in
+// specs/v1, where the ledger's format can use it).
+type PluginID = specv1.PluginID
 
 // Component is a step type with the plugin that provides it.
 type Component struct {
@@ -37,11 +33,11 @@ type Resolver interface {
 type Edge struct {
 	// Step is the address (KIND.NAME) of the step depended on.
 	Step string `json:"step"`
-	// Attr is the attribute that references it, "gate" for a gate edge the
-	// planner added, or "depends_on".
+	// Attr is the attribute that references it, "gate" (specv1.AttrGate)
+	// for a gate edge the planner added, or "depends_on".
 	Attr string `json:"attr"`
-	// Gate marks an edge the planner added: a check or eval that must pass
-	// before a bundle runs.
+	// Gate marks an edge the planner added: a gate (a check or eval) that
+	// must pass before a Gated step (a bundle) runs.
 	Gate bool `json:"gate,omitempty"`
 }
 

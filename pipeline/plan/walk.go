@@ -3,7 +3,6 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -88,7 +87,7 @@ func (w *walker) stepRef(a specv1.Attribute, expr hcl.Expression) (string, bool)
 	if !diags.HasErrors() && len(t) == 2 {
 		kind, name = t.RootName(), traversalName(t)
 	}
-	if !slices.Contains(specv1.Kinds, kind) || name == "" {
+	if !slices.Contains(specv1.Kinds(), kind) || name == "" {
 		w.diags = append(w.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid step reference",
 			Detail:  fmt.Sprintf("Attribute %q takes a reference to a step, KIND.NAME, such as model.base.", a.Name),
 			Subject: expr.Range().Ptr()})
@@ -125,8 +124,8 @@ func (w *walker) stepList(a specv1.Attribute, v cty.Value) []string {
 	return out
 }
 
-// path makes p absolute against the spec folder and warns when it does not
-// exist yet (a step may create it before this one runs).
+// path makes p absolute against the spec folder and records it with its
+// range (see Graph.PathWarnings).
 func (w *walker) path(name, p string, top bool) string {
 	abs := p
 	if !filepath.IsAbs(abs) {
@@ -139,14 +138,6 @@ func (w *walker) path(name, p string, top bool) string {
 	}
 	w.d.paths = append(w.d.paths, abs)
 	w.d.pathRanges = append(w.d.pathRanges, rng)
-	if w.st.Kind == "push" {
-		return abs // a push writes its path
-	}
-	if _, err := os.Stat(abs); err != nil {
-		w.diags = append(w.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Path not found",
-			Detail:  fmt.Sprintf("%s does not exist yet; it must exist when %s runs.", abs, w.st.Address),
-			Subject: rng.Ptr()})
-	}
 	return abs
 }
 

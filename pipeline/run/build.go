@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -26,7 +26,7 @@ type engine struct {
 	sink *lockedSink
 
 	ledgerOnce sync.Once
-	ledger     []Entry
+	ledger     []state.Entry
 	ledgerErr  error
 
 	tmpOnce sync.Once
@@ -66,9 +66,9 @@ func Build(ctx context.Context, g *plan.Graph, ex Executor, st Store, o Options)
 		return nil, err
 	}
 	e := &engine{g: g, ex: ex, st: st, o: o, sink: &lockedSink{sink: o.Sink, now: o.Now},
-		files: loadHashCache(filepath.Join(o.StateDir, "hashes.json"), time.Now)}
+		files: loadHashCache(o.state().Hashes(), time.Now)}
 	defer e.files.save() // best effort: a cache not saved costs one more hash
-	sweepTmp(tmpRoot(o.StateDir))
+	sweepTmp(o.state().Tmp())
 	res := &Result{Started: o.Now()}
 	e.sink.emit(Event{Type: EventBuildStarted, Steps: stepAddrs(steps)})
 	res.Steps = e.schedule(ctx, steps)
@@ -79,7 +79,7 @@ func Build(ctx context.Context, g *plan.Graph, ex Executor, st Store, o Options)
 	res.Status = buildStatus(ctx, res)
 	var lerr error
 	if !o.NoLedger {
-		res.Ledger, lerr = AppendLedger(context.WithoutCancel(ctx), LedgerPath(o.StateDir), entryFor(g, o, res))
+		res.Ledger, lerr = state.AppendLedger(context.WithoutCancel(ctx), o.state().Ledger(), entryFor(g, o, res))
 	}
 	ran, cached, failed := res.Counts()
 	e.sink.emit(Event{Type: EventBuildFinished, Status: res.Status, DurationMS: res.Duration.Milliseconds(),

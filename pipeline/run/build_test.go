@@ -11,6 +11,7 @@ import (
 
 	"oras.land/oras-go/v2/errdef"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -62,7 +63,7 @@ func TestBuildThenCachedRebuild(t *testing.T) {
 		t.Errorf("bundle inputs %q, want from,gate", attrs)
 	}
 	out := filepath.Join(t.TempDir(), "export")
-	desc, _ := p.store.Resolve(ctx, run.StepTag("merge.m"))
+	desc, _ := p.store.Resolve(ctx, state.StepTag("merge.m"))
 	if err := p.store.Materialize(ctx, desc, out); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestPushStepsRunOnlyWhenAskedAndNeverCached(t *testing.T) {
 	ctx := context.Background()
 	p := newProject(t, chain)
 	for i := 0; i < 2; i++ {
-		res, err := p.build(t, ctx, run.Options{Push: true, PlainHTTP: true})
+		res, err := p.build(t, ctx, run.Options{Push: true, Transport: &specv1.Transport{PlainHTTP: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,15 +222,15 @@ func TestPushStepsRunOnlyWhenAskedAndNeverCached(t *testing.T) {
 	if n := p.exec.calls.Load(); n != 7 {
 		t.Errorf("%d calls, want 5 + 2 pushes", n)
 	}
-	if cfg := string(p.exec.request("push.p").Config); !strings.Contains(cfg, `"plain_http":true`) {
-		t.Errorf("push config %s lacks plain_http", cfg)
+	if tr := p.exec.request("push.p").Transport; tr == nil || !tr.PlainHTTP {
+		t.Errorf("push request transport %+v, want plain HTTP", tr)
 	}
-	entries, err := run.ReadLedger(run.LedgerPath(filepath.Join(p.dir, ".ckpt")))
+	entries, err := state.ReadLedger(state.For(p.dir).Ledger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	last := entries[len(entries)-1]
-	var pushed *run.Pushed
+	var pushed *state.Pushed
 	for _, s := range last.Steps {
 		if s.Address == "push.p" {
 			pushed = s.Pushed
@@ -267,7 +268,7 @@ merge "t" "long" {
 	if res.Status != run.StatusCancelled || res.Step("merge.long").Status != run.StatusCancelled {
 		t.Fatalf("status %s, %s", res.Status, statuses(res))
 	}
-	if _, err := p.store.Resolve(context.Background(), run.StepTag("merge.long")); !errors.Is(err, errdef.ErrNotFound) {
+	if _, err := p.store.Resolve(context.Background(), state.StepTag("merge.long")); !errors.Is(err, errdef.ErrNotFound) {
 		t.Errorf("a cancelled step was recorded: %v", err)
 	}
 	tags, _ := p.store.Tags(context.Background())

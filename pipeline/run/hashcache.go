@@ -4,18 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // hashCache remembers the sha256 of the files that path fingerprints read,
@@ -28,26 +28,15 @@ type hashCache struct {
 	path  string
 	now   func() time.Time
 	mu    sync.Mutex
-	files map[string]fileHash // by absolute path
+	files map[string]state.FileHash // by absolute path
 	dirty bool
-}
-
-type fileHash struct {
-	ID     string `json:"id"` // "device inode size mtime-ns"
-	SHA256 string `json:"sha256"`
 }
 
 const racyWindow = 2 * time.Second
 
 // loadHashCache reads the cache at path; any problem gives an empty one.
 func loadHashCache(path string, now func() time.Time) *hashCache {
-	c := &hashCache{path: path, now: now, files: map[string]fileHash{}}
-	if b, err := os.ReadFile(path); err == nil {
-		if json.Unmarshal(b, &c.files) != nil || c.files == nil {
-			c.files = map[string]fileHash{}
-		}
-	}
-	return c
+	return &hashCache{path: path, now: now, files: state.ReadHashes(path)}
 }
 
 // sum returns the hex sha256 of the regular file p, whose info is fi.
@@ -65,7 +54,7 @@ func (c *hashCache) sum(ctx context.Context, p string, fi fs.FileInfo) (string, 
 	}
 	if ok && c.now().Sub(fi.ModTime()) > racyWindow {
 		c.mu.Lock()
-		c.files[p] = fileHash{ID: id, SHA256: sum}
+		c.files[p] = state.FileHash{ID: id, SHA256: sum}
 		c.dirty = true
 		c.mu.Unlock()
 	}
@@ -108,34 +97,18 @@ func (c *hashCache) sumAll(ctx context.Context, entries []entry) ([]string, erro
 	return sums, g.Wait()
 }
 
-// save writes the cache when it changed (temporary file and rename).
+// save writes the cache when it changed.
 func (c *hashCache) save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.dirty {
 		return nil
 	}
-	b, err := json.Marshal(c.files)
-	if err != nil {
+	if err := state.WriteHashes(c.path, c.files); err != nil {
 		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".hashes-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("hash cache %s: %w", c.path, err)
 	}
 	c.dirty = false
-	return os.Rename(tmp.Name(), c.path)
+	return nil
 }
 
 func identity(fi fs.FileInfo) (string, bool) {

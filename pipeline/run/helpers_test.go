@@ -22,11 +22,30 @@ import (
 )
 
 // resolver offers a component "t" for every kind, with the attributes the
-// test executor understands.
+// test executor understands and the capabilities of the built-in
+// components of that kind, and a component "novel" for every kind, with the
+// capabilities in novel (none for a kind not listed).
 type resolver struct{ version string }
 
+// builtinCaps are the capabilities of the built-in components by kind.
+var builtinCaps = map[string]specv1.Capabilities{
+	"adapter": {Records: []string{specv1.RecordTraining}},
+	"check":   {Gate: "target"},
+	"eval":    {Gate: "target", Baseline: "baseline"},
+	"bundle":  {Gated: true},
+	"push":    {Publishes: true, Records: []string{specv1.RecordPushed}},
+}
+
+// novel are capability combinations no built-in component has.
+var novel = map[string]specv1.Capabilities{
+	"check":   {Gate: "from"},                                            // judges the step its "from" names
+	"export":  {Gated: true},                                             // waits for gates like a bundle
+	"dataset": {Publishes: true, Records: []string{specv1.RecordPushed}}, // a publishing dataset
+}
+
 func (r resolver) Resolve(kind, typ string) (plan.Component, bool) {
-	if typ != "t" {
+	caps, ok := map[string]map[string]specv1.Capabilities{"t": builtinCaps, "novel": novel}[typ]
+	if !ok {
 		return plan.Component{}, false
 	}
 	attrs := []specv1.Attribute{
@@ -42,7 +61,8 @@ func (r resolver) Resolve(kind, typ string) (plan.Component, bool) {
 	if v == "" {
 		v = "1.0.0"
 	}
-	return plan.Component{Component: specv1.Component{Kind: kind, Type: typ, Schema: specv1.Schema{Attributes: attrs}, Outputs: []string{"note", "ref"}},
+	return plan.Component{Component: specv1.Component{Kind: kind, Type: typ, Schema: specv1.Schema{Attributes: attrs},
+		Outputs: []string{"note", "ref"}, Capabilities: caps[kind]},
 		Plugin: plan.PluginID{Name: "test", Version: v, Digest: "sha256:" + strings.Repeat("0", 64)}}, true
 }
 

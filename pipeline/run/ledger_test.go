@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
@@ -18,13 +19,13 @@ func TestLedgerConcurrentAppends(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := run.AppendLedger(context.Background(), path, &run.Entry{Status: "ok"}); err != nil {
+			if _, err := state.AppendLedger(context.Background(), path, &state.Entry{Status: "ok"}); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
-	entries, err := run.ReadLedger(path)
+	entries, err := state.ReadLedger(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,14 +42,14 @@ func TestLedgerConcurrentAppends(t *testing.T) {
 func TestLedgerBadLineNamed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
 	os.WriteFile(path, []byte(`{"n":1,"status":"ok"}`+"\n{oops\n"), 0o644)
-	_, err := run.ReadLedger(path)
+	_, err := state.ReadLedger(path)
 	if err == nil || !strings.Contains(err.Error(), "ledger.jsonl:2") {
 		t.Fatalf("err = %v, want the line named", err)
 	}
 }
 
 func TestLedgerMissingIsEmpty(t *testing.T) {
-	entries, err := run.ReadLedger(filepath.Join(t.TempDir(), "none.jsonl"))
+	entries, err := state.ReadLedger(filepath.Join(t.TempDir(), "none.jsonl"))
 	if err != nil || len(entries) != 0 {
 		t.Fatalf("%v %v", entries, err)
 	}
@@ -60,7 +61,7 @@ func TestLedgerRecordsSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := run.ReadLedger(run.LedgerPath(filepath.Join(p.dir, ".ckpt")))
+	entries, err := state.ReadLedger(state.For(p.dir).Ledger())
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("%d entries, %v", len(entries), err)
 	}
@@ -83,7 +84,7 @@ func FuzzParseLedger(f *testing.F) {
 	f.Add([]byte("\n\n{}\n"))
 	f.Add([]byte(`{"steps":[{"training":{"x":1},"pushed":{"ref":"r"}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		entries, err := run.ParseLedger(b, "fuzz")
+		entries, err := state.ParseLedger(b, "fuzz")
 		if err == nil {
 			for _, e := range entries {
 				if e.N < 1 {

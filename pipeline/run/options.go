@@ -2,13 +2,13 @@ package run
 
 import (
 	"context"
-	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -24,23 +24,11 @@ type Store interface {
 	Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error
 }
 
-// CacheTag is the store name of the artifact of the step whose cache key
-// is key ("sha256:<hex>" → "cache-<hex>").
-func CacheTag(key string) string {
-	if len(key) > 7 && key[:7] == "sha256:" {
-		key = key[7:]
-	}
-	return "cache-" + key
-}
-
-// StepTag is the store name of a step's artifact from the last build in
-// which the step succeeded ("step-KIND.NAME").
-func StepTag(address string) string { return "step-" + address }
-
-// Options configures a build. The zero value runs every step but push
-// steps, NumCPU at a time, fail-fast, without events.
+// Options configures a build. The zero value runs every step but those
+// that publish, NumCPU at a time, fail-fast, without events.
 type Options struct {
-	// StateDir holds ledger.jsonl and tmp/; default Graph.Dir/.ckpt.
+	// StateDir is the state folder (ledger, hash cache, scratch); default
+	// the spec folder's (state.For(Graph.Dir)).
 	StateDir string
 	// Parallelism bounds the steps running at once; <= 0 means NumCPU.
 	Parallelism int
@@ -49,10 +37,12 @@ type Options struct {
 	Only []string
 	// Except removes steps, and every step that depends on them.
 	Except []string
-	// Push runs push steps (ckpt push); otherwise they are left out.
+	// Push runs the steps whose component Publishes (ckpt push); otherwise
+	// they are left out.
 	Push bool
-	// PlainHTTP sets "plain_http": true in push steps' config.
-	PlainHTTP bool
+	// Transport is handed to every step run (RunRequest.Transport); nil:
+	// the defaults.
+	Transport *specv1.Transport
 	// KeepGoing runs independent steps after a failure instead of
 	// cancelling the build.
 	KeepGoing bool
@@ -74,7 +64,7 @@ type Options struct {
 
 func (o Options) withDefaults(g *plan.Graph) Options {
 	if o.StateDir == "" {
-		o.StateDir = filepath.Join(g.Dir, ".ckpt")
+		o.StateDir = state.For(g.Dir).Root()
 	}
 	if o.Parallelism <= 0 {
 		o.Parallelism = runtime.NumCPU()
@@ -88,8 +78,8 @@ func (o Options) withDefaults(g *plan.Graph) Options {
 	return o
 }
 
-// LedgerPath is the ledger of a state folder.
-func LedgerPath(stateDir string) string { return filepath.Join(stateDir, "ledger.jsonl") }
+// state is the build's state folder.
+func (o Options) state() state.Dir { return state.Open(o.StateDir) }
 
 // Step statuses, in results, events and the ledger.
 const (

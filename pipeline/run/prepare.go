@@ -30,52 +30,20 @@ func (e *engine) prepare(s *plan.Step, done map[string]*StepResult) *job {
 		}
 		j.config, j.resolved = cfg, true
 	}
-	if s.Kind == "push" && e.o.PlainHTTP {
-		cfg, err := setField(j.config, "plain_http", true)
-		if err != nil {
-			j.err = err
-			return j
-		}
-		j.config = cfg
-	}
 	j.build = e.buildInfo(s, done)
 	return j
 }
 
-// outputs are the values a spec may reference as KIND.NAME.ATTR: the
-// artifact's digest and metadata fields (specv1.CoreOutputs), overridden by
-// Metadata.Outputs.
+// outputs are the values a spec may reference as KIND.NAME.ATTR of the
+// finished steps (specv1.OutputValues).
 func outputs(done map[string]*StepResult) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for addr, r := range done {
-		m := r.Metadata
-		if m == nil {
-			continue
+		if r.Metadata != nil {
+			out[addr] = specv1.OutputValues(r.Metadata, r.Artifact)
 		}
-		o := map[string]string{}
-		for k, v := range map[string]string{"id": m.ID, "kind": m.Kind, "format": m.Format,
-			"architecture": m.Architecture, "dtype": m.DType, "license": m.License, "digest": r.Artifact} {
-			if v != "" {
-				o[k] = v
-			}
-		}
-		for k, v := range m.Outputs {
-			o[k] = v
-		}
-		out[addr] = o
 	}
 	return out
-}
-
-func setField(cfg []byte, name string, v any) ([]byte, error) {
-	m := map[string]any{}
-	if len(cfg) > 0 {
-		if err := json.Unmarshal(cfg, &m); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-	}
-	m[name] = v
-	return json.Marshal(m)
 }
 
 // buildInfo describes the build for s's provenance: ckpt's version, the

@@ -11,7 +11,8 @@ import (
 //
 //   - Only (when given) and its transitive dependencies, else every step;
 //   - minus Except and every step that depends on an excepted step;
-//   - minus push steps (and their dependents) unless o.Push.
+//   - minus the steps whose component Publishes (and their dependents)
+//     unless o.Push.
 //
 // An address in Only or Except that names no step is an error, and so is a
 // selection that leaves nothing to run.
@@ -27,8 +28,8 @@ func selectSteps(g *plan.Graph, o Options) ([]*plan.Step, error) {
 		}
 	}
 	for _, a := range o.Only {
-		if g.Step(a).Kind == "push" && !o.Push {
-			return nil, fmt.Errorf("--only %s: a push step runs with ckpt push, not ckpt build", a)
+		if g.Step(a).Component.Capabilities.Publishes && !o.Push {
+			return nil, fmt.Errorf("--only %s: a step that publishes runs with ckpt push, not ckpt build", a)
 		}
 	}
 	want := map[string]bool{}
@@ -44,7 +45,7 @@ func selectSteps(g *plan.Graph, o Options) ([]*plan.Step, error) {
 	}
 	var out []*plan.Step
 	for _, s := range g.Steps { // topological: dependencies come first
-		if s.Kind == "push" && !o.Push {
+		if s.Component.Capabilities.Publishes && !o.Push {
 			excluded[s.Address] = true
 		}
 		for _, e := range s.Inputs {

@@ -13,12 +13,9 @@ import (
 
 	"oras.land/oras-go/v2/errdef"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
-
-// ledgerBaseline is the eval config value that asks for the previous
-// successful artifact of the same step as the input "baseline".
-const ledgerBaseline = "ledger:previous"
 
 // runStep validates the step, computes its cache key and either takes its
 // artifact from the store or runs it.
@@ -45,7 +42,7 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 		return e.failOrCancel(ctx, r, err)
 	}
 	r.CacheKey = key
-	if j.step.Kind != "push" {
+	if !j.step.Component.Capabilities.Publishes { // a publishing step always runs
 		if ok, err := e.fromCache(ctx, r); ok || err != nil {
 			if err != nil {
 				return e.failOrCancel(ctx, r, err)
@@ -84,7 +81,7 @@ func (e *engine) failOrCancel(ctx context.Context, r *StepResult, err error) *St
 // cover on_failure, so a cached artifact with error findings (made by a
 // step with on_failure = "warn") fails a strict step.
 func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
-	desc, err := e.st.Resolve(ctx, CacheTag(r.CacheKey))
+	desc, err := e.st.Resolve(ctx, state.CacheTag(r.CacheKey))
 	if errors.Is(err, errdef.ErrNotFound) {
 		return false, nil
 	}
@@ -95,8 +92,8 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("cached artifact %s: %w", desc.Digest, err)
 	}
-	if cur, err := e.st.Resolve(ctx, StepTag(r.Address)); err != nil || cur.Digest != desc.Digest {
-		if err := e.st.Tag(ctx, desc, StepTag(r.Address)); err != nil {
+	if cur, err := e.st.Resolve(ctx, state.StepTag(r.Address)); err != nil || cur.Digest != desc.Digest {
+		if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
 			return false, err
 		}
 	}
@@ -115,18 +112,20 @@ func (e *engine) onFailure(addr string) string {
 	return ""
 }
 
-// addBaseline adds the input "baseline" to an eval step whose config says
-// baseline = "ledger:previous": the step's artifact from the latest ledger
-// entry of this spec where it succeeded. It is not part of the cache key,
-// so that an unchanged eval stays cached.
+// addBaseline adds the input "baseline" to a step whose Baseline attribute
+// says "ledger:previous" (specv1.BaselinePrevious): the step's artifact from
+// the latest ledger entry of this spec where it succeeded. It is not part of
+// the cache key, so that an unchanged step stays cached.
 func (e *engine) addBaseline(ctx context.Context, j *job) error {
-	var cfg struct {
-		Baseline string `json:"baseline"`
-	}
-	if j.step.Kind != "eval" || json.Unmarshal(j.config, &cfg) != nil || cfg.Baseline != ledgerBaseline {
+	attr := j.step.Component.Capabilities.Baseline
+	if attr == "" {
 		return nil
 	}
-	e.ledgerOnce.Do(func() { e.ledger, e.ledgerErr = ReadLedger(LedgerPath(e.o.StateDir)) })
+	var cfg map[string]any
+	if json.Unmarshal(j.config, &cfg) != nil || cfg[attr] != specv1.BaselinePrevious {
+		return nil
+	}
+	e.ledgerOnce.Do(func() { e.ledger, e.ledgerErr = state.ReadLedger(e.o.state().Ledger()) })
 	if e.ledgerErr != nil {
 		return fmt.Errorf("baseline: %w", e.ledgerErr)
 	}
@@ -145,7 +144,7 @@ func (e *engine) addBaseline(ctx context.Context, j *job) error {
 	if err != nil {
 		return fmt.Errorf("baseline %s: %w", dg, err)
 	}
-	j.inputs = append(j.inputs, input{Input: specv1.Input{Step: j.step.Address, Attr: "baseline", Digest: dg, Metadata: *meta}, desc: desc})
+	j.inputs = append(j.inputs, input{Input: specv1.Input{Step: j.step.Address, Attr: specv1.AttrBaseline, Digest: dg, Metadata: *meta}, desc: desc})
 	return nil
 }
 
@@ -200,12 +199,12 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 		r.Status, r.Error = StatusCancelled, "cancelled"
 		return r
 	}
-	if j.step.Kind != "push" {
-		if err := e.st.Tag(ctx, desc, CacheTag(r.CacheKey)); err != nil {
+	if !j.step.Component.Capabilities.Publishes {
+		if err := e.st.Tag(ctx, desc, state.CacheTag(r.CacheKey)); err != nil {
 			return e.failOrCancel(ctx, r, err)
 		}
 	}
-	if err := e.st.Tag(ctx, desc, StepTag(r.Address)); err != nil {
+	if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
 		return e.failOrCancel(ctx, r, err)
 	}
 	r.Status = StatusOK
@@ -246,7 +245,7 @@ func withTimeout(ctx context.Context, timeout string) (context.Context, context.
 // tempDir makes a fresh folder for one step run in the build's folder
 // under StateDir/tmp, made by the first step that runs.
 func (e *engine) tempDir(addr string) (string, error) {
-	e.tmpOnce.Do(func() { e.tmp, e.tmpErr = openTmpArea(e.o.StateDir) })
+	e.tmpOnce.Do(func() { e.tmp, e.tmpErr = openTmpArea(e.o.state().Tmp()) })
 	if e.tmpErr != nil {
 		return "", e.tmpErr
 	}
@@ -258,7 +257,8 @@ func (e *engine) tempDir(addr string) (string, error) {
 func (e *engine) request(ctx context.Context, j *job, dir string) (*specv1.RunRequest, error) {
 	s := j.step
 	req := &specv1.RunRequest{Kind: s.Kind, Type: s.Type, Step: s.Address, Config: j.config,
-		OutputDir: filepath.Join(dir, "out"), ScratchDir: filepath.Join(dir, "scratch"), SpecDir: e.g.Dir, Build: j.build}
+		OutputDir: filepath.Join(dir, "out"), ScratchDir: filepath.Join(dir, "scratch"), SpecDir: e.g.Dir, Build: j.build,
+		Transport: e.o.Transport}
 	for _, d := range []string{req.OutputDir, req.ScratchDir} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return nil, err

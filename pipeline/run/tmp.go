@@ -24,11 +24,8 @@ type tmpArea struct {
 
 const buildTmpPrefix = "build-"
 
-func tmpRoot(stateDir string) string { return filepath.Join(stateDir, "tmp") }
-
-// openTmpArea makes this build's folder.
-func openTmpArea(stateDir string) (*tmpArea, error) {
-	root := tmpRoot(stateDir)
+// openTmpArea makes this build's folder under root (state.Dir.Tmp).
+func openTmpArea(root string) (*tmpArea, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("temp folder: %w", err)
 	}

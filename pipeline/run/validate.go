@@ -82,10 +82,11 @@ func (e *engine) validate(ctx context.Context, j *job, r *StepResult) error {
 
 // checkPaths fails the step when a path it reads does not exist by the time
 // it runs (plan time only warns: an earlier step may create it), with an
-// error diagnostic at the path's attribute. A push writes its path.
+// error diagnostic at the path's attribute. A step that Publishes writes
+// its paths.
 func (e *engine) checkPaths(j *job, r *StepResult) error {
 	s := j.step
-	if s.Kind == "push" {
+	if s.Component.Capabilities.Publishes {
 		return nil
 	}
 	for _, p := range s.Paths {

@@ -18,7 +18,7 @@ func rootSchema() *hcl.BodySchema {
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 	}}
-	for _, k := range specv1.Kinds {
+	for _, k := range specv1.Kinds() {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: k, LabelNames: []string{"type", "name"}})
 	}
 	return s

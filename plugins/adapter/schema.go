@@ -11,7 +11,7 @@ import (
 func attrs() []specv1.Attribute {
 	return []specv1.Attribute{
 		{Name: "path", Type: specv1.TypePath, Required: true, Description: "Adapter folder."},
-		{Name: "base", Type: specv1.TypeStep, Kinds: []string{"model"}, Required: true, Description: "The base model the adapter was trained on."},
+		{Name: "base", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel}, Required: true, Description: "The base model the adapter was trained on."},
 		{Name: "id", Type: specv1.TypeString, Description: "Adapter id."},
 		{Name: "license", Type: specv1.TypeString, Description: "SPDX license expression or LicenseRef-*."},
 		{Name: "training", Type: specv1.TypeAny, Description: "Training metadata: dataset, hyperparameters, chat_template...; datasets = [{ id, license }] become lineage entries."},
@@ -21,12 +21,13 @@ func attrs() []specv1.Attribute {
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
+	records := specv1.Capabilities{Records: []string{specv1.RecordTraining}}
 	return []sdk.Component{
-		component{desc: specv1.Component{Kind: "adapter", Type: "peft",
+		component{desc: specv1.Component{Kind: specv1.KindAdapter, Type: "peft",
 			Description: "A PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors).",
-			Schema:      specv1.Schema{Attributes: attrs()}}},
-		component{desc: specv1.Component{Kind: "adapter", Type: "mistral-finetune",
+			Schema:      specv1.Schema{Attributes: attrs()}, Capabilities: records}},
+		component{desc: specv1.Component{Kind: specv1.KindAdapter, Type: "mistral-finetune",
 			Description: "A mistral-finetune LoRA adapter (lora.safetensors + params.json).",
-			Schema:      specv1.Schema{Attributes: attrs()}}},
+			Schema:      specv1.Schema{Attributes: attrs()}, Capabilities: records}},
 	}
 }

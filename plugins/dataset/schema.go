@@ -9,7 +9,7 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	return []sdk.Component{component{desc: specv1.Component{Kind: "dataset", Type: "chat",
+	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindDataset, Type: "chat",
 		Description: "Chat fine-tuning data (JSONL with messages).",
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "train", Type: specv1.TypePath, Required: true, Description: "Training split (JSONL)."},

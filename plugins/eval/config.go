@@ -13,10 +13,10 @@ import (
 
 // LedgerPrevious is the baseline that asks the run engine for the previous
 // successful artifact of the same step, handed as the input "baseline".
-const LedgerPrevious = "ledger:previous"
+const LedgerPrevious = specv1.BaselinePrevious
 
 // BaselineAttr is the Input.Attr of the baseline artifact.
-const BaselineAttr = "baseline"
+const BaselineAttr = specv1.AttrBaseline
 
 type config struct {
 	Target           string             `json:"target"`

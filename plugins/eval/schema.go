@@ -9,8 +9,9 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	return []sdk.Component{component{desc: specv1.Component{Kind: "eval", Type: "json",
-		Description: "Gate a release on strict JSON output validity and field accuracy.",
+	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindEval, Type: "json",
+		Description:  "Gate a release on strict JSON output validity and field accuracy.",
+		Capabilities: specv1.Capabilities{Gate: "target", Baseline: "baseline"},
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "target", Type: specv1.TypeStep, Required: true, Description: "The model the predictions come from."},
 			{Name: "predictions", Type: specv1.TypePath, Required: true, Description: "Predictions JSONL (id, output, input, expected, tags)."},

@@ -9,8 +9,9 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	return []sdk.Component{component{desc: specv1.Component{Kind: "check", Type: "license",
-		Description: "Refuse a target whose licenses forbid the intended use.",
+	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindCheck, Type: "license",
+		Description:  "Refuse a target whose licenses forbid the intended use.",
+		Capabilities: specv1.Capabilities{Gate: "target"},
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "target", Type: specv1.TypeStep, Required: true, Description: "Artifact to check."},
 			{Name: "use", Type: specv1.TypeString, Required: true, Description: "research, commercial or production."},

@@ -9,11 +9,11 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	return []sdk.Component{component{desc: specv1.Component{Kind: "merge", Type: "lora",
+	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindMerge, Type: "lora",
 		Description: "Merge LoRA adapters into their base model.",
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
-			{Name: "base", Type: specv1.TypeStep, Kinds: []string{"model"}, Required: true, Description: "Base model."},
-			{Name: "adapters", Type: specv1.TypeSteps, Kinds: []string{"adapter"}, Required: true, Description: "Adapters to merge, in order."},
+			{Name: "base", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel}, Required: true, Description: "Base model."},
+			{Name: "adapters", Type: specv1.TypeSteps, Kinds: []string{specv1.KindAdapter}, Required: true, Description: "Adapters to merge, in order."},
 			{Name: "weights", Type: specv1.TypeListNumber, Description: "One weight per adapter (default 1)."},
 			{Name: "dtype", Type: specv1.TypeString, Description: "Output dtype: bf16, fp16 or fp32 (default: the base's)."},
 			{Name: "id", Type: specv1.TypeString, Description: "Id of the merged model."},

@@ -10,7 +10,7 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	return []sdk.Component{component{desc: specv1.Component{Kind: "model", Type: "dir",
+	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindModel, Type: "dir",
 		Description: "A local checkpoint folder, native (params.json) or Hugging Face (config.json) layout.",
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "path", Type: specv1.TypePath, Required: true, Description: "Checkpoint folder."},

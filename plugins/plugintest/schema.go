@@ -36,8 +36,8 @@ func validName(s string) bool {
 
 func (s *suite) schemaDecodes(t *testing.T) {
 	d := s.comp.Describe()
-	if !slices.Contains(specv1.Kinds, d.Kind) {
-		t.Errorf("kind %q is not one of %v", d.Kind, specv1.Kinds)
+	if !slices.Contains(specv1.Kinds(), d.Kind) {
+		t.Errorf("kind %q is not one of %v", d.Kind, specv1.Kinds())
 	}
 	if !validName(d.Type) {
 		t.Errorf("type %q is not a valid HCL label for references", d.Type)
@@ -78,7 +78,7 @@ func checkSchema(t *testing.T, s specv1.Schema, where string) {
 			t.Errorf("%s: kinds given on a %s attribute", name, a.Type)
 		}
 		for _, k := range a.Kinds {
-			if !slices.Contains(specv1.Kinds, k) {
+			if !slices.Contains(specv1.Kinds(), k) {
 				t.Errorf("%s: unknown kind %q", name, k)
 			}
 		}

@@ -116,7 +116,8 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		sent  int64
 		total = layoutSize(b.Dir)
 	)
-	opts := remote.PushOptions{Options: remote.Options{PlainHTTP: cfg.PlainHTTP, Concurrency: cfg.Concurrency,
+	plain := cfg.PlainHTTP || req.Transport != nil && req.Transport.PlainHTTP
+	opts := remote.PushOptions{Options: remote.Options{PlainHTTP: plain, Concurrency: cfg.Concurrency,
 		UserAgent: "ckpt",
 		Progress: func(e remote.Event) {
 			switch e.Action {

@@ -9,19 +9,20 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	bundle := specv1.Attribute{Name: "bundle", Type: specv1.TypeStep, Kinds: []string{"bundle"}, Required: true, Description: "Bundle to publish."}
+	bundle := specv1.Attribute{Name: "bundle", Type: specv1.TypeStep, Kinds: []string{specv1.KindBundle}, Required: true, Description: "Bundle to publish."}
 	concurrency := specv1.Attribute{Name: "concurrency", Type: specv1.TypeNumber, Description: "Blobs sent at once (default 3)."}
 	unlicensed := specv1.Attribute{Name: "allow_unlicensed", Type: specv1.TypeBool, Description: "Publish even without license information."}
+	publishes := specv1.Capabilities{Publishes: true, Records: []string{specv1.RecordPushed}}
 	return []sdk.Component{
-		component{desc: specv1.Component{Kind: "push", Type: "registry",
-			Description: "Push a bundle to an OCI registry.",
+		component{desc: specv1.Component{Kind: specv1.KindPush, Type: "registry",
+			Description: "Push a bundle to an OCI registry.", Capabilities: publishes,
 			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
 				{Name: "ref", Type: specv1.TypeString, Required: true, Description: "Target reference, e.g. localhost:5000/models/support:v1."},
 				{Name: "plain_http", Type: specv1.TypeBool, Description: "Use plain HTTP (local registries)."},
 				unlicensed, concurrency,
 			}}}},
-		component{desc: specv1.Component{Kind: "push", Type: "layout",
-			Description: "Copy a bundle into an OCI image layout folder.",
+		component{desc: specv1.Component{Kind: specv1.KindPush, Type: "layout",
+			Description: "Copy a bundle into an OCI image layout folder.", Capabilities: publishes,
 			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
 				{Name: "path", Type: specv1.TypePath, Required: true, Description: "OCI layout folder."},
 				{Name: "tag", Type: specv1.TypeString, Description: "Tag in the layout (default: latest)."},

@@ -9,10 +9,11 @@ import (
 
 // Components returns the package's step types.
 func Components() []sdk.Component {
-	return []sdk.Component{component{desc: specv1.Component{Kind: "check", Type: "runtime",
-		Description: "Check that runtimes can load and serve the target.",
+	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindCheck, Type: "runtime",
+		Description:  "Check that runtimes can load and serve the target.",
+		Capabilities: specv1.Capabilities{Gate: "target"},
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
-			{Name: "target", Type: specv1.TypeStep, Kinds: []string{"model", "merge", "adapter"}, Required: true, Description: "Checkpoint to check."},
+			{Name: "target", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel, specv1.KindMerge, specv1.KindAdapter}, Required: true, Description: "Checkpoint to check."},
 			{Name: "runtimes", Type: specv1.TypeListString, Description: "Profiles: vllm-mistral, mistral-inference, transformers (default: every profile the layout claims)."},
 		}}}}}
 }

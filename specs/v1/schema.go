@@ -59,5 +59,8 @@ const (
 	AttrOnFailure = "on_failure"
 )
 
-// Step kinds.
-var Kinds = []string{"model", "adapter", "dataset", "merge", "check", "eval", "bundle", "push"}
+// Input attributes the core sets on inputs no attribute referenced.
+const (
+	AttrGate     = "gate"
+	AttrBaseline = "baseline"
+)

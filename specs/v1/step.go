@@ -12,21 +12,69 @@ type Component struct {
 	// reference KIND.NAME.ATTR for these and for the outputs every step has
 	// (CoreOutputs).
 	Outputs []string `json:"outputs,omitempty"`
+	// Capabilities tell the core how to schedule, cache and record the step.
+	Capabilities Capabilities `json:"capabilities,omitzero"`
 }
 
-// CoreOutputs are the outputs of every step a spec may reference as
-// KIND.NAME.ATTR: the artifact's manifest digest and its Metadata fields.
-var CoreOutputs = []string{"architecture", "digest", "dtype", "format", "id", "kind", "license"}
+// coreOutputs are the outputs of every step a spec may reference as
+// KIND.NAME.ATTR, sorted, each with how it is read from the artifact.
+var coreOutputs = []struct {
+	name string
+	get  func(m *Metadata, digest string) string
+}{
+	{"architecture", func(m *Metadata, _ string) string { return m.Architecture }},
+	{"digest", func(_ *Metadata, digest string) string { return digest }},
+	{"dtype", func(m *Metadata, _ string) string { return m.DType }},
+	{"format", func(m *Metadata, _ string) string { return m.Format }},
+	{"id", func(m *Metadata, _ string) string { return m.ID }},
+	{"kind", func(m *Metadata, _ string) string { return m.Kind }},
+	{"license", func(m *Metadata, _ string) string { return m.License }},
+}
+
+// CoreOutputs returns the names of the outputs every step has, sorted: the
+// artifact's manifest digest and its Metadata fields.
+func CoreOutputs() []string {
+	out := make([]string, len(coreOutputs))
+	for i, o := range coreOutputs {
+		out[i] = o.name
+	}
+	return out
+}
+
+// OutputValues returns the outputs a spec may reference of an artifact
+// with metadata m and manifest digest: the non-empty core outputs,
+// overridden by m.Outputs.
+func OutputValues(m *Metadata, digest string) map[string]string {
+	out := map[string]string{}
+	for _, o := range coreOutputs {
+		if v := o.get(m, digest); v != "" {
+			out[o.name] = v
+		}
+	}
+	for k, v := range m.Outputs {
+		out[k] = v
+	}
+	return out
+}
 
 // Address is the spec address of a component's step, KIND.TYPE.
 func (c Component) Address() string { return c.Kind + "." + c.Type }
+
+// PluginID identifies the plugin binary that runs a component. Digest is the
+// sha256 of the binary ("sha256:..."); it is part of every cache key.
+type PluginID struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Digest  string `json:"digest"`
+}
 
 // Input is one input artifact handed to a step.
 type Input struct {
 	// Step is the producing step's address, e.g. "model.base".
 	Step string `json:"step"`
 	// Attr is the config attribute that referenced it ("base", "adapters"),
-	// or "gate" for a check or eval that gates a bundle, or "depends_on".
+	// AttrGate for a gate the step waits for (Capabilities.Gated),
+	// AttrBaseline for its ledger baseline, or "depends_on".
 	Attr string `json:"attr"`
 	// Dir is a read-only folder holding the artifact's files.
 	Dir string `json:"dir"`
@@ -53,6 +101,16 @@ type RunRequest struct {
 	SpecDir string `json:"spec_dir,omitempty"`
 	// Build describes the build the step runs in, for provenance.
 	Build *BuildInfo `json:"build,omitempty"`
+	// Transport is how a step that talks to registries reaches them, set
+	// by the user for the whole build (ckpt push --plain-http); nil: the
+	// defaults (HTTPS).
+	Transport *Transport `json:"transport,omitempty"`
+}
+
+// Transport holds the build-wide registry connection settings.
+type Transport struct {
+	// PlainHTTP talks plain HTTP to registries (local test registries).
+	PlainHTTP bool `json:"plain_http,omitempty"`
 }
 
 // BuildInfo describes a build for provenance records (SLSA): what ran, on

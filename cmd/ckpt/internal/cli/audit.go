@@ -7,9 +7,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
-	"github.com/spf13/cobra"
 )
 
 // auditOptions are the flags of ckpt audit.

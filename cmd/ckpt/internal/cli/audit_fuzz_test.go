@@ -5,11 +5,12 @@ import (
 	"context"
 	"testing"
 
-	lic "github.com/ckpt-dev/ckpt/packaging/license"
-	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/memory"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // FuzzAuditBundle feeds untrusted configs and lineage annotations, as a

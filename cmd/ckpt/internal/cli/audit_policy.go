@@ -3,8 +3,9 @@ package cli
 import (
 	"fmt"
 
-	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/hashicorp/hcl/v2/hclsimple"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
 )
 
 // policyFile is the HCL (or JSON) form of a license policy.

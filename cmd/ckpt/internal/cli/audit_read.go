@@ -9,10 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	lic "github.com/ckpt-dev/ckpt/packaging/license"
-	"github.com/ckpt-dev/ckpt/packaging/modelpack"
-	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
-	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/oci"
@@ -21,6 +17,11 @@ import (
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
+
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	"github.com/ckpt-dev/ckpt/packaging/modelpack"
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // maxAuditBlob bounds the manifests, configs and reports audit reads.

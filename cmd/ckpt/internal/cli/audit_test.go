@@ -9,14 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ckpt-dev/ckpt/internal/testenv"
-	lic "github.com/ckpt-dev/ckpt/packaging/license"
-	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/oci"
 	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/ckpt-dev/ckpt/internal/testenv"
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // testBundle is a hand-built ModelPack bundle.

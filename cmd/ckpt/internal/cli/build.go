@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
@@ -104,8 +104,8 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	ui := newBuildUI(stdio, o.JSON)
 	v := newBuildValidator(g, &stepValidator{dir: g.Dir, stderr: stdio.Err, host: h}, diags)
 	res, err := run.Build(ctx, g, hostExecutor{h}, st, run.Options{
-		StateDir: filepath.Join(g.Dir, ".ckpt"), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
-		Push: o.Push, PlainHTTP: o.PlainHTTP, KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
+		StateDir: state.For(g.Dir).Root(), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
+		Push: o.Push, Transport: transport(o.PlainHTTP), KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
 		Validator: v,
 	})
 	ui.close(res)
@@ -187,7 +187,15 @@ func storeDir(specDir, flag string) string {
 	if flag != "" {
 		return flag
 	}
-	return filepath.Join(specDir, ".ckpt", "store")
+	return state.For(specDir).Store()
+}
+
+// transport is the steps' registry transport for --plain-http.
+func transport(plainHTTP bool) *specv1.Transport {
+	if !plainHTTP {
+		return nil
+	}
+	return &specv1.Transport{PlainHTTP: true}
 }
 
 // interrupts returns a context cancelled by the first SIGINT/SIGTERM; a

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
@@ -194,7 +195,7 @@ func (p *buildProc) pluginPid(t *testing.T, step string) int {
 // completes and removes the killed build's temporary folders.
 func TestBuildSecondCtrlCExits(t *testing.T) {
 	dir := stubbornProject(t)
-	lock := flock.New(run.LedgerPath(filepath.Join(dir, ".ckpt")) + ".lock")
+	lock := flock.New(state.For(dir).Ledger() + ".lock")
 	os.MkdirAll(filepath.Join(dir, ".ckpt"), 0o755)
 	if err := lock.Lock(); err != nil {
 		t.Fatal(err)
@@ -263,7 +264,7 @@ func assertOnlyCached(t *testing.T, dir string, steps ...string) {
 		t.Fatalf("cache entries %v, want one for each of %v", cached, steps)
 	}
 	for _, s := range steps {
-		if _, err := st.Resolve(ctx, store.StepTag(s)); err != nil {
+		if _, err := st.Resolve(ctx, state.StepTag(s)); err != nil {
 			t.Errorf("%s: %v", s, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
@@ -134,7 +135,7 @@ func testExportAndLedger(t *testing.T, dir, mergeDigest string) {
 		t.Errorf("ledger list:\n%s", stdout)
 	}
 	code, stdout, _ = ckptRun(t, "ledger", "show", "1", "--dir", dir, "--json")
-	var e run.Entry
+	var e state.Entry
 	if code != 0 || json.Unmarshal([]byte(stdout), &e) != nil || len(e.Steps) != 7 {
 		t.Fatalf("ledger show --json: exit %d\n%s", code, stdout)
 	}
@@ -257,7 +258,7 @@ func TestBuildCtrlCLeavesConsistentStore(t *testing.T) {
 		t.Errorf("temporary step folders left: %v", left)
 	}
 	code, stdout, _ := ckptRun(t, "ledger", "show", "last", "--dir", dir, "--json")
-	var e run.Entry
+	var e state.Entry
 	if code != 0 || json.Unmarshal([]byte(stdout), &e) != nil || e.Status != run.StatusCancelled {
 		t.Fatalf("ledger after Ctrl-C: %s", stdout)
 	}

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ckpt-dev/ckpt/packaging/chatdata"
 	"github.com/spf13/cobra"
+
+	"github.com/ckpt-dev/ckpt/packaging/chatdata"
 )
 
 // checkDataOptions are the flags of ckpt check-data.

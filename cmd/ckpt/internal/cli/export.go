@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"oras.land/oras-go/v2/errdef"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
-	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
 func newExportCmd(stdio *IO) *cobra.Command {
@@ -43,7 +43,7 @@ wrote or last verified it is not read again, unless --verify.`,
 				return err
 			}
 			defer st.Close()
-			desc, err := st.Resolve(ctx, run.StepTag(args[0]))
+			desc, err := st.Resolve(ctx, state.StepTag(args[0]))
 			if errors.Is(err, errdef.ErrNotFound) {
 				return fmt.Errorf("export %s: no build of this step in %s (run ckpt build first): %w", args[0], st.Root(), err)
 			}

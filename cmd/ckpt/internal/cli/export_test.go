@@ -11,8 +11,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
-	"github.com/ckpt-dev/ckpt/pipeline/run"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -35,7 +35,7 @@ func exportStore(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Tag(ctx, desc, run.StepTag("model.m")); err != nil {
+	if err := st.Tag(ctx, desc, state.StepTag("model.m")); err != nil {
 		t.Fatal(err)
 	}
 	blob, _ := st.BlobPath(digest.FromString(weights))

@@ -4,14 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
-	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
 func newGCCmd(stdio *IO) *cobra.Command {
@@ -42,12 +39,12 @@ started during gc waits for it. --dry-run tells what gc would remove.`,
 				return err
 			}
 			defer st.Close()
-			keep := &ledgerKeep{path: run.LedgerPath(filepath.Join(dir, ".ckpt")), n: keepBuilds}
-			rep, err := st.Prune(ctx, keep.keep, dryRun)
+			keep := state.For(dir).Retention(keepBuilds)
+			rep, err := st.Prune(ctx, keep.Keep, store.PruneOptions{DryRun: dryRun})
 			if errors.Is(err, store.ErrInUse) {
 				return exitCode(1, err)
 			}
-			if err = errors.Join(err, keep.err); err != nil {
+			if err = errors.Join(err, keep.Err()); err != nil {
 				return err
 			}
 			if asJSON {
@@ -63,35 +60,6 @@ started during gc waits for it. --dry-run tells what gc would remove.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be removed, remove nothing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
-}
-
-// ledgerKeep tells which store names gc keeps: every name but the cache
-// entries that none of the last n builds of the ledger used. It reads the
-// ledger at its first question, when Prune holds the store alone, so that
-// a build that ended just before is counted. When the ledger cannot be
-// read it keeps every name and err says why.
-type ledgerKeep struct {
-	path string
-	n    int
-	once sync.Once
-	used map[string]bool
-	err  error
-}
-
-func (k *ledgerKeep) keep(name string) bool {
-	k.once.Do(func() {
-		entries, err := run.ReadLedger(k.path)
-		k.err = err
-		k.used = map[string]bool{}
-		for _, e := range entries[max(0, len(entries)-k.n):] {
-			for _, s := range e.Steps {
-				if s.CacheKey != "" {
-					k.used[run.CacheTag(s.CacheKey)] = true
-				}
-			}
-		}
-	})
-	return k.err != nil || !strings.HasPrefix(name, "cache-") || k.used[name]
 }
 
 func writeGCReport(w io.Writer, rep store.PruneReport) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -109,11 +110,11 @@ func TestGCBrokenLedgerDropsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Tag(ctx, desc, run.CacheTag("sha256:"+strings.Repeat("a", 64))); err != nil {
+	if err := st.Tag(ctx, desc, state.CacheTag("sha256:"+strings.Repeat("a", 64))); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
-	os.WriteFile(run.LedgerPath(filepath.Join(dir, ".ckpt")), []byte("{broken\n"), 0o644)
+	os.WriteFile(state.For(dir).Ledger(), []byte("{broken\n"), 0o644)
 	code, _, errOut := ckptProc(t, nil, "gc", "--dir", dir)
 	if code != 1 || !strings.Contains(errOut, "ledger.jsonl:1") {
 		t.Fatalf("gc with a broken ledger: exit %d\n%s", code, errOut)

@@ -6,8 +6,9 @@ import (
 	"io"
 	"text/tabwriter"
 
-	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/spf13/cobra"
+
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 )
 
 func newInspectCmd(stdio *IO) *cobra.Command {

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
@@ -24,8 +24,8 @@ func (f *ledgerFlags) register(cmd *cobra.Command) {
 	cmd.PersistentFlags().BoolVar(&f.asJSON, "json", false, "print JSON")
 }
 
-func (f *ledgerFlags) read() ([]run.Entry, error) {
-	return run.ReadLedger(run.LedgerPath(filepath.Join(f.dir, ".ckpt")))
+func (f *ledgerFlags) read() ([]state.Entry, error) {
+	return state.ReadLedger(state.For(f.dir).Ledger())
 }
 
 func newLedgerCmd(stdio *IO) *cobra.Command {
@@ -79,7 +79,7 @@ func newLedgerShowCmd(stdio *IO, f *ledgerFlags) *cobra.Command {
 }
 
 // pickEntry returns entry number arg (1-based) or the last one for "last".
-func pickEntry(entries []run.Entry, arg string) (*run.Entry, error) {
+func pickEntry(entries []state.Entry, arg string) (*state.Entry, error) {
 	if len(entries) == 0 {
 		return nil, fmt.Errorf("the ledger is empty: no build yet")
 	}
@@ -104,7 +104,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func writeLedgerList(w io.Writer, entries []run.Entry) {
+func writeLedgerList(w io.Writer, entries []state.Entry) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "N\tTIME\tSPEC\tSTATUS\tRAN\tCACHED")
 	for _, e := range entries {
@@ -122,14 +122,14 @@ func writeLedgerList(w io.Writer, entries []run.Entry) {
 	tw.Flush()
 }
 
-func specName(s run.SpecRef) string {
+func specName(s state.SpecRef) string {
 	if s.Path != "" {
 		return s.Path
 	}
 	return s.Dir
 }
 
-func writeLedgerEntry(w io.Writer, e *run.Entry) {
+func writeLedgerEntry(w io.Writer, e *state.Entry) {
 	fmt.Fprintf(w, "build #%d  %s  %s\n", e.N, e.Time.Format(time.RFC3339), e.Status)
 	fmt.Fprintf(w, "ckpt %s, spec %s (%s), %s\n", e.CkptVersion, specName(e.Spec), e.Spec.Digest, time.Duration(e.DurationMS)*time.Millisecond)
 	for _, name := range sortedKeys(e.Variables) {
@@ -147,7 +147,7 @@ func writeLedgerEntry(w io.Writer, e *run.Entry) {
 	}
 }
 
-func writeStepDetail(w io.Writer, s run.LedgerStep) {
+func writeStepDetail(w io.Writer, s state.LedgerStep) {
 	if s.Error != "" {
 		fmt.Fprintf(w, "%s: error: %s\n", s.Address, s.Error)
 	}

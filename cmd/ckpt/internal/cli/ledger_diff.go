@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ckpt-dev/ckpt/pipeline/run"
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 func newLedgerDiffCmd(stdio *IO, f *ledgerFlags) *cobra.Command {
@@ -54,7 +54,7 @@ type change struct {
 	B    string `json:"b"`
 }
 
-func diffEntries(a, b *run.Entry) ledgerDiff {
+func diffEntries(a, b *state.Entry) ledgerDiff {
 	d := ledgerDiff{A: a.N, B: b.N}
 	add := func(what, x, y string) {
 		if x != y {
@@ -90,12 +90,12 @@ func presence(ok bool) string {
 	return "absent"
 }
 
-func pluginString(s run.LedgerStep) string {
+func pluginString(s state.LedgerStep) string {
 	return fmt.Sprintf("%s@%s (%s)", s.Plugin.Name, s.Plugin.Version, s.Plugin.Digest)
 }
 
-func stepsByAddr(e *run.Entry) map[string]run.LedgerStep {
-	m := map[string]run.LedgerStep{}
+func stepsByAddr(e *state.Entry) map[string]state.LedgerStep {
+	m := map[string]state.LedgerStep{}
 	for _, s := range e.Steps {
 		m[s.Address] = s
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
@@ -18,20 +19,20 @@ import (
 func ledgerProject(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	path := run.LedgerPath(filepath.Join(dir, ".ckpt"))
-	step := func(version, key, artifact string) run.LedgerStep {
-		return run.LedgerStep{Address: "merge.m", CacheKey: key, Artifact: artifact, Status: run.StatusOK,
+	path := state.For(dir).Ledger()
+	step := func(version, key, artifact string) state.LedgerStep {
+		return state.LedgerStep{Address: "merge.m", CacheKey: key, Artifact: artifact, Status: run.StatusOK,
 			Plugin: plan.PluginID{Name: "builtin", Version: version, Digest: "sha256:aa"}}
 	}
-	for i, e := range []*run.Entry{
-		{Time: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Status: "ok", Spec: run.SpecRef{Path: "spec", Digest: "sha256:s1"},
+	for i, e := range []*state.Entry{
+		{Time: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Status: "ok", Spec: state.SpecRef{Path: "spec", Digest: "sha256:s1"},
 			Variables: map[string]json.RawMessage{"tag": json.RawMessage(`"v1"`), "token": json.RawMessage(`"(sensitive)"`)},
-			Steps:     []run.LedgerStep{step("1.0", "sha256:k1", "sha256:a1")}},
-		{Time: time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC), Status: "failed", Spec: run.SpecRef{Path: "spec", Digest: "sha256:s1"},
+			Steps:     []state.LedgerStep{step("1.0", "sha256:k1", "sha256:a1")}},
+		{Time: time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC), Status: "failed", Spec: state.SpecRef{Path: "spec", Digest: "sha256:s1"},
 			Variables: map[string]json.RawMessage{"tag": json.RawMessage(`"v2"`), "token": json.RawMessage(`"(sensitive)"`)},
-			Steps:     []run.LedgerStep{step("1.1", "sha256:k2", "sha256:a2"), {Address: "check.c", Status: run.StatusFailed, Error: "boom"}}},
+			Steps:     []state.LedgerStep{step("1.1", "sha256:k2", "sha256:a2"), {Address: "check.c", Status: run.StatusFailed, Error: "boom"}}},
 	} {
-		if n, err := run.AppendLedger(context.Background(), path, e); err != nil || n != i+1 {
+		if n, err := state.AppendLedger(context.Background(), path, e); err != nil || n != i+1 {
 			t.Fatalf("append: %d %v", n, err)
 		}
 	}
@@ -48,7 +49,7 @@ func TestLedgerList(t *testing.T) {
 		t.Fatalf("exit %d\n%s\nwant\n%s", code, out, want)
 	}
 	code, out, _ = ckptRun(t, "ledger", "--dir", dir, "--json")
-	var entries []run.Entry
+	var entries []state.Entry
 	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) != 2 {
 		t.Fatalf("--json: exit %d\n%s", code, out)
 	}
@@ -124,7 +125,7 @@ func TestLedgerErrors(t *testing.T) {
 		}
 	}
 	os.MkdirAll(filepath.Join(empty, ".ckpt"), 0o755)
-	os.WriteFile(run.LedgerPath(filepath.Join(empty, ".ckpt")), []byte("{broken\n"), 0o644)
+	os.WriteFile(state.For(empty).Ledger(), []byte("{broken\n"), 0o644)
 	if code, _, errOut := ckptRun(t, "ledger", "--dir", empty); code != 1 || !strings.Contains(errOut, "ledger.jsonl:1") {
 		t.Errorf("broken ledger: exit %d %q", code, errOut)
 	}

@@ -63,6 +63,7 @@ func loadGraph(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan
 			Summary: "Cannot load plugins", Detail: err.Error()})
 	}
 	g, ds := plan.New(sp, r)
+	ds = append(ds, g.PathWarnings(os.Stat)...)
 	v := &stepValidator{dir: sp.Dir, stderr: stdio.Err}
 	defer v.close()
 	ds = append(ds, g.Validate(ctx, v)...)

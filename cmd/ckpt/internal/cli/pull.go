@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/spf13/cobra"
+
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 )
 
 // transferFlags are shared by push, pull, unpack and inspect.

@@ -3,9 +3,10 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
-	"github.com/spf13/cobra"
 )
 
 // bundleTag is the model manifest's tag in a bundle step's OCI layout.

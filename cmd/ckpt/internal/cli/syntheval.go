@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ckpt-dev/ckpt/packaging/chatdata"
 	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
-	"github.com/spf13/cobra"
 )
 
 // File names written by ckpt synth predictions and ckpt synth dataset.

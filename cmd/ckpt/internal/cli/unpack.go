@@ -5,8 +5,9 @@ import (
 	"path"
 	"strings"
 
-	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/spf13/cobra"
+
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 )
 
 func newUnpackCmd(stdio *IO) *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -38,7 +39,7 @@ type Event struct {
 	Message    string             `json:"message,omitempty"`
 	Diagnostic *specv1.Diagnostic `json:"diagnostic,omitempty"`
 	// Range is the spec range of Diagnostic (step_log).
-	Range *Range `json:"range,omitempty"`
+	Range *spec.Range `json:"range,omitempty"`
 	// Outcome (step_finished, build_finished).
 	Status     string `json:"status,omitempty"`
 	Cached     bool   `json:"cached,omitempty"`
@@ -96,7 +97,7 @@ func (e *stepEvents) Diagnostic(d specv1.Diagnostic) {
 	ev := Event{Type: EventStepLog, Step: e.step, Message: d.Summary, Diagnostic: &d}
 	if e.st != nil {
 		hd := e.st.Diagnostic(d)
-		ev.Message, ev.Range = diagPosition(hd)+severityWord(hd)+": "+hd.Summary, toRange(hd.Subject)
+		ev.Message, ev.Range = diagPosition(hd)+severityWord(hd)+": "+hd.Summary, spec.RangeOf(hd.Subject)
 	}
 	e.sink.emit(ev)
 }

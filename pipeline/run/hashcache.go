@@ -19,7 +19,7 @@ import (
 )
 
 // hashCache remembers the sha256 of the files that path fingerprints read,
-// by file identity (device, inode, size, mtime), in StateDir/hashes.json,
+// by file identity (device, inode, size, mtime), in the state folder (state.Dir.Hashes),
 // so that a file is hashed once until it changes (git's index works alike).
 // A file modified in the last racyWindow is hashed but not remembered: a
 // second write in the same clock tick would keep its identity. The cache

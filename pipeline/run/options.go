@@ -59,7 +59,7 @@ type Options struct {
 	// Validator, when set, checks every step with its final config and
 	// its inputs' metadata before the cache lookup: an error diagnostic
 	// fails the step (nothing runs, nothing is cached).
-	Validator Validator
+	Validator plan.Validator
 }
 
 func (o Options) withDefaults(g *plan.Graph) Options {

@@ -10,39 +10,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/ckpt-dev/ckpt/pipeline/plan"
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
-
-// Validator checks a step's final config and its inputs' metadata with the
-// plugin that runs it, right before the step would run (the CLI wires the
-// plugins' Validate). plan.Validator has the same method.
-type Validator interface {
-	Validate(ctx context.Context, c plan.Component, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error)
-}
-
-// Range is a span of a spec file: lines and columns from 1, bytes from 0
-// (the shape of validate --json's ranges).
-type Range struct {
-	Filename string `json:"filename"`
-	Start    Pos    `json:"start"`
-	End      Pos    `json:"end"`
-}
-
-// Pos is a position in a spec file.
-type Pos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
-func toRange(r *hcl.Range) *Range {
-	if r == nil {
-		return nil
-	}
-	return &Range{Filename: r.Filename, Start: Pos{r.Start.Line, r.Start.Column, r.Start.Byte},
-		End: Pos{r.End.Line, r.End.Column, r.End.Byte}}
-}
 
 // validate asks the validator about j's step with its final config and
 // its inputs' metadata (no folders). Every diagnostic is kept on r, mapped
@@ -69,7 +39,7 @@ func (e *engine) validate(ctx context.Context, j *job, r *StepResult) error {
 		r.Diagnostics = append(r.Diagnostics, hd)
 		where := diagPosition(hd)
 		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: where + severityWord(hd) + ": " + hd.Summary,
-			Diagnostic: &d, Range: toRange(hd.Subject)})
+			Diagnostic: &d, Range: spec.RangeOf(hd.Subject)})
 		if hd.Severity == hcl.DiagError {
 			errs = append(errs, where+hd.Summary)
 		}
@@ -99,7 +69,7 @@ func (e *engine) checkPaths(j *job, r *StepResult) error {
 		r.Diagnostics = append(r.Diagnostics, hd)
 		where := diagPosition(hd)
 		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: where + "error: " + hd.Summary + ": " + p,
-			Range: toRange(hd.Subject)})
+			Range: spec.RangeOf(hd.Subject)})
 		return fmt.Errorf("%s%w", where, &fs.PathError{Op: "path", Path: p, Err: fs.ErrNotExist})
 	}
 	return nil

@@ -34,6 +34,8 @@ func (Check) Describe() specv1.Component {
 	return specv1.Component{Kind: "check", Type: "sha256sums",
 		Description: "Writes a SHA256SUMS manifest of the target artifact's files and verifies them against an expected manifest.",
 		Outputs:     []string{"sha256sums", "files"},
+		// A check gates the bundles built from its target.
+		Capabilities: specv1.Capabilities{Gate: "target"},
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "target", Type: specv1.TypeStep, Required: true, Description: "The step whose artifact is summed."},
 			{Name: "expected", Type: specv1.TypePath, Description: "A SHA256SUMS file the artifact's files must match."},

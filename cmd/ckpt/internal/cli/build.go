@@ -114,7 +114,7 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 }
 
 // buildValidator validates each step right before it runs, with its final
-// config and its inputs' metadata (run.Validator), through the build's
+// config and its inputs' metadata (plan.Validator), through the build's
 // stepValidator. It leaves out the warnings loadGraph already printed for
 // the same step and range, so that a fully known step's warning is shown
 // once.

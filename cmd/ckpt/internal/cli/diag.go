@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcled"
+
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
 )
 
 // jsonDiagnostic is one diagnostic of validate --json (Terraform's shape).
@@ -16,20 +18,8 @@ type jsonDiagnostic struct {
 	Severity string       `json:"severity"`
 	Summary  string       `json:"summary"`
 	Detail   string       `json:"detail"`
-	Range    *jsonRange   `json:"range,omitempty"`
+	Range    *spec.Range  `json:"range,omitempty"`
 	Snippet  *jsonSnippet `json:"snippet,omitempty"`
-}
-
-type jsonRange struct {
-	Filename string  `json:"filename"`
-	Start    jsonPos `json:"start"`
-	End      jsonPos `json:"end"`
-}
-
-type jsonPos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
 }
 
 // jsonSnippet is the source around a diagnostic: Context names the
@@ -49,9 +39,7 @@ func toJSONDiags(files map[string]*hcl.File, diags hcl.Diagnostics) []jsonDiagno
 		jd := jsonDiagnostic{Severity: severity(d.Severity), Summary: d.Summary, Detail: d.Detail}
 		if d.Subject != nil {
 			r := *d.Subject
-			jd.Range = &jsonRange{Filename: r.Filename,
-				Start: jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
-				End:   jsonPos{r.End.Line, r.End.Column, r.End.Byte}}
+			jd.Range = spec.RangeOf(&r)
 			jd.Snippet = snippet(files[r.Filename], r)
 		}
 		out = append(out, jd)

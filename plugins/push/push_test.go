@@ -75,6 +75,24 @@ func push(t *testing.T, typ string, cfg map[string]any, in specv1.Input) (*specv
 	return stepOf(t, typ).Run(context.Background(), req, events{})
 }
 
+// TestPushTransportPlainHTTP: ckpt push --plain-http reaches the step as
+// RunRequest.Transport, without a plain_http attribute in the spec.
+func TestPushTransportPlainHTTP(t *testing.T) {
+	reg := testenv.NewRegistry(t)
+	in := bundleOf(t, tinyModel, licensed, nil)
+	ref := reg.Host + "/models/tiny:transport"
+	raw, _ := json.Marshal(map[string]any{"bundle": "bundle.tiny", "ref": ref})
+	req := &specv1.RunRequest{Kind: "push", Type: "registry", Step: "push.release", Config: raw, Inputs: []specv1.Input{in},
+		OutputDir: t.TempDir(), ScratchDir: t.TempDir()}
+	if _, err := stepOf(t, "registry").Run(context.Background(), req, events{}); err == nil {
+		t.Fatal("pushed over HTTPS to a plain HTTP registry")
+	}
+	req.Transport = &specv1.Transport{PlainHTTP: true}
+	if m, err := stepOf(t, "registry").Run(context.Background(), req, events{}); err != nil || m.Outputs["ref"] != ref {
+		t.Fatalf("push with Transport.PlainHTTP: %v", err)
+	}
+}
+
 var licensed = specv1.Metadata{Kind: "model", ID: "tiny", License: "Apache-2.0", DType: "bf16"}
 
 var tinyModel = map[string]string{"model.safetensors": "weights", "params.json": `{"dim":8}`}

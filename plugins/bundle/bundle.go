@@ -176,7 +176,7 @@ func (b *builder) files(from specv1.Input) ([]modelpack.File, error) {
 	for _, f := range files {
 		have[f.Path] = true
 	}
-	for _, g := range b.req.InputsFor("gate") {
+	for _, g := range b.req.InputsFor(specv1.AttrGate) {
 		p := filepath.Join(g.Dir, FileEvalReport)
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			files = append(files, modelpack.File{Path: "evals/" + g.Step + "/" + FileEvalReport, Src: p, Mode: 0o644, Size: st.Size()})

@@ -3,7 +3,7 @@ package state
 import "sync"
 
 // Retention is ckpt gc's policy: it keeps every store name but the cache
-// entries that none of the last Builds builds of the ledger used (step
+// entries that none of the last few builds of the ledger used (step
 // names and names ckpt did not write stay). It reads the ledger at its
 // first question, when the store's Prune holds the store alone, so that a
 // build that ended just before is counted. When the ledger cannot be read

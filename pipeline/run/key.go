@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 )
 
@@ -139,7 +140,7 @@ func walk(ctx context.Context, root string) ([]entry, error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() && d.Name() == ".ckpt" && p != root {
+		if d.IsDir() && d.Name() == state.Name && p != root {
 			return filepath.SkipDir
 		}
 		info, err := d.Info()

@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
-	"github.com/ckpt-dev/ckpt/plugins/merge"
 )
 
 // newSynthCmd is `ckpt synth`: format-faithful synthetic checkpoints,
@@ -46,7 +46,7 @@ needs a few MB of memory). The defaults make a tiny model (about 0.5 MB).`,
 				return err
 			}
 			o.Layout = f
-			if o.ShardSize, err = merge.ParseSize(shard); err != nil {
+			if o.ShardSize, err = lora.ParseSize(shard); err != nil {
 				return usagef("--shard-size: %v", err)
 			}
 			start := time.Now()
@@ -126,7 +126,7 @@ both formats and bases describe the same update.`,
 // newSynthMergeCmd is a hidden developer command that runs the merge engine
 // without the build engine (bench/merge.sh).
 func newSynthMergeCmd(stdio *IO) *cobra.Command {
-	var o merge.Options
+	var o lora.Options
 	var adapters []string
 	var shard string
 	cmd := &cobra.Command{
@@ -143,7 +143,7 @@ func newSynthMergeCmd(stdio *IO) *cobra.Command {
 				o.Adapters = append(o.Adapters, in)
 			}
 			var err error
-			if o.ShardSize, err = merge.ParseSize(shard); err != nil {
+			if o.ShardSize, err = lora.ParseSize(shard); err != nil {
 				return usagef("--shard-size: %v", err)
 			}
 			o.Out = args[0]
@@ -151,7 +151,7 @@ func newSynthMergeCmd(stdio *IO) *cobra.Command {
 				return err
 			}
 			start := time.Now()
-			if err := merge.Merge(cmd.Context(), o); err != nil {
+			if err := lora.Merge(cmd.Context(), o); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdio.Out, "merged into %s in %s\n", o.Out, time.Since(start).Round(time.Millisecond))
@@ -167,9 +167,9 @@ func newSynthMergeCmd(stdio *IO) *cobra.Command {
 	return cmd
 }
 
-func parseAdapterFlag(s string) (merge.AdapterInput, error) {
+func parseAdapterFlag(s string) (lora.AdapterInput, error) {
 	parts := strings.Split(s, ":")
-	in := merge.AdapterInput{Dir: parts[0], Format: peft.FormatPEFT, Weight: 1}
+	in := lora.AdapterInput{Dir: parts[0], Format: peft.FormatPEFT, Weight: 1}
 	if len(parts) > 1 && parts[1] != "" {
 		in.Format = peft.Format(parts[1])
 	}

@@ -85,7 +85,7 @@ func (b *bundle) read(name string) ([]byte, bool) {
 func (b *bundle) malformed(name string, err error) {
 	if !b.bad[name] {
 		b.bad[name] = true
-		b.rep.add("files.malformed", name, "", "%s cannot be read: %v; regenerate or fix the file", name, err)
+		b.rep.add(FilesMalformed, name, "", "%s cannot be read: %v; regenerate or fix the file", name, err)
 	}
 }
 

@@ -52,7 +52,7 @@ func Check(ctx context.Context, dir string, opts Options) ([]specv1.Finding, err
 	if len(names) == 0 {
 		names = claims(b)
 		if len(names) == 0 {
-			rep.add("files.missing", "params.json", "", "neither params.json with consolidated*.safetensors (native) nor config.json with model*.safetensors (transformers) found: no runtime can load %s", dir)
+			rep.add(FilesMissing, "params.json", "", "neither params.json with consolidated*.safetensors (native) nor config.json with model*.safetensors (transformers) found: no runtime can load %s", dir)
 		}
 	}
 	var checks []namedCheck
@@ -83,7 +83,7 @@ func Check(ctx context.Context, dir string, opts Options) ([]specv1.Finding, err
 func (c *checker) run(nc namedCheck) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.rep.add("check.internal", "", nc.name, "rule %s crashed: %v; please report this bug with the folder\n%s", nc.name, r, debug.Stack())
+			c.rep.add(CheckInternal, "", nc.name, "rule %s crashed: %v; please report this bug with the folder\n%s", nc.name, r, debug.Stack())
 		}
 	}()
 	nc.fn(c)

@@ -24,7 +24,7 @@ const (
 	DefectDuplicate        = "duplicate"
 )
 
-// SynthDefects returns every defect Write knows.
+// Defects returns every defect Write knows.
 func Defects() []string {
 	return []string{DefectInvalidJSON, DefectNoMessages, DefectBadRole, DefectEmptyContent, DefectLastNotAssistant,
 		DefectBadToolCall, DefectUnknownToolCall, DefectSplitOverlap, DefectDuplicate}

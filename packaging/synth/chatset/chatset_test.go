@@ -30,7 +30,7 @@ func synthFiles(t *testing.T, o chatset.Options) (string, string, []chatset.Plan
 	return train, val, planted
 }
 
-func TestSynthDatasetClean(t *testing.T) {
+func TestWriteClean(t *testing.T) {
 	train, val, planted := synthFiles(t, chatset.Options{N: 60, Seed: 1})
 	r := check(t, chatdata.Split{Name: "train", Path: train}, chatdata.Split{Name: "validation", Path: val})
 	if len(planted) != 0 || !r.OK() || r.Warnings != 0 || r.Files[0].Samples != 60 || r.Files[1].Samples != 6 || r.Files[0].ToolCalls == 0 {
@@ -38,7 +38,7 @@ func TestSynthDatasetClean(t *testing.T) {
 	}
 }
 
-func TestSynthDatasetDefects(t *testing.T) {
+func TestWriteDefects(t *testing.T) {
 	train, val, planted := synthFiles(t, chatset.Options{N: 30, Seed: 9, Defects: []string{"all"}})
 	if len(planted) != len(chatset.Defects()) {
 		t.Fatalf("planted %v", planted)
@@ -59,7 +59,7 @@ func TestSynthDatasetDefects(t *testing.T) {
 	}
 }
 
-func TestSynthDatasetErrors(t *testing.T) {
+func TestWriteErrors(t *testing.T) {
 	var a, b bytes.Buffer
 	if _, err := chatset.Write(&a, &b, chatset.Options{N: 3, Defects: []string{"all"}}); err == nil {
 		t.Error("too few samples accepted")

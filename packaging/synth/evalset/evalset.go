@@ -37,7 +37,7 @@ const (
 	DefectWrongField = "wrong_field"
 )
 
-// SynthDefects returns every defect name Write knows.
+// Defects returns every defect name Write knows.
 func Defects() []string {
 	var out []string
 	for _, c := range jsoneval.Categories()[1:] {

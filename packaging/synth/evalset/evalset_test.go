@@ -14,7 +14,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/synth/evalset"
 )
 
-func TestSynthPredictionsPlantsEveryCategory(t *testing.T) {
+func TestWritePlantsEveryCategory(t *testing.T) {
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	planted, err := evalset.Write(&buf, evalset.Options{N: 40, Seed: 7, Defects: []string{"all"}})
@@ -79,7 +79,7 @@ func TestSynthPredictionsPlantsEveryCategory(t *testing.T) {
 	}
 }
 
-func TestSynthPredictionsDeterministicAndClean(t *testing.T) {
+func TestWriteDeterministicAndClean(t *testing.T) {
 	var a, b bytes.Buffer
 	if _, err := evalset.Write(&a, evalset.Options{N: 25, Seed: 3}); err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestSynthPredictionsDeterministicAndClean(t *testing.T) {
 	}
 }
 
-func TestSynthPredictionsErrors(t *testing.T) {
+func TestWriteErrors(t *testing.T) {
 	var buf bytes.Buffer
 	if _, err := evalset.Write(&buf, evalset.Options{N: 5, Defects: []string{"bogus"}}); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("unknown defect: %v", err)

@@ -14,7 +14,7 @@ type weightSet struct {
 
 func (w weightSet) all() []string { return append(append([]string{}, w.single...), w.shards...) }
 
-func nativeWeights(b *bundle) weightSet {
+func nativeWeights(b *folder) weightSet {
 	return weightSet{
 		single:    b.match(regexp.MustCompile(`^consolidated\.safetensors$`)),
 		shards:    b.match(regexp.MustCompile(`^consolidated-\d+-of-\d+\.safetensors$`)),
@@ -22,7 +22,7 @@ func nativeWeights(b *bundle) weightSet {
 	}
 }
 
-func hfWeights(b *bundle) weightSet {
+func hfWeights(b *folder) weightSet {
 	return weightSet{
 		single:    b.match(regexp.MustCompile(`^model\.safetensors$`)),
 		shards:    b.match(regexp.MustCompile(`^model-\d+-of-\d+\.safetensors$`)),
@@ -32,7 +32,7 @@ func hfWeights(b *bundle) weightSet {
 
 // mistralTokenizers returns the files mistral-common would take for a
 // tokenizer: tekken*.json and SentencePiece *.model(.v*) files.
-func mistralTokenizers(b *bundle) (tekken, spm []string) {
+func mistralTokenizers(b *folder) (tekken, spm []string) {
 	for _, f := range b.files {
 		switch {
 		case strings.Contains(f, "tekken") && strings.HasSuffix(f, ".json"):

@@ -2,7 +2,7 @@ package compat
 
 // isAdapter reports whether the folder is a LoRA adapter (PEFT or
 // mistral-finetune) rather than a model.
-func isAdapter(b *bundle) bool {
+func isAdapter(b *folder) bool {
 	if len(nativeWeights(b).all())+len(hfWeights(b).all()) > 0 {
 		return false
 	}

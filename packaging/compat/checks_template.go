@@ -80,7 +80,7 @@ func (c *checker) checkRenders(t bundleTemplate) {
 	}
 }
 
-// checkTraining compares each training template's text with the bundle's.
+// checkTraining compares each training template's text with the folder's.
 func (c *checker) checkTraining(t bundleTemplate) {
 	for _, tt := range c.opts.TrainingTemplates {
 		for _, conv := range Conversations() {

@@ -23,7 +23,7 @@ type Report struct {
 	License  string           `json:"license,omitempty"`
 	Lineage  []specv1.Lineage `json:"lineage,omitempty"`
 	Notices  []string         `json:"notices,omitempty"`
-	Licenses []Info    `json:"licenses"`
+	Licenses []Info           `json:"licenses"`
 	// Uses holds, for research, commercial, production and redistribution,
 	// the verdict under the zero policy with that use.
 	Uses []UseVerdict `json:"uses"`

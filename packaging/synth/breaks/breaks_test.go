@@ -17,6 +17,9 @@ import (
 func TestRegistryMatchesRules(t *testing.T) {
 	declared := map[compat.Code]bool{}
 	for _, r := range compat.Rules() {
+		if declared[r.Code] || r.Summary == "" || (r.Severity != "error" && r.Severity != "warning") {
+			t.Errorf("rule %+v: declared twice, or without summary or severity", r)
+		}
 		declared[r.Code] = true
 	}
 	codes := breaks.Codes()

@@ -20,7 +20,7 @@ type Options struct {
 	// _name_or_path).
 	IDs []string
 	// TrainingTemplates are chat templates adapters were trained with; the
-	// bundle's template must render the same text.
+	// folder's template must render the same text.
 	TrainingTemplates []TrainingTemplate
 }
 
@@ -33,7 +33,7 @@ type TrainingTemplate struct {
 
 // checker is the state of one check run.
 type checker struct {
-	b    *bundle
+	b    *folder
 	rep  *report
 	opts Options
 }
@@ -44,7 +44,7 @@ type checker struct {
 // finding.
 func Check(ctx context.Context, dir string, opts Options) ([]specv1.Finding, error) {
 	rep := newReport()
-	b, err := openBundle(dir, rep)
+	b, err := openFolder(dir, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func Check(ctx context.Context, dir string, opts Options) ([]specv1.Finding, err
 	if len(names) == 0 {
 		names = claims(b)
 		if len(names) == 0 {
-			rep.add("files.missing", "params.json", "", "neither params.json with consolidated*.safetensors (native) nor config.json with model*.safetensors (transformers) found: no runtime can load %s", dir)
+			rep.add(FilesMissing, "params.json", "", "neither params.json with consolidated*.safetensors (native) nor config.json with model*.safetensors (transformers) found: no runtime can load %s", dir)
 		}
 	}
 	var checks []namedCheck
@@ -83,7 +83,7 @@ func Check(ctx context.Context, dir string, opts Options) ([]specv1.Finding, err
 func (c *checker) run(nc namedCheck) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.rep.add("check.internal", "", nc.name, "rule %s crashed: %v; please report this bug with the folder\n%s", nc.name, r, debug.Stack())
+			c.rep.add(CheckInternal, "", nc.name, "rule %s crashed: %v; please report this bug with the folder\n%s", nc.name, r, debug.Stack())
 		}
 	}()
 	nc.fn(c)
@@ -94,14 +94,14 @@ func (c *checker) run(nc namedCheck) {
 // for unsharded weights), transformers for config.json with model weights,
 // vllm-lora for a LoRA adapter folder.
 func Claims(dir string) ([]string, error) {
-	b, err := openBundle(dir, newReport())
+	b, err := openFolder(dir, newReport())
 	if err != nil {
 		return nil, err
 	}
 	return claims(b), nil
 }
 
-func claims(b *bundle) []string {
+func claims(b *folder) []string {
 	if isAdapter(b) {
 		return []string{"vllm-lora"}
 	}

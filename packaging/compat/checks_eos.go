@@ -76,17 +76,17 @@ func (c *checker) checkSpecialIDs() {
 
 func (c *checker) reportNoEOS() {
 	if tok := c.tokenizer(); tok != nil {
-		c.rep.add("eos.missing", tok.file, "", "%s has no end-of-sequence token (</s>): generation never stops; use a tokenizer with EOS", tok.file)
+		c.rep.add(EOSMissing, tok.file, "", "%s has no end-of-sequence token (</s>): generation never stops; use a tokenizer with EOS", tok.file)
 		return
 	}
 	if tc := c.b.json("tokenizer_config.json"); tc != nil {
-		c.rep.add("eos.missing", "tokenizer_config.json", "eos_token", "tokenizer_config.json has no eos_token that the tokenizer knows: generation never stops; set eos_token to \"</s>\"")
+		c.rep.add(EOSMissing, "tokenizer_config.json", "eos_token", "tokenizer_config.json has no eos_token that the tokenizer knows: generation never stops; set eos_token to \"</s>\"")
 	}
 }
 
 // checkRole compares a role's id in every file with the tokenizer's.
 func (c *checker) checkRole(which string, want int, src string) {
-	code := which + ".mismatch"
+	code := map[string]Code{"eos": EOSMismatch, "bos": BOSMismatch, "pad": PadMismatch}[which]
 	for _, f := range []string{"generation_config.json", "config.json"} {
 		o := c.b.json(f)
 		key := which + "_token_id"
@@ -151,13 +151,13 @@ func (c *checker) checkPad(eos int) {
 	for i, p := range c.pads() {
 		switch {
 		case vocab > 0 && (p.id >= vocab || p.id < 0):
-			c.rep.add("pad.out_of_range", p.file, p.path, "pad id %d is outside the vocabulary (size %d): batched inference and training crash", p.id, vocab)
+			c.rep.add(PadOutOfRange, p.file, p.path, "pad id %d is outside the vocabulary (size %d): batched inference and training crash", p.id, vocab)
 		case eos >= 0 && p.id == eos:
-			c.rep.add("pad.equals_eos", p.file, p.path, "pad id %d is the EOS id: fine-tuning masks EOS as padding, so the model never learns to stop and generates until max_tokens; use a dedicated pad token (tekken <pad> = 11)", p.id)
+			c.rep.add(PadEqualsEOS, p.file, p.path, "pad id %d is the EOS id: fine-tuning masks EOS as padding, so the model never learns to stop and generates until max_tokens; use a dedicated pad token (tekken <pad> = 11)", p.id)
 		case tekPad >= 0 && p.id != tekPad:
-			c.rep.add("pad.mismatch", p.file, p.path, "pad id %d but the tekken tokenizer's <pad> is %d", p.id, tekPad)
+			c.rep.add(PadMismatch, p.file, p.path, "pad id %d but the tekken tokenizer's <pad> is %d", p.id, tekPad)
 		case tekPad < 0 && i > 0 && p.id != c.pads()[0].id:
-			c.rep.add("pad.mismatch", p.file, p.path, "pad id %d but %s says %d", p.id, c.pads()[0].file, c.pads()[0].id)
+			c.rep.add(PadMismatch, p.file, p.path, "pad id %d but %s says %d", p.id, c.pads()[0].file, c.pads()[0].id)
 		}
 	}
 }

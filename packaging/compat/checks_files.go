@@ -14,7 +14,7 @@ type weightSet struct {
 
 func (w weightSet) all() []string { return append(append([]string{}, w.single...), w.shards...) }
 
-func nativeWeights(b *bundle) weightSet {
+func nativeWeights(b *folder) weightSet {
 	return weightSet{
 		single:    b.match(regexp.MustCompile(`^consolidated\.safetensors$`)),
 		shards:    b.match(regexp.MustCompile(`^consolidated-\d+-of-\d+\.safetensors$`)),
@@ -22,7 +22,7 @@ func nativeWeights(b *bundle) weightSet {
 	}
 }
 
-func hfWeights(b *bundle) weightSet {
+func hfWeights(b *folder) weightSet {
 	return weightSet{
 		single:    b.match(regexp.MustCompile(`^model\.safetensors$`)),
 		shards:    b.match(regexp.MustCompile(`^model-\d+-of-\d+\.safetensors$`)),
@@ -32,7 +32,7 @@ func hfWeights(b *bundle) weightSet {
 
 // mistralTokenizers returns the files mistral-common would take for a
 // tokenizer: tekken*.json and SentencePiece *.model(.v*) files.
-func mistralTokenizers(b *bundle) (tekken, spm []string) {
+func mistralTokenizers(b *folder) (tekken, spm []string) {
 	for _, f := range b.files {
 		switch {
 		case strings.Contains(f, "tekken") && strings.HasSuffix(f, ".json"):
@@ -47,22 +47,22 @@ func mistralTokenizers(b *bundle) (tekken, spm []string) {
 func (c *checker) checkNativeFiles() {
 	b := c.b
 	if !b.has("params.json") {
-		c.rep.add("files.missing", "params.json", "", "params.json is missing: vLLM mistral mode and mistral-inference read the architecture from it")
+		c.rep.add(FilesMissing, "params.json", "", "params.json is missing: vLLM mistral mode and mistral-inference read the architecture from it")
 	}
 	if w := nativeWeights(b); len(w.all()) == 0 {
-		c.rep.add("files.missing", "consolidated.safetensors", "", "no consolidated*.safetensors: the mistral runtimes load only native weights; add consolidated.safetensors (or shards with %s)", w.indexName)
+		c.rep.add(FilesMissing, "consolidated.safetensors", "", "no consolidated*.safetensors: the mistral runtimes load only native weights; add consolidated.safetensors (or shards with %s)", w.indexName)
 	}
 	tekken, spm := mistralTokenizers(b)
 	all := append(append([]string{}, tekken...), spm...)
 	switch {
 	case len(all) == 0:
-		c.rep.add("files.missing", "tekken.json", "", "no tokenizer: add exactly one tekken.json or tokenizer.model.v* file")
+		c.rep.add(FilesMissing, "tekken.json", "", "no tokenizer: add exactly one tekken.json or tokenizer.model.v* file")
 	case len(all) > 1:
-		c.rep.add("tokenizer.multiple", all[1], "", "%d tokenizer files (%s): mistral-inference asserts \"Multiple tokenizers\" and vLLM picks one silently; package exactly one", len(all), strings.Join(all, ", "))
+		c.rep.add(TokenizerMultiple, all[1], "", "%d tokenizer files (%s): mistral-inference asserts \"Multiple tokenizers\" and vLLM picks one silently; package exactly one", len(all), strings.Join(all, ", "))
 	}
 	for _, f := range spm {
 		if _, _, ok := spmVersion(f); !ok {
-			c.rep.add("tokenizer.unrecognized", f, "", "%s: mistral-common reads the tokenizer version from the suffix and knows .model and .model.v{1,2,3,7,11,13,15}[m1]; rename the file", f)
+			c.rep.add(TokenizerUnrecognized, f, "", "%s: mistral-common reads the tokenizer version from the suffix and knows .model and .model.v{1,2,3,7,11,13,15}[m1]; rename the file", f)
 		}
 	}
 }
@@ -74,7 +74,7 @@ func (c *checker) checkVLLMTokenizerName() {
 	re := regexp.MustCompile(`^(tekken\.json|tokenizer\.model\.v.*|tokenizer\.mm\.model\.v.*)$`)
 	for _, f := range append(tekken, spm...) {
 		if !re.MatchString(f) {
-			c.rep.add("tokenizer.unrecognized", f, "", "vLLM finds the tokenizer only as tekken.json or tokenizer.model.v*; rename %s, or vLLM falls back to HF mode and fails", f)
+			c.rep.add(TokenizerUnrecognized, f, "", "vLLM finds the tokenizer only as tekken.json or tokenizer.model.v*; rename %s, or vLLM falls back to HF mode and fails", f)
 		}
 	}
 }
@@ -82,21 +82,21 @@ func (c *checker) checkVLLMTokenizerName() {
 func (c *checker) checkUnsharded() {
 	w := nativeWeights(c.b)
 	if pth := c.b.match(regexp.MustCompile(`^consolidated\.\d+\.pth$`)); len(pth) > 0 && len(w.single) > 0 {
-		c.rep.add("weights.multiple", pth[0], "", "%s next to consolidated.safetensors: mistral-inference asserts exactly one weights file; remove %s", pth[0], pth[0])
+		c.rep.add(WeightsMultiple, pth[0], "", "%s next to consolidated.safetensors: mistral-inference asserts exactly one weights file; remove %s", pth[0], pth[0])
 	}
 	if len(w.shards) > 0 || c.b.has(w.indexName) {
 		f := w.indexName
 		if len(w.shards) > 0 {
 			f = w.shards[0]
 		}
-		c.rep.add("weights.sharded", f, "", "mistral-inference loads exactly one consolidated.safetensors and refuses sharded weights; merge the shards or drop the mistral-inference runtime")
+		c.rep.add(WeightsSharded, f, "", "mistral-inference loads exactly one consolidated.safetensors and refuses sharded weights; merge the shards or drop the mistral-inference runtime")
 	}
 }
 
 func (c *checker) checkMixedLayout() {
 	n, h := nativeWeights(c.b).all(), hfWeights(c.b).all()
 	if len(n) > 0 && len(h) > 0 {
-		c.rep.add("files.mixed_layout", h[0], "", "native %s next to HF %s: vLLM loads the wrong set (KeyError on layers.0.attention.wk.weight); keep one weight layout per bundle", n[0], h[0])
+		c.rep.add(FilesMixedLayout, h[0], "", "native %s next to HF %s: vLLM loads the wrong set (KeyError on layers.0.attention.wk.weight); keep one weight layout per bundle", n[0], h[0])
 	}
 }
 
@@ -104,19 +104,19 @@ func (c *checker) checkHFFiles() {
 	b := c.b
 	need := func(name, why string) {
 		if !b.has(name) {
-			c.rep.add("files.missing", name, "", "%s is missing: %s", name, why)
+			c.rep.add(FilesMissing, name, "", "%s is missing: %s", name, why)
 		}
 	}
 	need("config.json", "transformers reads the architecture from it")
 	if w := hfWeights(b); len(w.all()) == 0 {
-		c.rep.add("files.missing", "model.safetensors", "", "no model*.safetensors: transformers needs HF-format weights (model.safetensors or shards with %s)", w.indexName)
+		c.rep.add(FilesMissing, "model.safetensors", "", "no model*.safetensors: transformers needs HF-format weights (model.safetensors or shards with %s)", w.indexName)
 	}
 	tekken, _ := mistralTokenizers(b)
 	switch {
 	case b.has("tokenizer.json") || b.has("tokenizer.model"):
 		need("tokenizer_config.json", "AutoTokenizer reads the special tokens and chat template from it")
 	case len(tekken) == 0:
-		c.rep.add("files.missing", "tokenizer.json", "", "no tokenizer.json, tokenizer.model or tekken.json (transformers' MistralCommonBackend): AutoTokenizer cannot load")
+		c.rep.add(FilesMissing, "tokenizer.json", "", "no tokenizer.json, tokenizer.model or tekken.json (transformers' MistralCommonBackend): AutoTokenizer cannot load")
 	}
 	need("generation_config.json", "without it generate() takes EOS from config.json defaults; ship the EOS ids explicitly")
 }
@@ -133,7 +133,7 @@ func (c *checker) checkIndex(w weightSet) {
 	idx := b.json(w.indexName)
 	if idx == nil {
 		if !b.has(w.indexName) {
-			c.rep.add("weights.index", w.indexName, "", "%d shards without %s: the runtime cannot find the tensors", len(w.shards), w.indexName)
+			c.rep.add(WeightsIndex, w.indexName, "", "%d shards without %s: the runtime cannot find the tensors", len(w.shards), w.indexName)
 		}
 		return
 	}
@@ -142,7 +142,7 @@ func (c *checker) checkIndex(w weightSet) {
 	n := 0
 	report := func(path, format string, a ...any) {
 		if n++; n <= 5 {
-			c.rep.add("weights.index", w.indexName, path, format, a...)
+			c.rep.add(WeightsIndex, w.indexName, path, format, a...)
 		}
 	}
 	for _, name := range sortedKeys(wm) {

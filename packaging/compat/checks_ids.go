@@ -89,11 +89,11 @@ func (c *checker) checkIDs() {
 	for _, m := range c.ids() {
 		n := normID(m.id)
 		if strings.HasSuffix(n, "-latest") {
-			c.rep.add("id.latest", m.file, m.path, "model id %q is a moving -latest alias: builds are not reproducible and the license can change under you; pin a dated id such as mistral-small-2501", m.id)
+			c.rep.add(IDLatest, m.file, m.path, "model id %q is a moving -latest alias: builds are not reproducible and the license can change under you; pin a dated id such as mistral-small-2501", m.id)
 		}
 		for _, r := range retirements() {
 			if n == r.id {
-				c.rep.add("id.retired", m.file, m.path, "model id %q was %s on %s; move to %s (the weights and license are unaffected)", m.id, r.what, r.date, r.replacement)
+				c.rep.add(IDRetired, m.file, m.path, "model id %q was %s on %s; move to %s (the weights and license are unaffected)", m.id, r.what, r.date, r.replacement)
 			}
 		}
 	}

@@ -18,7 +18,7 @@ func (c *checker) params() *Params {
 			return nil
 		}
 		for _, pr := range problems {
-			c.rep.add("params.invalid", "params.json", pr.Key, "%s: %s (mistral-inference's TransformerArgs needs dim, n_layers, head_dim, hidden_dim, n_heads, n_kv_heads, norm_eps, vocab_size)", pr.Key, pr.Message)
+			c.rep.add(ParamsInvalid, "params.json", pr.Key, "%s: %s (mistral-inference's TransformerArgs needs dim, n_layers, head_dim, hidden_dim, n_heads, n_kv_heads, norm_eps, vocab_size)", pr.Key, pr.Message)
 		}
 		if len(problems) > 0 {
 			return nil
@@ -65,7 +65,7 @@ func (c *checker) checkNativeVocab() {
 	}
 	size, what := tok.size()
 	if size > 0 && size != p.VocabSize {
-		c.rep.add("vocab.tokenizer", "params.json", "vocab_size", "params.json vocab_size %d but %s has %s %d: ids beyond the embedding crash, or the model never emits some tokens", p.VocabSize, tok.file, what, size)
+		c.rep.add(VocabTokenizer, "params.json", "vocab_size", "params.json vocab_size %d but %s has %s %d: ids beyond the embedding crash, or the model never emits some tokens", p.VocabSize, tok.file, what, size)
 	}
 }
 
@@ -113,7 +113,7 @@ func (c *checker) checkConfigParams() {
 		}{"rope_theta", "rope_theta", *p.native.RopeTheta})
 	}
 	if tie, ok := t["tie_word_embeddings"].(bool); ok && tie != p.TiedEmbeddings {
-		c.rep.add("config.params_mismatch", "config.json", "tie_word_embeddings", "config.json tie_word_embeddings = %v but params.json tied_embeddings = %v: one runtime expects output.weight, the other not", tie, p.TiedEmbeddings)
+		c.rep.add(ConfigParamsMismatch, "config.json", "tie_word_embeddings", "config.json tie_word_embeddings = %v but params.json tied_embeddings = %v: one runtime expects output.weight, the other not", tie, p.TiedEmbeddings)
 	}
 	if v, vc := p.Vision, c.hfVisionConfig(); v != nil && vc != nil {
 		for _, pr := range []struct {
@@ -122,14 +122,14 @@ func (c *checker) checkConfigParams() {
 		}{{"hidden_size", v.HiddenSize}, {"patch_size", v.PatchSize}, {"image_size", v.ImageSize},
 			{"num_hidden_layers", v.NumHiddenLayers}, {"num_attention_heads", v.NumAttentionHeads}, {"intermediate_size", v.IntermediateSize}} {
 			if got, ok := vc.int(pr.key); ok && got != int64(pr.want) {
-				c.rep.add("config.params_mismatch", "config.json", "vision_config."+pr.key, "config.json vision_config.%s = %d but params.json vision_encoder.%s = %d", pr.key, got, pr.key, pr.want)
+				c.rep.add(ConfigParamsMismatch, "config.json", "vision_config."+pr.key, "config.json vision_config.%s = %d but params.json vision_encoder.%s = %d", pr.key, got, pr.key, pr.want)
 			}
 		}
 	}
 	for _, pr := range pairs {
 		got, ok := t.num(pr.hf)
 		if ok && math.Abs(got-pr.want) > 1e-9*math.Max(1, math.Abs(pr.want)) {
-			c.rep.add("config.params_mismatch", "config.json", pr.hf, "config.json %s = %v but params.json %s = %v: vLLM and transformers would build different models", pr.hf, got, pr.native, pr.want)
+			c.rep.add(ConfigParamsMismatch, "config.json", pr.hf, "config.json %s = %v but params.json %s = %v: vLLM and transformers would build different models", pr.hf, got, pr.native, pr.want)
 		}
 	}
 }
@@ -145,7 +145,7 @@ func (c *checker) checkHFTensors() {
 	}
 	vocab, ok := t.int("vocab_size")
 	if !ok {
-		c.rep.add("config.params_mismatch", "config.json", "vocab_size", "config.json has no integer vocab_size")
+		c.rep.add(ConfigParamsMismatch, "config.json", "vocab_size", "config.json has no integer vocab_size")
 		return
 	}
 	if want := c.hfExpected(); want != nil {
@@ -156,7 +156,7 @@ func (c *checker) checkHFTensors() {
 	}
 	if tok := c.tokenizer(); tok != nil {
 		if size, what := tok.size(); size > 0 && int64(size) != vocab {
-			c.rep.add("vocab.tokenizer", "config.json", "vocab_size", "config.json vocab_size %d but %s has %s %d", vocab, tok.file, what, size)
+			c.rep.add(VocabTokenizer, "config.json", "vocab_size", "config.json vocab_size %d but %s has %s %d", vocab, tok.file, what, size)
 		}
 	}
 }

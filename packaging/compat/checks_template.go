@@ -49,7 +49,7 @@ func (c *checker) vars() TemplateVars {
 func (c *checker) checkTemplates() {
 	ts := c.templates()
 	if len(ts) == 2 && ts[0].src != ts[1].src {
-		c.rep.add("template.mismatch", ts[1].file, ts[1].path, "tokenizer_config.json's chat_template differs from chat_template.jinja: transformers ≥ 4.47 uses the .jinja file, older readers (TGI, onnxruntime-extensions) the inline one; make them byte-identical")
+		c.rep.add(TemplateMismatch, ts[1].file, ts[1].path, "tokenizer_config.json's chat_template differs from chat_template.jinja: transformers ≥ 4.47 uses the .jinja file, older readers (TGI, onnxruntime-extensions) the inline one; make them byte-identical")
 	}
 	for i, t := range ts {
 		if i == 1 && t.src == ts[0].src {
@@ -70,17 +70,17 @@ func (c *checker) checkRenders(t bundleTemplate) {
 		switch {
 		case err == nil:
 		case errors.As(err, &unsafe):
-			c.rep.add("template.unchecked", t.file, t.path, "the chat template was %v; check it with transformers' apply_chat_template", unsafe)
+			c.rep.add(TemplateUnchecked, t.file, t.path, "the chat template was %v; check it with transformers' apply_chat_template", unsafe)
 			return
 		case errors.As(err, &raised) && conv.Name == "tool_call":
-			c.rep.add("template.tools_unsupported", t.file, t.path, "the chat template refuses a tool-call conversation (%q): tool use through apply_chat_template is impossible", raised.Message)
+			c.rep.add(TemplateToolsUnsupported, t.file, t.path, "the chat template refuses a tool-call conversation (%q): tool use through apply_chat_template is impossible", raised.Message)
 		default:
-			c.rep.add("template.render", t.file, t.path, "the chat template fails on a %s conversation: %v; apply_chat_template would fail the same way", conv.Name, err)
+			c.rep.add(TemplateRender, t.file, t.path, "the chat template fails on a %s conversation: %v; apply_chat_template would fail the same way", conv.Name, err)
 		}
 	}
 }
 
-// checkTraining compares each training template's text with the bundle's.
+// checkTraining compares each training template's text with the folder's.
 func (c *checker) checkTraining(t bundleTemplate) {
 	for _, tt := range c.opts.TrainingTemplates {
 		for _, conv := range Conversations() {
@@ -90,11 +90,11 @@ func (c *checker) checkTraining(t bundleTemplate) {
 			}
 			got, err := RenderTemplate(t.src, []byte(conv.JSON), c.vars())
 			if err != nil {
-				c.rep.add("template.train_mismatch", t.file, t.path, "the adapter training template (%s) renders a %s conversation but the bundle's fails (%v): ship the training template", tt.Source, conv.Name, err)
+				c.rep.add(TemplateTrainMismatch, t.file, t.path, "the adapter training template (%s) renders a %s conversation but the bundle's fails (%v): ship the training template", tt.Source, conv.Name, err)
 				break
 			}
 			if got != want {
-				c.rep.add("template.train_mismatch", t.file, t.path, "the bundle's template renders a %s conversation differently from the adapter training template (%s) (%s, bundle vs training): train-time and inference-time prompts must be identical; ship the training template", conv.Name, tt.Source, firstDiff(got, want))
+				c.rep.add(TemplateTrainMismatch, t.file, t.path, "the bundle's template renders a %s conversation differently from the adapter training template (%s) (%s, bundle vs training): train-time and inference-time prompts must be identical; ship the training template", conv.Name, tt.Source, firstDiff(got, want))
 				break
 			}
 		}
@@ -104,6 +104,6 @@ func (c *checker) checkTraining(t bundleTemplate) {
 // checkTemplatePresent warns when transformers has no chat template.
 func (c *checker) checkTemplatePresent() {
 	if len(c.templates()) == 0 {
-		c.rep.add("template.missing", "chat_template.jinja", "", "no chat template (chat_template.jinja or tokenizer_config.json chat_template): apply_chat_template fails and OpenAI-compatible servers cannot format chats; ship the model's template")
+		c.rep.add(TemplateMissing, "chat_template.jinja", "", "no chat template (chat_template.jinja or tokenizer_config.json chat_template): apply_chat_template fails and OpenAI-compatible servers cannot format chats; ship the model's template")
 	}
 }

@@ -10,8 +10,8 @@ import (
 // compareTensors reports missing, misshaped and unexpected tensors against
 // what source (params.json or config.json) implies, at most a few per rule.
 func (c *checker) compareTensors(want map[string]Shape, actual map[string]tensorInfo, source, firstFile string, skip func(string) bool) {
-	lim := map[string]int{}
-	add := func(code, file, path, format string, a ...any) {
+	lim := map[Code]int{}
+	add := func(code Code, file, path, format string, a ...any) {
 		if lim[code]++; lim[code] <= 8 {
 			c.rep.add(code, file, path, format, a...)
 		}
@@ -20,16 +20,16 @@ func (c *checker) compareTensors(want map[string]Shape, actual map[string]tensor
 		got, ok := actual[name]
 		switch {
 		case !ok:
-			add("params.tensor_missing", firstFile, name, "tensor %s %v is implied by %s but absent: strict loading fails", name, want[name], source)
+			add(ParamsTensorMissing, firstFile, name, "tensor %s %v is implied by %s but absent: strict loading fails", name, want[name], source)
 		case !got.Shape.equal(want[name]) && isEmbedding(name):
-			add("vocab.embedding_rows", got.File, name, "%s has shape %v, %s's vocab size and dimension imply %v", name, got.Shape, source, want[name])
+			add(VocabEmbeddingRows, got.File, name, "%s has shape %v, %s's vocab size and dimension imply %v", name, got.Shape, source, want[name])
 		case !got.Shape.equal(want[name]):
-			add("params.tensor_shape", got.File, name, "%s has shape %v, %s implies %v", name, got.Shape, source, want[name])
+			add(ParamsTensorShape, got.File, name, "%s has shape %v, %s implies %v", name, got.Shape, source, want[name])
 		}
 	}
 	for _, name := range sortedKeys(actual) {
 		if _, ok := want[name]; !ok && !skip(name) {
-			add("tensor.unexpected", actual[name].File, name, "tensor %s is not part of the model %s describes: strict loading fails (\"Unexpected key\")", name, source)
+			add(TensorUnexpected, actual[name].File, name, "tensor %s is not part of the model %s describes: strict loading fails (\"Unexpected key\")", name, source)
 		}
 	}
 }
@@ -60,7 +60,7 @@ func (c *checker) hfExpected() map[string]Shape {
 	}
 	p, err := cfg.Params()
 	if err != nil {
-		c.rep.add("params.invalid", "config.json", "", "config.json does not describe a valid model: %v", err)
+		c.rep.add(ParamsInvalid, "config.json", "", "config.json does not describe a valid model: %v", err)
 		return nil
 	}
 	names := mistral.NameMap{Vision: vision}

@@ -110,6 +110,6 @@ func (c *checker) checkMistralTokenizer() {
 		}
 	}
 	if len(missing) > 0 {
-		c.rep.add("tokenizer.required_special", tok.file, "special_tokens", "tokenizer v%d lacks the special tokens %v that mistral-common's instruct tokenizer needs; encoding a chat fails with \"Unknown control token\"", tok.version, missing)
+		c.rep.add(TokenizerRequiredSpecial, tok.file, "special_tokens", "tokenizer v%d lacks the special tokens %v that mistral-common's instruct tokenizer needs; encoding a chat fails with \"Unknown control token\"", tok.version, missing)
 	}
 }

@@ -38,7 +38,7 @@ func (c *checker) checkImageTokens(tok *tokInfo) {
 		}
 	}
 	if len(missing) > 0 {
-		c.rep.add("vision.no_image_tokens", tok.file, "special_tokens", "the tokenizer has an image config but lacks %v: mistral-common cannot encode images", missing)
+		c.rep.add(VisionNoImageTokens, tok.file, "special_tokens", "the tokenizer has an image config but lacks %v: mistral-common cannot encode images", missing)
 	}
 }
 
@@ -55,7 +55,7 @@ func (c *checker) checkNativeVision() {
 	}
 	im := tok.mistralImage()
 	if im == nil {
-		c.rep.add("vision.no_image_config", tok.file, "image", "params.json has a vision encoder but %s has no image section: vLLM mistral mode and mistral-inference cannot preprocess images; use a tokenizer with \"image\" (or a .model.v7m1 file)", tok.file)
+		c.rep.add(VisionNoImageConfig, tok.file, "image", "params.json has a vision encoder but %s has no image section: vLLM mistral mode and mistral-inference cannot preprocess images; use a tokenizer with \"image\" (or a .model.v7m1 file)", tok.file)
 		return
 	}
 	c.compareVision(p.Vision, im)
@@ -66,24 +66,24 @@ func (c *checker) checkNativeVision() {
 	}{{"[IMG]", p.Vision.ImageTokenID, "image_token_id"}, {"[IMG_BREAK]", p.Vision.ImageBreakTokenID, "image_break_token_id"}, {"[IMG_END]", p.Vision.ImageEndTokenID, "image_end_token_id"}}
 	for _, id := range ids {
 		if got, ok := tok.specialID(id.name); ok && got != id.want {
-			c.rep.add("vision.token_id", "params.json", "vision_encoder."+id.key, "vision_encoder.%s is %d but %s has %s at %d: image embeddings land on the wrong tokens", id.key, id.want, tok.file, id.name, got)
+			c.rep.add(VisionTokenID, "params.json", "vision_encoder."+id.key, "vision_encoder.%s is %d but %s has %s at %d: image embeddings land on the wrong tokens", id.key, id.want, tok.file, id.name, got)
 		}
 	}
 }
 
 func (c *checker) compareVision(v *VisionParams, im *imageConfig) {
 	if im.patch != v.PatchSize {
-		c.rep.add("vision.patch_size", im.file, im.patchPath, "image patch size %d but the vision encoder's patch_size is %d: image token counts disagree with the model", im.patch, v.PatchSize)
+		c.rep.add(VisionPatchSize, im.file, im.patchPath, "image patch size %d but the vision encoder's patch_size is %d: image token counts disagree with the model", im.patch, v.PatchSize)
 	}
 	if im.merge != v.SpatialMergeSize {
-		c.rep.add("vision.merge_size", im.file, im.mergePath, "spatial_merge_size %d but the vision encoder's is %d", im.merge, v.SpatialMergeSize)
+		c.rep.add(VisionMergeSize, im.file, im.mergePath, "spatial_merge_size %d but the vision encoder's is %d", im.merge, v.SpatialMergeSize)
 	}
 	want := v.MaxImageSize
 	if want == 0 {
 		want = v.ImageSize
 	}
 	if im.maxImage > 0 && want > 0 && im.maxImage != want {
-		c.rep.add("vision.image_size", im.file, im.sizePath, "max image size %d but the vision encoder's is %d: images are resized to a size the model was not trained on", im.maxImage, want)
+		c.rep.add(VisionImageSize, im.file, im.sizePath, "max image size %d but the vision encoder's is %d: images are resized to a size the model was not trained on", im.maxImage, want)
 	}
 }
 
@@ -109,7 +109,7 @@ func (c *checker) checkHFVision() {
 		}
 	}
 	if !found {
-		c.rep.add("vision.no_image_config", "processor_config.json", "", "config.json has a vision_config but neither processor_config.json nor preprocessor_config.json exists: AutoProcessor cannot load images")
+		c.rep.add(VisionNoImageConfig, "processor_config.json", "", "config.json has a vision_config but neither processor_config.json nor preprocessor_config.json exists: AutoProcessor cannot load images")
 		return
 	}
 	patch, _ := vc.int("patch_size")
@@ -120,14 +120,14 @@ func (c *checker) checkHFVision() {
 			continue
 		}
 		if got, ok := patchSize(o); ok && patch > 0 && got != patch {
-			c.rep.add("vision.patch_size", f, "patch_size", "%s patch_size %d but config.json vision_config.patch_size is %d", f, got, patch)
+			c.rep.add(VisionPatchSize, f, "patch_size", "%s patch_size %d but config.json vision_config.patch_size is %d", f, got, patch)
 		}
 		if got, ok := o.int("spatial_merge_size"); ok && hasMerge && got != merge {
-			c.rep.add("vision.merge_size", f, "spatial_merge_size", "%s spatial_merge_size %d but config.json says %d", f, got, merge)
+			c.rep.add(VisionMergeSize, f, "spatial_merge_size", "%s spatial_merge_size %d but config.json says %d", f, got, merge)
 		}
 		if got, ok := o.sub("size").int("longest_edge"); ok {
 			if want, ok := vc.int("image_size"); ok && got != want {
-				c.rep.add("vision.image_size", f, "size.longest_edge", "%s size.longest_edge %d but config.json vision_config.image_size is %d", f, got, want)
+				c.rep.add(VisionImageSize, f, "size.longest_edge", "%s size.longest_edge %d but config.json vision_config.image_size is %d", f, got, want)
 			}
 		}
 		c.checkHFImageToken(cfg, o, f)
@@ -152,6 +152,6 @@ func (c *checker) checkHFImageToken(cfg, proc obj, file string) {
 		return
 	}
 	if got, ok := c.tokenID(name); ok && int64(got) != want {
-		c.rep.add("vision.token_id", "config.json", "image_token_index", "config.json image_token_index %d but %s's image_token %q is id %d", want, file, name, got)
+		c.rep.add(VisionTokenID, "config.json", "image_token_index", "config.json image_token_index %d but %s's image_token %q is id %d", want, file, name, got)
 	}
 }

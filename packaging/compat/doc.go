@@ -1,8 +1,11 @@
 // Package compat checks that a checkpoint folder can be loaded and served by
 // a given runtime: vLLM in mistral mode, mistral-inference and transformers.
 //
-// Each rule has a stable code (for example tokenizer.multiple,
-// tekken.special_rank or eos.mismatch), a severity and an actionable message;
+// Each rule is declared once in Rules: a Code constant (for example
+// TokenizerMultiple, "tokenizer.multiple"), a severity and a summary; every
+// finding carries its rule's code and an actionable message. The deliberate
+// break that makes each rule fire lives in packaging/synth/breaks, keyed by
+// the same constants;
 // a profile names the files a runtime needs and the rules it applies. Check
 // runs the profiles over a folder and returns specs/v1 Findings. Broken or
 // missing files are findings, never crashes.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
+	"github.com/ckpt-dev/ckpt/packaging/synth/breaks"
 )
 
 // ExampleCheck synthesizes a tiny native model, breaks its EOS id and
@@ -23,7 +24,7 @@ func ExampleCheck() {
 	}
 	claims, _ := compat.Claims(dir)
 	fmt.Println("claims:", claims)
-	if _, err := compat.Break(ctx, dir, "eos.mismatch"); err != nil {
+	if _, err := breaks.Apply(ctx, dir, compat.EOSMismatch); err != nil {
 		panic(err)
 	}
 	findings, err := compat.Check(ctx, dir, compat.Options{})

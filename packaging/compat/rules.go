@@ -7,10 +7,73 @@ import (
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
+// Code is a rule's stable identifier, the code of its findings.
+type Code string
+
+// The rules' codes. Each is declared once, with its severity and summary,
+// in Rules; packaging/synth/breaks keys its deliberate breaks by them.
+const (
+	FilesMissing             Code = "files.missing"
+	FilesMixedLayout         Code = "files.mixed_layout"
+	FilesMalformed           Code = "files.malformed"
+	TokenizerMultiple        Code = "tokenizer.multiple"
+	TokenizerUnrecognized    Code = "tokenizer.unrecognized"
+	TokenizerRequiredSpecial Code = "tokenizer.required_special"
+	WeightsSharded           Code = "weights.sharded"
+	WeightsMultiple          Code = "weights.multiple"
+	WeightsIndex             Code = "weights.index"
+	ParamsInvalid            Code = "params.invalid"
+	ParamsTensorMissing      Code = "params.tensor_missing"
+	ParamsTensorShape        Code = "params.tensor_shape"
+	TensorUnexpected         Code = "tensor.unexpected"
+	ConfigParamsMismatch     Code = "config.params_mismatch"
+	TekkenVersion            Code = "tekken.version"
+	TekkenSpecialMissing     Code = "tekken.special_missing"
+	TekkenMultimodal         Code = "tekken.multimodal"
+	TekkenModelSettings      Code = "tekken.model_settings"
+	TekkenVocabSize          Code = "tekken.vocab_size"
+	TekkenSpecialDuplicate   Code = "tekken.special_duplicate"
+	TekkenSpecialCount       Code = "tekken.special_count"
+	TekkenSpecialRank        Code = "tekken.special_rank"
+	TekkenVocabKeys          Code = "tekken.vocab_keys"
+	TekkenVocabRank          Code = "tekken.vocab_rank"
+	TekkenByteTokens         Code = "tekken.byte_tokens"
+	TekkenDuplicateBytes     Code = "tekken.duplicate_bytes"
+	TekkenPattern            Code = "tekken.pattern"
+	VocabTokenizer           Code = "vocab.tokenizer"
+	VocabEmbeddingRows       Code = "vocab.embedding_rows"
+	EOSMissing               Code = "eos.missing"
+	EOSMismatch              Code = "eos.mismatch"
+	BOSMismatch              Code = "bos.mismatch"
+	PadEqualsEOS             Code = "pad.equals_eos"
+	PadOutOfRange            Code = "pad.out_of_range"
+	PadMismatch              Code = "pad.mismatch"
+	TemplateMismatch         Code = "template.mismatch"
+	TemplateRender           Code = "template.render"
+	TemplateToolsUnsupported Code = "template.tools_unsupported"
+	TemplateUnchecked        Code = "template.unchecked"
+	TemplateMissing          Code = "template.missing"
+	TemplateTrainMismatch    Code = "template.train_mismatch"
+	VisionNoImageTokens      Code = "vision.no_image_tokens"
+	VisionNoImageConfig      Code = "vision.no_image_config"
+	VisionPatchSize          Code = "vision.patch_size"
+	VisionMergeSize          Code = "vision.merge_size"
+	VisionTokenID            Code = "vision.token_id"
+	VisionImageSize          Code = "vision.image_size"
+	LoRAFormat               Code = "lora.format"
+	LoRAConfig               Code = "lora.config"
+	LoRAModulesToSave        Code = "lora.modules_to_save"
+	LoRADoRA                 Code = "lora.dora"
+	LoRARSLoRA               Code = "lora.rslora"
+	IDLatest                 Code = "id.latest"
+	IDRetired                Code = "id.retired"
+	CheckInternal            Code = "check.internal"
+)
+
 // Rule is one compatibility rule: a stable code, its severity and what it
 // enforces.
 type Rule struct {
-	Code     string
+	Code     Code
 	Severity string
 	Summary  string
 }
@@ -23,84 +86,74 @@ const (
 // Rules returns every rule, sorted by code.
 func Rules() []Rule {
 	rs := []Rule{
-		{"files.missing", sevErr, "a file the runtime needs is absent"},
-		{"files.mixed_layout", sevErr, "native consolidated*.safetensors next to HF model*.safetensors"},
-		{"files.malformed", sevErr, "a file cannot be parsed"},
-		{"tokenizer.multiple", sevErr, "more than one tokenizer file for a mistral runtime"},
-		{"tokenizer.unrecognized", sevErr, "a SentencePiece file name with an unknown version suffix"},
-		{"tokenizer.required_special", sevErr, "a special token the tokenizer version requires is absent"},
-		{"weights.sharded", sevErr, "mistral-inference loads one consolidated file, not shards"},
-		{"weights.multiple", sevErr, "consolidated.safetensors and consolidated.00.pth together"},
-		{"weights.index", sevErr, "the shard index and the shard files disagree"},
-		{"params.invalid", sevErr, "params.json (or config.json) lacks a required key or has a wrong value"},
-		{"params.tensor_missing", sevErr, "a tensor params.json (or config.json) implies is absent"},
-		{"params.tensor_shape", sevErr, "a tensor's shape differs from what params.json (or config.json) implies"},
-		{"tensor.unexpected", sevErr, "a tensor the runtime does not expect"},
-		{"config.params_mismatch", sevErr, "config.json and params.json disagree"},
-		{"tekken.version", sevErr, "unknown tekken config.version"},
-		{"tekken.special_missing", sevErr, "no special_tokens list for a version above v7"},
-		{"tekken.multimodal", sevErr, "legacy multimodal section with a version above v11"},
-		{"tekken.model_settings", sevErr, "model_settings_builder with a version below v15"},
-		{"tekken.vocab_size", sevErr, "default_vocab_size does not fit the vocab and specials"},
-		{"tekken.special_duplicate", sevErr, "two special tokens with the same token_str"},
-		{"tekken.special_count", sevErr, "more special tokens than default_num_special_tokens"},
-		{"tekken.special_rank", sevErr, "special_tokens[i].rank differs from i"},
-		{"tekken.vocab_keys", sevErr, "a vocab entry without exactly rank, token_bytes, token_str"},
-		{"tekken.vocab_rank", sevErr, "vocab[i].rank differs from i"},
-		{"tekken.byte_tokens", sevErr, "the first 256 vocab entries are not the single bytes in order"},
-		{"tekken.duplicate_bytes", sevErr, "two vocab entries with the same bytes"},
-		{"tekken.pattern", sevErr, "empty pre-tokenizer pattern"},
-		{"vocab.tokenizer", sevErr, "params/config vocab_size differs from the tokenizer's size"},
-		{"vocab.embedding_rows", sevErr, "embedding or output rows differ from vocab_size"},
-		{"eos.missing", sevErr, "no end-of-sequence token"},
-		{"eos.mismatch", sevErr, "EOS ids disagree across files"},
-		{"bos.mismatch", sevErr, "BOS ids disagree across files"},
-		{"pad.equals_eos", sevWarn, "the padding token is the EOS token"},
-		{"pad.out_of_range", sevErr, "pad_token_id is not below vocab_size"},
-		{"pad.mismatch", sevWarn, "PAD ids disagree across files"},
-		{"template.mismatch", sevWarn, "chat_template.jinja and tokenizer_config.json's template differ"},
-		{"template.render", sevErr, "the chat template fails to compile or render"},
-		{"template.tools_unsupported", sevWarn, "the chat template refuses tool-call conversations"},
-		{"template.unchecked", sevWarn, "the chat template cannot be rendered safely (recursive macro)"},
-		{"template.missing", sevWarn, "no chat template for transformers"},
-		{"template.train_mismatch", sevErr, "the adapter's training template renders other text"},
-		{"vision.no_image_tokens", sevErr, "an image config without [IMG], [IMG_BREAK], [IMG_END]"},
-		{"vision.no_image_config", sevErr, "a vision encoder without the runtime's image config"},
-		{"vision.patch_size", sevErr, "patch sizes differ between model and image config"},
-		{"vision.merge_size", sevErr, "spatial merge sizes differ between model and image config"},
-		{"vision.token_id", sevErr, "image token ids differ between model and tokenizer"},
-		{"vision.image_size", sevWarn, "maximum image sizes differ between model and image config"},
-		{"lora.format", sevWarn, "a mistral-finetune adapter vLLM cannot serve"},
-		{"lora.config", sevErr, "adapter_config.json lacks what vLLM needs (LORA, r, lora_alpha, target_modules)"},
-		{"lora.modules_to_save", sevErr, "vLLM refuses modules_to_save"},
-		{"lora.dora", sevErr, "vLLM refuses DoRA adapters"},
-		{"lora.rslora", sevWarn, "older vLLM versions refuse use_rslora"},
-		{"id.latest", sevErr, "a moving -latest model id"},
-		{"id.retired", sevWarn, "a model id on the retirement list"},
-		{"check.internal", sevErr, "a rule crashed on this input (a bug in ckpt)"},
+		{FilesMissing, sevErr, "a file the runtime needs is absent"},
+		{FilesMixedLayout, sevErr, "native consolidated*.safetensors next to HF model*.safetensors"},
+		{FilesMalformed, sevErr, "a file cannot be parsed"},
+		{TokenizerMultiple, sevErr, "more than one tokenizer file for a mistral runtime"},
+		{TokenizerUnrecognized, sevErr, "a SentencePiece file name with an unknown version suffix"},
+		{TokenizerRequiredSpecial, sevErr, "a special token the tokenizer version requires is absent"},
+		{WeightsSharded, sevErr, "mistral-inference loads one consolidated file, not shards"},
+		{WeightsMultiple, sevErr, "consolidated.safetensors and consolidated.00.pth together"},
+		{WeightsIndex, sevErr, "the shard index and the shard files disagree"},
+		{ParamsInvalid, sevErr, "params.json (or config.json) lacks a required key or has a wrong value"},
+		{ParamsTensorMissing, sevErr, "a tensor params.json (or config.json) implies is absent"},
+		{ParamsTensorShape, sevErr, "a tensor's shape differs from what params.json (or config.json) implies"},
+		{TensorUnexpected, sevErr, "a tensor the runtime does not expect"},
+		{ConfigParamsMismatch, sevErr, "config.json and params.json disagree"},
+		{TekkenVersion, sevErr, "unknown tekken config.version"},
+		{TekkenSpecialMissing, sevErr, "no special_tokens list for a version above v7"},
+		{TekkenMultimodal, sevErr, "legacy multimodal section with a version above v11"},
+		{TekkenModelSettings, sevErr, "model_settings_builder with a version below v15"},
+		{TekkenVocabSize, sevErr, "default_vocab_size does not fit the vocab and specials"},
+		{TekkenSpecialDuplicate, sevErr, "two special tokens with the same token_str"},
+		{TekkenSpecialCount, sevErr, "more special tokens than default_num_special_tokens"},
+		{TekkenSpecialRank, sevErr, "special_tokens[i].rank differs from i"},
+		{TekkenVocabKeys, sevErr, "a vocab entry without exactly rank, token_bytes, token_str"},
+		{TekkenVocabRank, sevErr, "vocab[i].rank differs from i"},
+		{TekkenByteTokens, sevErr, "the first 256 vocab entries are not the single bytes in order"},
+		{TekkenDuplicateBytes, sevErr, "two vocab entries with the same bytes"},
+		{TekkenPattern, sevErr, "empty pre-tokenizer pattern"},
+		{VocabTokenizer, sevErr, "params/config vocab_size differs from the tokenizer's size"},
+		{VocabEmbeddingRows, sevErr, "embedding or output rows differ from vocab_size"},
+		{EOSMissing, sevErr, "no end-of-sequence token"},
+		{EOSMismatch, sevErr, "EOS ids disagree across files"},
+		{BOSMismatch, sevErr, "BOS ids disagree across files"},
+		{PadEqualsEOS, sevWarn, "the padding token is the EOS token"},
+		{PadOutOfRange, sevErr, "pad_token_id is not below vocab_size"},
+		{PadMismatch, sevWarn, "PAD ids disagree across files"},
+		{TemplateMismatch, sevWarn, "chat_template.jinja and tokenizer_config.json's template differ"},
+		{TemplateRender, sevErr, "the chat template fails to compile or render"},
+		{TemplateToolsUnsupported, sevWarn, "the chat template refuses tool-call conversations"},
+		{TemplateUnchecked, sevWarn, "the chat template cannot be rendered safely (recursive macro)"},
+		{TemplateMissing, sevWarn, "no chat template for transformers"},
+		{TemplateTrainMismatch, sevErr, "the adapter's training template renders other text"},
+		{VisionNoImageTokens, sevErr, "an image config without [IMG], [IMG_BREAK], [IMG_END]"},
+		{VisionNoImageConfig, sevErr, "a vision encoder without the runtime's image config"},
+		{VisionPatchSize, sevErr, "patch sizes differ between model and image config"},
+		{VisionMergeSize, sevErr, "spatial merge sizes differ between model and image config"},
+		{VisionTokenID, sevErr, "image token ids differ between model and tokenizer"},
+		{VisionImageSize, sevWarn, "maximum image sizes differ between model and image config"},
+		{LoRAFormat, sevWarn, "a mistral-finetune adapter vLLM cannot serve"},
+		{LoRAConfig, sevErr, "adapter_config.json lacks what vLLM needs (LORA, r, lora_alpha, target_modules)"},
+		{LoRAModulesToSave, sevErr, "vLLM refuses modules_to_save"},
+		{LoRADoRA, sevErr, "vLLM refuses DoRA adapters"},
+		{LoRARSLoRA, sevWarn, "older vLLM versions refuse use_rslora"},
+		{IDLatest, sevErr, "a moving -latest model id"},
+		{IDRetired, sevWarn, "a model id on the retirement list"},
+		{CheckInternal, sevErr, "a rule crashed on this input (a bug in ckpt)"},
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Code < rs[j].Code })
 	return rs
 }
 
-// severityOf returns the severity of a rule code (error when unknown).
-func severityOf(code string) string {
-	for _, r := range Rules() {
-		if r.Code == code {
-			return r.Severity
-		}
-	}
-	return sevErr
-}
-
 // report collects findings for one check run.
 type report struct {
-	sev      map[string]string
+	sev      map[Code]string
 	findings []specv1.Finding
 }
 
 func newReport() *report {
-	r := &report{sev: map[string]string{}}
+	r := &report{sev: map[Code]string{}}
 	for _, rule := range Rules() {
 		r.sev[rule.Code] = rule.Severity
 	}
@@ -108,12 +161,12 @@ func newReport() *report {
 }
 
 // add records a finding for code about file (and path inside it).
-func (r *report) add(code, file, path, format string, a ...any) {
+func (r *report) add(code Code, file, path, format string, a ...any) {
 	sev, ok := r.sev[code]
 	if !ok {
 		sev = sevErr
 	}
-	r.findings = append(r.findings, specv1.Finding{Code: code, Severity: sev, File: file,
+	r.findings = append(r.findings, specv1.Finding{Code: string(code), Severity: sev, File: file,
 		Path: path, Message: fmt.Sprintf(format, a...)})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
+	"github.com/ckpt-dev/ckpt/packaging/synth/breaks"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -77,36 +78,27 @@ func TestCleanModelsPass(t *testing.T) {
 // exactly that rule fires; the clean model (TestCleanModelsPass) is every
 // rule's passing case.
 func TestEveryRuleFires(t *testing.T) {
-	breakable := map[string]bool{}
-	for _, code := range compat.Breakable() {
-		breakable[code] = true
-	}
-	for _, r := range compat.Rules() {
-		if r.Code != "check.internal" && !breakable[r.Code] {
-			t.Errorf("rule %s has no break", r.Code)
-		}
-	}
-	shown := map[string]bool{}
+	shown := map[compat.Code]bool{}
 	for _, layout := range []struct {
 		name string
 		make func(testing.TB) string
 	}{{"native", nativeModel}, {"hf", hfModel}, {"synth-native", synthNative}, {"synth-hf", synthHF}, {"synth-peft", synthPEFT}} {
-		for _, code := range compat.Breakable() {
-			t.Run(layout.name+"/"+code, func(t *testing.T) {
+		for _, code := range breaks.Codes() {
+			t.Run(layout.name+"/"+string(code), func(t *testing.T) {
 				dir := layout.make(t)
-				opts, err := compat.Break(t.Context(), dir, code)
-				if errors.Is(err, compat.ErrLayout) {
+				opts, err := breaks.Apply(t.Context(), dir, code)
+				if errors.Is(err, breaks.ErrLayout) {
 					t.Skipf("not on this layout: %v", err)
 				}
 				if err != nil {
-					t.Fatalf("Break: %v", err)
+					t.Fatalf("Apply: %v", err)
 				}
 				shown[code] = true
 				fs, err := compat.Check(t.Context(), dir, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := codes(fs); len(got) != 1 || got[0] != code {
+				if got := codes(fs); len(got) != 1 || got[0] != string(code) {
 					t.Errorf("codes %v, want only %s:%s", got, code, dump(fs))
 				}
 				for _, f := range fs {
@@ -117,7 +109,7 @@ func TestEveryRuleFires(t *testing.T) {
 			})
 		}
 	}
-	for _, code := range compat.Breakable() {
+	for _, code := range breaks.Codes() {
 		if !shown[code] {
 			t.Errorf("rule %s fires on no layout", code)
 		}

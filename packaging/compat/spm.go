@@ -171,7 +171,7 @@ func spmVersion(name string) (version int, image bool, ok bool) {
 
 // EncodeSPM writes a minimal SentencePiece ModelProto: the pieces (the
 // first three typed unknown, control, control) and a trainer spec with unk
-// 0, bos 1, eos 2, pad -1. Tests and Break use it.
+// 0, bos 1, eos 2, pad -1. Tests and packaging/synth/breaks use it.
 func EncodeSPM(pieces []string) []byte {
 	var out []byte
 	for i, p := range pieces {

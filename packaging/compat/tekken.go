@@ -61,9 +61,9 @@ type TekkenImage struct {
 // tekkenVersions returns the versions mistral-common's Tekkenizer accepts.
 func tekkenVersions() []string { return []string{"v1", "v2", "v3", "v7", "v11", "v13", "v15"} }
 
-// deprecatedSpecials are the special tokens of a tekken file (≤ v7) without
+// DeprecatedSpecials are the special tokens of a tekken file (≤ v7) without
 // a special_tokens list, by rank.
-func deprecatedSpecials() []string {
+func DeprecatedSpecials() []string {
 	return []string{"<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]",
 		"[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[TOOL_CALLS]", "[IMG]", "<pad>",
 		"[IMG_BREAK]", "[IMG_END]", "[PREFIX]", "[MIDDLE]", "[SUFFIX]", "[SYSTEM_PROMPT]",
@@ -190,7 +190,7 @@ func (t *Tekken) versionNumber() int {
 // deprecated list when the file has none.
 func (t *Tekken) Specials() []string {
 	if !t.HasSpecials {
-		return deprecatedSpecials()
+		return DeprecatedSpecials()
 	}
 	out := make([]string, len(t.SpecialTokens))
 	for i, s := range t.SpecialTokens {
@@ -203,7 +203,7 @@ func (t *Tekken) Specials() []string {
 // mistral-common does.
 func (t *Tekken) SpecialID(name string) (int, bool) {
 	if !t.HasSpecials {
-		for i, s := range deprecatedSpecials() {
+		for i, s := range DeprecatedSpecials() {
 			if s == name {
 				return i, true
 			}
@@ -225,23 +225,23 @@ func (t *Tekken) inner() int { return t.Config.DefaultVocabSize - t.Config.Defau
 func checkTekken(t *Tekken, file string, rep *report) {
 	ver := t.versionNumber()
 	if ver < 0 {
-		rep.add("tekken.version", file, "config.version", "unknown tekken version %q; use one of %s",
+		rep.add(TekkenVersion, file, "config.version", "unknown tekken version %q; use one of %s",
 			t.Config.Version, strings.Join(tekkenVersions(), ", "))
 	}
 	if !t.HasSpecials && ver > 7 {
-		rep.add("tekken.special_missing", file, "special_tokens",
+		rep.add(TekkenSpecialMissing, file, "special_tokens",
 			"tekken %s needs a special_tokens list (only v7 and older fall back to the deprecated 20 tokens)", t.Config.Version)
 	}
 	if t.LegacyMultimodal && ver > 11 {
-		rep.add("tekken.multimodal", file, "multimodal",
+		rep.add(TekkenMultimodal, file, "multimodal",
 			"the legacy \"multimodal\" section is refused for tekken %s; rename it to \"image\"", t.Config.Version)
 	}
 	if t.ModelSettings && ver >= 0 && ver < 15 {
-		rep.add("tekken.model_settings", file, "model_settings_builder",
+		rep.add(TekkenModelSettings, file, "model_settings_builder",
 			"model_settings_builder needs tekken v15 or later, file is %s", t.Config.Version)
 	}
 	if strings.TrimSpace(t.Config.Pattern) == "" {
-		rep.add("tekken.pattern", file, "config.pattern", "the pre-tokenizer pattern is empty")
+		rep.add(TekkenPattern, file, "config.pattern", "the pre-tokenizer pattern is empty")
 	}
 	checkTekkenSizes(t, file, rep)
 	checkTekkenSpecials(t, file, rep)
@@ -251,12 +251,12 @@ func checkTekken(t *Tekken, file string, rep *report) {
 func checkTekkenSizes(t *Tekken, file string, rep *report) {
 	c := t.Config
 	if c.DefaultNumSpecialTokens < 0 || c.DefaultVocabSize <= c.DefaultNumSpecialTokens {
-		rep.add("tekken.vocab_size", file, "config.default_vocab_size",
+		rep.add(TekkenVocabSize, file, "config.default_vocab_size",
 			"default_vocab_size %d must exceed default_num_special_tokens %d", c.DefaultVocabSize, c.DefaultNumSpecialTokens)
 		return
 	}
 	if c.DefaultVocabSize > len(t.Vocab)+c.DefaultNumSpecialTokens {
-		rep.add("tekken.vocab_size", file, "config.default_vocab_size",
+		rep.add(TekkenVocabSize, file, "config.default_vocab_size",
 			"default_vocab_size %d exceeds %d vocab entries + %d special tokens", c.DefaultVocabSize, len(t.Vocab), c.DefaultNumSpecialTokens)
 	}
 }
@@ -266,18 +266,18 @@ func checkTekkenSpecials(t *Tekken, file string, rep *report) {
 		return
 	}
 	if n := len(t.SpecialTokens); n > t.Config.DefaultNumSpecialTokens {
-		rep.add("tekken.special_count", file, "special_tokens",
+		rep.add(TekkenSpecialCount, file, "special_tokens",
 			"%d special tokens but default_num_special_tokens is %d", n, t.Config.DefaultNumSpecialTokens)
 	}
 	seen := map[string]int{}
 	for i, s := range t.SpecialTokens {
 		if j, dup := seen[s.TokenStr]; dup {
-			rep.add("tekken.special_duplicate", file, fmt.Sprintf("special_tokens[%d].token_str", i),
+			rep.add(TekkenSpecialDuplicate, file, fmt.Sprintf("special_tokens[%d].token_str", i),
 				"special token %q appears at %d and %d", s.TokenStr, j, i)
 		}
 		seen[s.TokenStr] = i
 		if s.Rank != i {
-			rep.add("tekken.special_rank", file, fmt.Sprintf("special_tokens[%d].rank", i),
+			rep.add(TekkenSpecialRank, file, fmt.Sprintf("special_tokens[%d].rank", i),
 				"special token %q has rank %d at position %d; mistral-common decodes by position and encodes by rank, so the ids silently disagree", s.TokenStr, s.Rank, i)
 		}
 	}
@@ -291,11 +291,11 @@ func checkTekkenVocab(t *Tekken, file string, rep *report) {
 		return
 	}
 	if len(t.Vocab) < inner {
-		rep.add("tekken.vocab_size", file, "vocab", "%d vocab entries, fewer than default_vocab_size - default_num_special_tokens = %d", len(t.Vocab), inner)
+		rep.add(TekkenVocabSize, file, "vocab", "%d vocab entries, fewer than default_vocab_size - default_num_special_tokens = %d", len(t.Vocab), inner)
 		inner = len(t.Vocab)
 	}
-	lim := map[string]int{}
-	add := func(code string, i int, key, format string, a ...any) {
+	lim := map[Code]int{}
+	add := func(code Code, i int, key, format string, a ...any) {
 		if lim[code]++; lim[code] <= 3 {
 			path := fmt.Sprintf("vocab[%d]", i)
 			if key != "" {
@@ -308,17 +308,17 @@ func checkTekkenVocab(t *Tekken, file string, rep *report) {
 	for i := 0; i < inner; i++ {
 		v := t.Vocab[i]
 		if v.Err != nil || strings.Join(v.Keys, ",") != "rank,token_bytes,token_str" {
-			add("tekken.vocab_keys", i, "", "entry %d must have exactly rank, token_bytes (base64) and token_str (err: %v)", i, v.Err)
+			add(TekkenVocabKeys, i, "", "entry %d must have exactly rank, token_bytes (base64) and token_str (err: %v)", i, v.Err)
 			continue
 		}
 		if v.Rank != i {
-			add("tekken.vocab_rank", i, "rank", "entry %d has rank %d; ranks must be 0..%d in order", i, v.Rank, inner-1)
+			add(TekkenVocabRank, i, "rank", "entry %d has rank %d; ranks must be 0..%d in order", i, v.Rank, inner-1)
 		}
 		if i < 256 && !bytes.Equal(v.Bytes, []byte{byte(i)}) {
-			add("tekken.byte_tokens", i, "token_bytes", "entry %d must be the single byte 0x%02x, got %q", i, i, v.Bytes)
+			add(TekkenByteTokens, i, "token_bytes", "entry %d must be the single byte 0x%02x, got %q", i, i, v.Bytes)
 		}
 		if j, dup := seen[string(v.Bytes)]; dup {
-			add("tekken.duplicate_bytes", i, "token_bytes", "entry %d repeats the bytes of entry %d (%q)", i, j, v.Bytes)
+			add(TekkenDuplicateBytes, i, "token_bytes", "entry %d repeats the bytes of entry %d (%q)", i, j, v.Bytes)
 		} else {
 			seen[string(v.Bytes)] = i
 		}

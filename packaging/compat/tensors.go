@@ -28,13 +28,13 @@ func readTensorHeader(path string) (map[string]tensorInfo, error) {
 	return out, nil
 }
 
-// tensors reads the headers of the given weight files of the bundle and
+// tensors reads the headers of the given weight files of the folder and
 // merges them; an unreadable file is reported and skipped.
-func (b *bundle) tensors(files []string) map[string]tensorInfo {
+func (b *folder) tensors(files []string) map[string]tensorInfo {
 	return once(b, "tensors:"+strings.Join(files, "\x00"), func() map[string]tensorInfo { return b.readTensors(files) })
 }
 
-func (b *bundle) readTensors(files []string) map[string]tensorInfo {
+func (b *folder) readTensors(files []string) map[string]tensorInfo {
 	out := map[string]tensorInfo{}
 	for _, name := range files {
 		h, err := readTensorHeader(filepath.Join(b.dir, name))

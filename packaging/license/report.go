@@ -23,14 +23,14 @@ type Report struct {
 	License  string           `json:"license,omitempty"`
 	Lineage  []specv1.Lineage `json:"lineage,omitempty"`
 	Notices  []string         `json:"notices,omitempty"`
-	Licenses []LicenseInfo    `json:"licenses"`
+	Licenses []Info           `json:"licenses"`
 	// Uses holds, for research, commercial, production and redistribution,
 	// the verdict under the zero policy with that use.
 	Uses []UseVerdict `json:"uses"`
 }
 
-// LicenseInfo is one license of the report.
-type LicenseInfo struct {
+// Info is one license of the report.
+type Info struct {
 	ID    string `json:"id"`
 	Known bool   `json:"known"`
 	// Terms is nil for an unknown license.
@@ -52,9 +52,9 @@ type UseVerdict struct {
 // digest, may be empty).
 func NewReport(m *specv1.Metadata, subject string) *Report {
 	r := &Report{Version: ReportVersion, Subject: subject, Kind: m.Kind, ID: m.ID, License: m.License,
-		Lineage: m.Lineage, Notices: m.Notices, Licenses: []LicenseInfo{}}
+		Lineage: m.Lineage, Notices: m.Notices, Licenses: []Info{}}
 	for _, u := range usedLicenses(m) {
-		li := LicenseInfo{ID: u.id, Inputs: u.inputs}
+		li := Info{ID: u.id, Inputs: u.inputs}
 		if t, ok := Lookup(u.id); ok {
 			li.Known, li.Terms = true, &t
 		}

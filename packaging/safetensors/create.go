@@ -2,8 +2,8 @@ package safetensors
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // FileWriter writes a planned safetensors file at random offsets, so that
@@ -12,24 +12,19 @@ import (
 type FileWriter struct {
 	Layout *Layout
 	path   string
-	f      *os.File
+	f      *state.File
 	index  map[string]int
 }
 
 // Create plans specs, writes the header into a temporary file next to path
-// and sizes it.
+// (internal/state's, mode 0644 once committed) and sizes it.
 func Create(path string, specs []Spec, opts WriteOptions) (*FileWriter, error) {
 	l, err := Plan(specs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*-"+filepath.Base(path))
+	f, err := state.Create(path, 0o644) // a checkpoint is read by others
 	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(0o644); err != nil { // CreateTemp makes 0600; a checkpoint is read by others
-		f.Close()
-		os.Remove(f.Name())
 		return nil, err
 	}
 	w := &FileWriter{Layout: l, path: path, f: f, index: map[string]int{}}
@@ -75,26 +70,11 @@ func (w *FileWriter) WriteAt(name string, p []byte, off int64) error {
 	return nil
 }
 
-// Commit closes the temporary file and renames it to its path.
-func (w *FileWriter) Commit() error {
-	tmp := w.f.Name()
-	if err := w.f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", w.path, err)
-	}
-	if err := os.Rename(tmp, w.path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
+// Commit syncs the temporary file and renames it to its path.
+func (w *FileWriter) Commit() error { return w.f.Commit() }
 
 // Abort discards the temporary file.
-func (w *FileWriter) Abort() {
-	tmp := w.f.Name()
-	w.f.Close()
-	os.Remove(tmp)
-}
+func (w *FileWriter) Abort() { w.f.Abort() }
 
 // Shard splits specs, in the given order, into groups whose data stays
 // within maxBytes (a tensor larger than maxBytes gets a shard of its own),

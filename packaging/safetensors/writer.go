@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // Spec names a tensor to write: its dtype and shape.
@@ -193,8 +192,8 @@ type Tensor struct {
 	Data []byte
 }
 
-// WriteFile writes small in-memory tensors to path atomically (temp file
-// and rename).
+// WriteFile writes small in-memory tensors to path atomically and durably
+// (internal/state's temp file, fsync, rename), mode 0644.
 func WriteFile(path string, tensors []Tensor, opts WriteOptions) (err error) {
 	specs := make([]Spec, len(tensors))
 	data := map[string][]byte{}
@@ -202,20 +201,16 @@ func WriteFile(path string, tensors []Tensor, opts WriteOptions) (err error) {
 		specs[i] = t.Spec
 		data[t.Name] = t.Data
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*.safetensors")
+	f, err := state.Create(path, 0o644)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			f.Abort()
 		}
 	}()
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	w, err := NewWriter(tmp, specs, opts)
+	w, err := NewWriter(f, specs, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -224,8 +219,8 @@ func WriteFile(path string, tensors []Tensor, opts WriteOptions) (err error) {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	if err := errors.Join(w.Close(), tmp.Close()); err != nil {
+	if err := w.Close(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	return f.Commit()
 }

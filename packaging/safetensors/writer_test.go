@@ -84,6 +84,22 @@ func TestCreateCommit(t *testing.T) {
 	}
 }
 
+func TestCreateAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "m.safetensors")
+	w, err := Create(p, []Spec{{"w", BF16, []int64{2}}}, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("%s visible before Commit: %v", p, err)
+	}
+	w.Abort()
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("%d files left after Abort", len(ents))
+	}
+}
+
 func TestNoMetadataDeterministic(t *testing.T) {
 	specs := []Spec{{"x", F16, []int64{4}}, {"y", F16, []int64{1}}}
 	l1, _ := Plan(specs, WriteOptions{NoMetadata: true})

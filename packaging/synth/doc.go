@@ -14,4 +14,10 @@
 //
 // The zero ModelOptions is a tiny model (dim 64, 2 layers, 4 heads, 2 KV
 // heads, hidden 128, vocab 1280, bf16, native layout, seed 0).
+//
+// The other generators live beside it, apart from the checkers they feed:
+// breaks (a model broken so that one packaging/compat rule fires), chatset
+// (chat fine-tuning data with planted defects, for packaging/chatdata) and
+// evalset (structured-output predictions with planted defects, for
+// packaging/jsoneval).
 package synth

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
@@ -59,7 +59,7 @@ func (cfg config) diagnostics() []specv1.Diagnostic {
 			bad([]string{"dtype"}, "%v", err)
 		}
 	}
-	if _, err := ParseSize(cfg.ShardSize); err != nil {
+	if _, err := lora.ParseSize(cfg.ShardSize); err != nil {
 		bad([]string{"shard_size"}, "%v", err)
 	}
 	return ds
@@ -94,32 +94,6 @@ func baseMismatch(inputs []specv1.Input) []specv1.Diagnostic {
 	return ds
 }
 
-// ParseSize parses a shard size: a byte count or a number with KB, MB, GB
-// (powers of 1000, as transformers) or KiB, MiB, GiB. Empty is 0.
-func ParseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	mult := 1.0
-	num := s
-	for _, u := range units {
-		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suffix)) && (u.suffix == strings.ToUpper(u.suffix) || strings.HasSuffix(s, u.suffix)) {
-			num, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || !(v > 0) || v*mult > 1<<50 {
-		return 0, fmt.Errorf("shard_size %q: want a positive size such as 5GB or 500MiB", s)
-	}
-	return int64(v * mult), nil
-}
-
 // Run merges the adapters into the base and returns the merged model's
 // metadata.
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
@@ -139,15 +113,15 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	o.Progress = func(done, total int64, _ string) { ev.Progress(done, total, "tensors") }
-	if err := Merge(ctx, o); err != nil {
+	if err := lora.Merge(ctx, o); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	return cfg.metadata(bases[0], adapters, o.DType), nil
 }
 
-func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input) (Options, error) {
-	size, _ := ParseSize(cfg.ShardSize)
-	o := Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size}
+func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input) (lora.Options, error) {
+	size, _ := lora.ParseSize(cfg.ShardSize)
+	o := lora.Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size}
 	if o.DType == "" {
 		o.DType = base.Metadata.DType
 	}
@@ -164,7 +138,7 @@ func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input
 		if x.Format == "" {
 			return o, fmt.Errorf("adapter %s: metadata names no format (peft or mistral-finetune)", a.Step)
 		}
-		in := AdapterInput{Dir: a.Dir, Format: peft.Format(x.Format), Basis: mistral.Basis(x.Basis), Weight: 1}
+		in := lora.AdapterInput{Dir: a.Dir, Format: peft.Format(x.Format), Basis: mistral.Basis(x.Basis), Weight: 1}
 		if len(cfg.Weights) > 0 {
 			in.Weight = cfg.Weights[i]
 		}

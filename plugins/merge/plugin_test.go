@@ -22,13 +22,28 @@ func (e *events) Log(string)                     {}
 func (e *events) Progress(int64, int64, string)  { e.progress++ }
 func (e *events) Diagnostic(d specv1.Diagnostic) { e.diags = append(e.diags, d) }
 
+// synthesize writes a synthetic base and two adapters trained on it.
+func synthesize(t *testing.T) (base, a1, a2 string) {
+	t.Helper()
+	dir := t.TempDir()
+	base, a1, a2 = filepath.Join(dir, "base"), filepath.Join(dir, "a1"), filepath.Join(dir, "a2")
+	if err := synth.Model(t.Context(), base, synth.ModelOptions{Seed: 30}); err != nil {
+		t.Fatal(err)
+	}
+	for p, o := range map[string]synth.AdapterOptions{a1: {Seed: 31}, a2: {Seed: 32, Format: peft.FormatMistralFinetune}} {
+		o.Base = base
+		if err := synth.Adapter(t.Context(), p, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return base, a1, a2
+}
+
 func pluginInputs(t *testing.T) []specv1.Input {
-	f := newBase(t, synth.ModelOptions{Seed: 30})
-	a1 := f.adapter(t, "a1", synth.AdapterOptions{Seed: 31})
-	a2 := f.adapter(t, "a2", synth.AdapterOptions{Seed: 32, Format: peft.FormatMistralFinetune})
+	baseDir, a1, a2 := synthesize(t)
 	base := specv1.Lineage{Role: "base", ID: "tiny-2511", Digest: "sha256:base", License: "Apache-2.0", Step: "model.base"}
 	return []specv1.Input{
-		{Step: "model.base", Attr: "base", Dir: f.base, Digest: "sha256:base", Metadata: specv1.Metadata{Kind: "model", ID: "tiny-2511",
+		{Step: "model.base", Attr: "base", Dir: baseDir, Digest: "sha256:base", Metadata: specv1.Metadata{Kind: "model", ID: "tiny-2511",
 			Format: "mistral", Architecture: "mistral", DType: "bf16", Params: json.RawMessage(`{"dim":64}`), License: "Apache-2.0", Notices: []string{"base notice"}}},
 		{Step: "adapter.a1", Attr: "adapters", Dir: a1, Digest: "sha256:a1", Metadata: specv1.Metadata{Kind: "adapter", ID: "a1",
 			License: "MIT OR Apache-2.0", Notices: []string{"base notice", "a1 notice"}, Training: json.RawMessage(`{"lr":0.0001}`),
@@ -113,79 +128,5 @@ func TestPluginErrorsWriteNothing(t *testing.T) {
 	ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(`{"base":"model.base","adapters":["adapter.a1","adapter.a2"]}`), Inputs: in})
 	if len(ds) != 1 || strings.Join(ds[0].Path, ".") != "adapters.1" {
 		t.Errorf("foreign base: %+v", ds)
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	for s, want := range map[string]int64{"5GB": 5e9, "500MiB": 500 << 20, "1024": 1024, "2.5 GB": 2.5e9, "": 0} {
-		if got, err := ParseSize(s); err != nil || got != want {
-			t.Errorf("%q = %d %v", s, got, err)
-		}
-	}
-	for _, s := range []string{"-1GB", "x", "0"} {
-		if _, err := ParseSize(s); err == nil {
-			t.Errorf("%q accepted", s)
-		}
-	}
-}
-
-func TestMergeUnknownBaseTensor(t *testing.T) {
-	f := newBase(t, synth.ModelOptions{})
-	ad := f.adapter(t, "ad", synth.AdapterOptions{})
-	out := t.TempDir()
-	os.Remove(filepath.Join(f.base, "params.json"))
-	err := Merge(context.Background(), Options{Base: f.base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: out})
-	if err == nil || !strings.Contains(err.Error(), "params.json") {
-		t.Fatalf("got %v", err)
-	}
-}
-
-func BenchmarkMergeTensor(b *testing.B) {
-	// One 1024×4096 bf16 tensor with a rank-16 update (8 MiB in, 8 MiB out).
-	dir := b.TempDir()
-	base := filepath.Join(dir, "base")
-	if err := synth.Model(b.Context(), base, synth.ModelOptions{Dim: 1024, Hidden: 4096, Layers: 1, Heads: 8, KVHeads: 8, Vocab: 1280}); err != nil {
-		b.Fatal(err)
-	}
-	ad := filepath.Join(dir, "ad")
-	if err := synth.Adapter(b.Context(), ad, synth.AdapterOptions{Base: base, Rank: 16, Targets: []string{"w1"}}); err != nil {
-		b.Fatal(err)
-	}
-	m, err := prepare(Options{Base: base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.close()
-	if err := m.plan(); err != nil {
-		b.Fatal(err)
-	}
-	defer m.abort()
-	var t *outTensor
-	for _, x := range m.tensors {
-		if len(x.adds) > 0 {
-			t = x
-		}
-	}
-	b.SetBytes(t.info.Len())
-	s := &scratch{}
-	for b.Loop() {
-		if err := processTensor(b.Context(), t, s); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func TestMergeCancelledLeavesNothing(t *testing.T) {
-	f := newBase(t, synth.ModelOptions{Layout: "hf"})
-	ad := f.adapter(t, "ad", synth.AdapterOptions{})
-	out := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := Merge(ctx, Options{Base: f.base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: out, ShardSize: 50_000})
-	if err == nil {
-		t.Fatal("cancelled merge succeeded")
-	}
-	if ents, _ := os.ReadDir(out); len(ents) != 0 {
-		t.Errorf("%d files left after cancellation", len(ents))
 	}
 }

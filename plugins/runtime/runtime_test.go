@@ -10,6 +10,7 @@ import (
 
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
+	"github.com/ckpt-dev/ckpt/packaging/synth/breaks"
 	"github.com/ckpt-dev/ckpt/plugins/plugintest"
 	"github.com/ckpt-dev/ckpt/plugins/runtime"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
@@ -73,7 +74,7 @@ func TestRunClean(t *testing.T) {
 // fails the step) and in findings.json, and the report names them.
 func TestRunFindings(t *testing.T) {
 	in := target(t, t.TempDir())
-	if _, err := compat.Break(t.Context(), in.Dir, "eos.mismatch"); err != nil {
+	if _, err := breaks.Apply(t.Context(), in.Dir, compat.EOSMismatch); err != nil {
 		t.Fatal(err)
 	}
 	md, out := run(t, map[string]any{"target": "merge.support", "runtimes": []string{"vllm-mistral"}}, in)

@@ -1,12 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -63,38 +62,13 @@ type checkReport struct {
 }
 
 func runCheck(cmd *cobra.Command, stdio *IO, o checkOptions, dir string) error {
-	for _, r := range o.Runtimes {
-		if !containsString(compat.ProfileNames(), r) {
-			return usagef("--runtime %q: known runtimes are %s", r, strings.Join(compat.ProfileNames(), ", "))
-		}
-	}
-	opts := compat.Options{Profiles: o.Runtimes, IDs: o.IDs}
-	for _, a := range o.Adapters {
-		t, err := adapterTemplate(a)
-		if err != nil {
-			return usagef("--adapter: %v", err)
-		}
-		opts.TrainingTemplates = append(opts.TrainingTemplates, t)
-	}
-	rep := checkReport{Dir: dir, Runtimes: o.Runtimes, Findings: []specv1.Finding{}}
-	if len(rep.Runtimes) == 0 {
-		claims, err := compat.Claims(dir)
-		if err != nil {
-			return err
-		}
-		rep.Runtimes = append([]string{}, claims...)
-	}
-	findings, err := compat.Check(cmd.Context(), dir, opts)
+	opts, err := o.compatOptions()
 	if err != nil {
 		return err
 	}
-	rep.Findings = append(rep.Findings, findings...)
-	for _, f := range findings {
-		if f.Severity == specv1.SeverityError {
-			rep.Errors++
-		} else {
-			rep.Warnings++
-		}
+	rep, err := checkFolder(cmd.Context(), dir, opts)
+	if err != nil {
+		return err
 	}
 	if err := printCheck(stdio.Out, rep, o.JSON); err != nil {
 		return err
@@ -105,36 +79,49 @@ func runCheck(cmd *cobra.Command, stdio *IO, o checkOptions, dir string) error {
 	return nil
 }
 
-func containsString(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
+// compatOptions turns the flags into check options (usage errors for bad
+// flags).
+func (o checkOptions) compatOptions() (compat.Options, error) {
+	for _, r := range o.Runtimes {
+		if !slices.Contains(compat.ProfileNames(), r) {
+			return compat.Options{}, usagef("--runtime %q: known runtimes are %s", r, strings.Join(compat.ProfileNames(), ", "))
 		}
 	}
-	return false
+	opts := compat.Options{Profiles: o.Runtimes, IDs: o.IDs}
+	for _, a := range o.Adapters {
+		t, err := compat.ReadTrainingTemplate(a)
+		if err != nil {
+			return compat.Options{}, usagef("--adapter: %v", err)
+		}
+		opts.TrainingTemplates = append(opts.TrainingTemplates, t)
+	}
+	return opts, nil
 }
 
-// adapterTemplate reads an adapter folder's training template:
-// chat_template.jinja, else tokenizer_config.json's chat_template.
-func adapterTemplate(dir string) (compat.TrainingTemplate, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja"))
-	if err == nil {
-		return compat.TrainingTemplate{Source: filepath.Join(dir, "chat_template.jinja"), Template: string(data)}, nil
+// checkFolder checks dir and counts its findings; the runtimes are the
+// requested ones, else those the folder claims.
+func checkFolder(ctx context.Context, dir string, opts compat.Options) (checkReport, error) {
+	rep := checkReport{Dir: dir, Runtimes: opts.Profiles, Findings: []specv1.Finding{}}
+	if len(rep.Runtimes) == 0 {
+		claims, err := compat.Claims(dir)
+		if err != nil {
+			return rep, err
+		}
+		rep.Runtimes = append([]string{}, claims...)
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return compat.TrainingTemplate{}, err
+	findings, err := compat.Check(ctx, dir, opts)
+	if err != nil {
+		return rep, err
 	}
-	var tc struct {
-		ChatTemplate string `json:"chat_template"`
+	rep.Findings = append(rep.Findings, findings...)
+	for _, f := range findings {
+		if f.Severity == specv1.SeverityError {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
 	}
-	data, err = os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &tc)
-	}
-	if err != nil || tc.ChatTemplate == "" {
-		return compat.TrainingTemplate{}, fmt.Errorf("%s records no chat template (chat_template.jinja or tokenizer_config.json chat_template)", dir)
-	}
-	return compat.TrainingTemplate{Source: filepath.Join(dir, "tokenizer_config.json"), Template: tc.ChatTemplate}, nil
+	return rep, nil
 }
 
 func printCheck(w io.Writer, rep checkReport, asJSON bool) error {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ckpt-dev/ckpt/packaging/compat"
+	"github.com/ckpt-dev/ckpt/packaging/synth/breaks"
 )
 
 func runCheckCLI(t *testing.T, args ...string) (int, string, string) {
@@ -84,8 +84,8 @@ func TestSynthBreakEveryRule(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--list: exit %d", code)
 	}
-	for _, rule := range compat.Breakable() {
-		if !strings.Contains(out, rule) {
+	for _, rule := range breaks.Codes() {
+		if !strings.Contains(out, string(rule)) {
 			t.Errorf("--list lacks %s", rule)
 		}
 	}

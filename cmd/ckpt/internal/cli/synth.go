@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,10 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
-	"github.com/ckpt-dev/ckpt/plugins/merge"
 )
 
 // newSynthCmd is `ckpt synth`: format-faithful synthetic checkpoints,
@@ -41,20 +42,7 @@ N(0, 0.02) (norms 1), deterministic for --seed, written block by block (a multi-
 needs a few MB of memory). The defaults make a tiny model (about 0.5 MB).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := parseLayout(layout)
-			if err != nil {
-				return err
-			}
-			o.Layout = f
-			if o.ShardSize, err = merge.ParseSize(shard); err != nil {
-				return usagef("--shard-size: %v", err)
-			}
-			start := time.Now()
-			if err := synth.Model(cmd.Context(), args[0], o); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdio.Out, "wrote %s model to %s in %s\n", f, args[0], time.Since(start).Round(time.Millisecond))
-			return nil
+			return synthModelRun(cmd.Context(), stdio, o, layout, shard, args[0])
 		},
 	}
 	fl := cmd.Flags()
@@ -71,6 +59,24 @@ needs a few MB of memory). The defaults make a tiny model (about 0.5 MB).`,
 	fl.StringVar(&shard, "shard-size", "", "hf: split weights into shards of at most this size (e.g. 2GB)")
 	fl.BoolVar(&o.Vision, "vision", false, "add a small Pixtral vision encoder: tensors, tekken image section, params.json vision_encoder (native) or a Mistral 3 config.json and processor_config.json (hf)")
 	return cmd
+}
+
+// synthModelRun writes the synthetic model into out.
+func synthModelRun(ctx context.Context, stdio *IO, o synth.ModelOptions, layout, shard, out string) error {
+	f, err := parseLayout(layout)
+	if err != nil {
+		return err
+	}
+	o.Layout = f
+	if o.ShardSize, err = lora.ParseSize(shard); err != nil {
+		return usagef("--shard-size: %v", err)
+	}
+	start := time.Now()
+	if err := synth.Model(ctx, out, o); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "wrote %s model to %s in %s\n", f, out, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func parseLayout(s string) (mistral.Format, error) {
@@ -126,7 +132,7 @@ both formats and bases describe the same update.`,
 // newSynthMergeCmd is a hidden developer command that runs the merge engine
 // without the build engine (bench/merge.sh).
 func newSynthMergeCmd(stdio *IO) *cobra.Command {
-	var o merge.Options
+	var o lora.Options
 	var adapters []string
 	var shard string
 	cmd := &cobra.Command{
@@ -135,27 +141,7 @@ func newSynthMergeCmd(stdio *IO) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, a := range adapters {
-				in, err := parseAdapterFlag(a)
-				if err != nil {
-					return err
-				}
-				o.Adapters = append(o.Adapters, in)
-			}
-			var err error
-			if o.ShardSize, err = merge.ParseSize(shard); err != nil {
-				return usagef("--shard-size: %v", err)
-			}
-			o.Out = args[0]
-			if err := os.MkdirAll(o.Out, 0o755); err != nil {
-				return err
-			}
-			start := time.Now()
-			if err := merge.Merge(cmd.Context(), o); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdio.Out, "merged into %s in %s\n", o.Out, time.Since(start).Round(time.Millisecond))
-			return nil
+			return synthMergeRun(cmd.Context(), stdio, o, adapters, shard, args[0])
 		},
 	}
 	fl := cmd.Flags()
@@ -167,9 +153,34 @@ func newSynthMergeCmd(stdio *IO) *cobra.Command {
 	return cmd
 }
 
-func parseAdapterFlag(s string) (merge.AdapterInput, error) {
+// synthMergeRun merges the --adapter flags' adapters into out.
+func synthMergeRun(ctx context.Context, stdio *IO, o lora.Options, adapters []string, shard, out string) error {
+	for _, a := range adapters {
+		in, err := parseAdapterFlag(a)
+		if err != nil {
+			return err
+		}
+		o.Adapters = append(o.Adapters, in)
+	}
+	var err error
+	if o.ShardSize, err = lora.ParseSize(shard); err != nil {
+		return usagef("--shard-size: %v", err)
+	}
+	o.Out = out
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := lora.Merge(ctx, o); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "merged into %s in %s\n", o.Out, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func parseAdapterFlag(s string) (lora.AdapterInput, error) {
 	parts := strings.Split(s, ":")
-	in := merge.AdapterInput{Dir: parts[0], Format: peft.FormatPEFT, Weight: 1}
+	in := lora.AdapterInput{Dir: parts[0], Format: peft.FormatPEFT, Weight: 1}
 	if len(parts) > 1 && parts[1] != "" {
 		in.Format = peft.Format(parts[1])
 	}

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ckpt-dev/ckpt/packaging/compat"
+	"github.com/ckpt-dev/ckpt/packaging/synth/breaks"
 )
 
 // newSynthBreakCmd is `ckpt synth break`: mutate a synthesized model so
@@ -29,7 +31,7 @@ small vision encoder. --list prints every rule with its severity.`,
 			if len(args) != 1 || rule == "" {
 				return usagef("synth break requires DIR and --rule CODE (or --list)")
 			}
-			opts, err := compat.Break(cmd.Context(), args[0], rule)
+			opts, err := breaks.Apply(cmd.Context(), args[0], compat.Code(rule))
 			if err != nil {
 				return err
 			}
@@ -43,14 +45,11 @@ small vision encoder. --list prints every rule with its severity.`,
 }
 
 func listRules(stdio *IO) error {
-	breakable := map[string]bool{}
-	for _, c := range compat.Breakable() {
-		breakable[c] = true
-	}
+	breakable := breaks.Codes()
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CODE\tSEVERITY\tSUMMARY")
 	for _, r := range compat.Rules() {
-		if breakable[r.Code] {
+		if slices.Contains(breakable, r.Code) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Code, r.Severity, r.Summary)
 		}
 	}

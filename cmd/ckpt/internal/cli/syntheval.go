@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ckpt-dev/ckpt/packaging/chatdata"
-	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
+	"github.com/ckpt-dev/ckpt/packaging/synth/chatset"
+	"github.com/ckpt-dev/ckpt/packaging/synth/evalset"
 )
 
 // File names written by ckpt synth predictions and ckpt synth dataset.
@@ -43,25 +43,9 @@ func newSynthPredictionsCmd(stdio *IO) *cobra.Command {
 support-ticket triage task and OUT/%s, the schema outputs must satisfy.
 Every --defects name is planted --per-defect times at seeded positions:
 %s, or all. fenced is valid only with extract = "fenced" or
-"first_object"; wrong_field is valid JSON with one wrong field.`, synthPredictionsFile, synthSchemaFile, strings.Join(jsoneval.SynthDefects(), ", ")),
+"first_object"; wrong_field is valid JSON with one wrong field.`, synthPredictionsFile, synthSchemaFile, strings.Join(evalset.Defects(), ", ")),
 		Args: synthEvalArgs("predictions requires OUT"),
-		RunE: func(_ *cobra.Command, args []string) error {
-			var buf bytes.Buffer
-			planted, err := jsoneval.SynthPredictions(&buf, jsoneval.SynthOptions{N: o.N, Seed: o.Seed, Defects: o.Defects, PerDefect: o.PerDefect})
-			if err != nil {
-				return usagef("%w", err)
-			}
-			files := map[string][]byte{synthPredictionsFile: buf.Bytes(), synthSchemaFile: []byte(jsoneval.TicketSchema)}
-			if err := writeSynthEvalFiles(args[0], files); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdio.Out, "wrote %d predictions to %s and the schema to %s\n", o.N,
-				filepath.Join(args[0], synthPredictionsFile), filepath.Join(args[0], synthSchemaFile))
-			for _, p := range planted {
-				fmt.Fprintf(stdio.Out, "  %s:%d  %s  %s\n", synthPredictionsFile, p.Line, p.ID, p.Defect)
-			}
-			return nil
-		},
+		RunE: func(_ *cobra.Command, args []string) error { return synthPredictionsRun(stdio, o, args[0]) },
 	}
 	addSynthEvalFlags(cmd, &o)
 	cmd.Flags().IntVar(&o.PerDefect, "per-defect", 1, "times each defect is planted")
@@ -77,26 +61,48 @@ func newSynthDatasetCmd(stdio *IO) *cobra.Command {
 samples) of support conversations, some with tool calls. Every --defects
 name is planted once: %s, or all.
 split_overlap copies a training sample into the validation split; the
-others damage one training line each.`, synthTrainFile, synthValidationFile, strings.Join(chatdata.SynthDefects(), ", ")),
+others damage one training line each.`, synthTrainFile, synthValidationFile, strings.Join(chatset.Defects(), ", ")),
 		Args: synthEvalArgs("dataset requires OUT"),
-		RunE: func(_ *cobra.Command, args []string) error {
-			var tr, va bytes.Buffer
-			planted, err := chatdata.SynthDataset(&tr, &va, chatdata.SynthOptions{N: o.N, Seed: o.Seed, Defects: o.Defects})
-			if err != nil {
-				return usagef("%w", err)
-			}
-			if err := writeSynthEvalFiles(args[0], map[string][]byte{synthTrainFile: tr.Bytes(), synthValidationFile: va.Bytes()}); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdio.Out, "wrote %s and %s in %s\n", synthTrainFile, synthValidationFile, args[0])
-			for _, p := range planted {
-				fmt.Fprintf(stdio.Out, "  %s.jsonl:%d  %s\n", p.File, p.Line, p.Code)
-			}
-			return nil
-		},
+		RunE: func(_ *cobra.Command, args []string) error { return synthDatasetRun(stdio, o, args[0]) },
 	}
 	addSynthEvalFlags(cmd, &o)
 	return cmd
+}
+
+// synthPredictionsRun writes the predictions and the schema into dir.
+func synthPredictionsRun(stdio *IO, o synthEvalOptions, dir string) error {
+	var buf bytes.Buffer
+	planted, err := evalset.Write(&buf, evalset.Options{N: o.N, Seed: o.Seed, Defects: o.Defects, PerDefect: o.PerDefect})
+	if err != nil {
+		return usagef("%w", err)
+	}
+	files := map[string][]byte{synthPredictionsFile: buf.Bytes(), synthSchemaFile: []byte(evalset.TicketSchema)}
+	if err := writeSynthEvalFiles(dir, files); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "wrote %d predictions to %s and the schema to %s\n", o.N,
+		filepath.Join(dir, synthPredictionsFile), filepath.Join(dir, synthSchemaFile))
+	for _, p := range planted {
+		fmt.Fprintf(stdio.Out, "  %s:%d  %s  %s\n", synthPredictionsFile, p.Line, p.ID, p.Defect)
+	}
+	return nil
+}
+
+// synthDatasetRun writes the train and validation splits into dir.
+func synthDatasetRun(stdio *IO, o synthEvalOptions, dir string) error {
+	var tr, va bytes.Buffer
+	planted, err := chatset.Write(&tr, &va, chatset.Options{N: o.N, Seed: o.Seed, Defects: o.Defects})
+	if err != nil {
+		return usagef("%w", err)
+	}
+	if err := writeSynthEvalFiles(dir, map[string][]byte{synthTrainFile: tr.Bytes(), synthValidationFile: va.Bytes()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "wrote %s and %s in %s\n", synthTrainFile, synthValidationFile, dir)
+	for _, p := range planted {
+		fmt.Fprintf(stdio.Out, "  %s.jsonl:%d  %s\n", p.File, p.Line, p.Code)
+	}
+	return nil
 }
 
 func addSynthEvalFlags(cmd *cobra.Command, o *synthEvalOptions) {

@@ -1,4 +1,4 @@
-package chatdata
+package chatset
 
 import (
 	"bufio"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/ckpt-dev/ckpt/packaging/chatdata"
 )
 
 // Synthetic dataset defects, named after the issue codes they raise.
@@ -22,18 +24,18 @@ const (
 	DefectDuplicate        = "duplicate"
 )
 
-// SynthDefects returns every defect SynthDataset knows.
-func SynthDefects() []string {
+// Defects returns every defect Write knows.
+func Defects() []string {
 	return []string{DefectInvalidJSON, DefectNoMessages, DefectBadRole, DefectEmptyContent, DefectLastNotAssistant,
 		DefectBadToolCall, DefectUnknownToolCall, DefectSplitOverlap, DefectDuplicate}
 }
 
-// SynthOptions configure SynthDataset.
-type SynthOptions struct {
+// Options configure Write.
+type Options struct {
 	// N is the number of training samples; validation gets max(2, N/10).
 	N    int
 	Seed uint64
-	// Defects are planted once each; "all" means SynthDefects().
+	// Defects are planted once each; "all" means Defects().
 	Defects []string
 }
 
@@ -45,10 +47,10 @@ type Planted struct {
 	Code   string
 }
 
-// SynthDataset writes a support-chat dataset (train and validation JSONL)
+// Write writes a support-chat dataset (train and validation JSONL)
 // with the requested defects planted in the training split (a split
 // overlap in the validation split), and returns where they are.
-func SynthDataset(train, validation io.Writer, o SynthOptions) ([]Planted, error) {
+func Write(train, validation io.Writer, o Options) ([]Planted, error) {
 	defects, err := expandDefects(o.Defects)
 	if err != nil {
 		return nil, err
@@ -78,7 +80,7 @@ func SynthDataset(train, validation io.Writer, o SynthOptions) ([]Planted, error
 }
 
 func expandDefects(ds []string) ([]string, error) {
-	known := SynthDefects()
+	known := Defects()
 	want := map[string]bool{}
 	for _, d := range ds {
 		d = strings.TrimSpace(d)
@@ -120,7 +122,7 @@ func plant(rng *rand.Rand, defects []string, samples []map[string]any, lines, va
 	for k, d := range defects {
 		if d == DefectSplitOverlap {
 			val[len(val)-1] = lines[0]
-			out = append(out, Planted{Defect: d, File: "validation", Line: len(val), Code: CodeSplitOverlap})
+			out = append(out, Planted{Defect: d, File: "validation", Line: len(val), Code: chatdata.CodeSplitOverlap})
 			continue
 		}
 		i := perm[k] + 1
@@ -132,7 +134,7 @@ func plant(rng *rand.Rand, defects []string, samples []map[string]any, lines, va
 
 func codeOf(defect string) string {
 	if defect == DefectDuplicate {
-		return CodeDuplicate
+		return chatdata.CodeDuplicate
 	}
 	return "chat." + defect
 }

@@ -13,10 +13,10 @@ import (
 // maxDocSize bounds the JSON and tokenizer files a check reads into memory.
 const maxDocSize = 256 << 20
 
-// bundle is a read-only view of a checkpoint folder. Parsed files are cached
+// folder is a read-only view of a checkpoint folder. Parsed files are cached
 // and a file that cannot be read or parsed is reported once as
 // files.malformed.
-type bundle struct {
+type folder struct {
 	dir   string
 	files []string
 	rep   *report
@@ -25,12 +25,12 @@ type bundle struct {
 	memo  map[string]any
 }
 
-func openBundle(dir string, rep *report) (*bundle, error) {
+func openFolder(dir string, rep *report) (*folder, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("compat: read folder %s: %w", dir, err)
 	}
-	b := &bundle{dir: dir, rep: rep, docs: map[string]obj{}, bad: map[string]bool{}, memo: map[string]any{}}
+	b := &folder{dir: dir, rep: rep, docs: map[string]obj{}, bad: map[string]bool{}, memo: map[string]any{}}
 	for _, e := range ents {
 		if e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0 {
 			b.files = append(b.files, e.Name())
@@ -40,7 +40,7 @@ func openBundle(dir string, rep *report) (*bundle, error) {
 	return b, nil
 }
 
-func (b *bundle) has(name string) bool {
+func (b *folder) has(name string) bool {
 	for _, f := range b.files {
 		if f == name {
 			return true
@@ -50,7 +50,7 @@ func (b *bundle) has(name string) bool {
 }
 
 // match returns the file names matching re, sorted.
-func (b *bundle) match(re *regexp.Regexp) []string {
+func (b *folder) match(re *regexp.Regexp) []string {
 	var out []string
 	for _, f := range b.files {
 		if re.MatchString(f) {
@@ -61,7 +61,7 @@ func (b *bundle) match(re *regexp.Regexp) []string {
 }
 
 // read returns a file's bytes; an unreadable file is reported.
-func (b *bundle) read(name string) ([]byte, bool) {
+func (b *folder) read(name string) ([]byte, bool) {
 	if b.bad[name] || !b.has(name) {
 		return nil, false
 	}
@@ -82,15 +82,15 @@ func (b *bundle) read(name string) ([]byte, bool) {
 	return data, true
 }
 
-func (b *bundle) malformed(name string, err error) {
+func (b *folder) malformed(name string, err error) {
 	if !b.bad[name] {
 		b.bad[name] = true
-		b.rep.add("files.malformed", name, "", "%s cannot be read: %v; regenerate or fix the file", name, err)
+		b.rep.add(FilesMalformed, name, "", "%s cannot be read: %v; regenerate or fix the file", name, err)
 	}
 }
 
 // json returns a top-level JSON object file, or nil when absent or broken.
-func (b *bundle) json(name string) obj {
+func (b *folder) json(name string) obj {
 	if o, ok := b.docs[name]; ok {
 		return o
 	}
@@ -112,7 +112,7 @@ func (b *bundle) json(name string) obj {
 }
 
 // once memoizes a computed value under key.
-func once[T any](b *bundle, key string, f func() T) T {
+func once[T any](b *folder, key string, f func() T) T {
 	if v, ok := b.memo[key]; ok {
 		return v.(T)
 	}

@@ -1,4 +1,4 @@
-package compat
+package breaks
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
@@ -122,7 +123,7 @@ func rewriteTensors(path string, edit func([]safetensors.Spec) []safetensors.Spe
 	}
 	for _, t := range w.Order() {
 		var r io.Reader = io.LimitReader(zeros{}, t.Len())
-		if o, ok := old[t.Name]; ok && o.DType == t.DType && Shape(o.Shape).equal(Shape(t.Shape)) {
+		if o, ok := old[t.Name]; ok && o.DType == t.DType && slices.Equal(o.Shape, t.Shape) {
 			if r, err = src.Section(t.Name); err != nil {
 				return err
 			}

@@ -1,17 +1,21 @@
-package chatdata
+package chatset_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/chatdata"
+	"github.com/ckpt-dev/ckpt/packaging/synth/chatset"
 )
 
-func synthFiles(t *testing.T, o SynthOptions) (string, string, []Planted) {
+func synthFiles(t *testing.T, o chatset.Options) (string, string, []chatset.Planted) {
 	t.Helper()
 	var tr, va bytes.Buffer
-	planted, err := SynthDataset(&tr, &va, o)
+	planted, err := chatset.Write(&tr, &va, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,20 +30,20 @@ func synthFiles(t *testing.T, o SynthOptions) (string, string, []Planted) {
 	return train, val, planted
 }
 
-func TestSynthDatasetClean(t *testing.T) {
-	train, val, planted := synthFiles(t, SynthOptions{N: 60, Seed: 1})
-	r := check(t, Split{Name: "train", Path: train}, Split{Name: "validation", Path: val})
+func TestWriteClean(t *testing.T) {
+	train, val, planted := synthFiles(t, chatset.Options{N: 60, Seed: 1})
+	r := check(t, chatdata.Split{Name: "train", Path: train}, chatdata.Split{Name: "validation", Path: val})
 	if len(planted) != 0 || !r.OK() || r.Warnings != 0 || r.Files[0].Samples != 60 || r.Files[1].Samples != 6 || r.Files[0].ToolCalls == 0 {
 		t.Fatalf("planted %v, issues %v, files %+v", planted, r.Issues, r.Files)
 	}
 }
 
-func TestSynthDatasetDefects(t *testing.T) {
-	train, val, planted := synthFiles(t, SynthOptions{N: 30, Seed: 9, Defects: []string{"all"}})
-	if len(planted) != len(SynthDefects()) {
+func TestWriteDefects(t *testing.T) {
+	train, val, planted := synthFiles(t, chatset.Options{N: 30, Seed: 9, Defects: []string{"all"}})
+	if len(planted) != len(chatset.Defects()) {
 		t.Fatalf("planted %v", planted)
 	}
-	r := check(t, Split{Name: "train", Path: train}, Split{Name: "validation", Path: val})
+	r := check(t, chatdata.Split{Name: "train", Path: train}, chatdata.Split{Name: "validation", Path: val})
 	found := map[string]bool{}
 	for _, i := range r.Issues {
 		found[fmt.Sprintf("%s:%d:%s", i.File, i.Line, i.Code)] = true
@@ -55,29 +59,21 @@ func TestSynthDatasetDefects(t *testing.T) {
 	}
 }
 
-func TestSynthDatasetErrors(t *testing.T) {
+func TestWriteErrors(t *testing.T) {
 	var a, b bytes.Buffer
-	if _, err := SynthDataset(&a, &b, SynthOptions{N: 3, Defects: []string{"all"}}); err == nil {
+	if _, err := chatset.Write(&a, &b, chatset.Options{N: 3, Defects: []string{"all"}}); err == nil {
 		t.Error("too few samples accepted")
 	}
-	if _, err := SynthDataset(&a, &b, SynthOptions{N: 30, Defects: []string{"typo"}}); err == nil {
+	if _, err := chatset.Write(&a, &b, chatset.Options{N: 30, Defects: []string{"typo"}}); err == nil {
 		t.Error("unknown defect accepted")
 	}
 }
 
-func BenchmarkCheck10k(b *testing.B) {
-	var tr, va bytes.Buffer
-	if _, err := SynthDataset(&tr, &va, SynthOptions{N: 10000, Seed: 1}); err != nil {
-		b.Fatal(err)
+func check(t *testing.T, splits ...chatdata.Split) *chatdata.Report {
+	t.Helper()
+	r, err := chatdata.Check(context.Background(), splits, chatdata.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	p := filepath.Join(b.TempDir(), "train.jsonl")
-	if err := os.WriteFile(p, tr.Bytes(), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(tr.Len()))
-	for b.Loop() {
-		if _, err := Check(b.Context(), []Split{{Name: "train", Path: p}}, Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return r
 }

@@ -1,28 +1,29 @@
-package compat
+package breaks
 
 import (
 	"fmt"
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"strings"
 )
 
 // tekkenBreaks returns the mutations of tekken.json, one per rule.
-func tekkenBreaks() map[string]func(*target) error {
+func tekkenBreaks() map[compat.Code]func(*target) error {
 	cfg := func(key string, v any) func(*target) error {
 		return func(t *target) error {
 			return t.editTekken(func(m map[string]any) error { subObj(m, "config")[key] = v; return nil })
 		}
 	}
-	return map[string]func(*target) error{
-		"tekken.version": cfg("version", "v5"),
-		"tekken.pattern": cfg("pattern", ""),
-		"tekken.special_missing": func(t *target) error {
+	return map[compat.Code]func(*target) error{
+		compat.TekkenVersion: cfg("version", "v5"),
+		compat.TekkenPattern: cfg("pattern", ""),
+		compat.TekkenSpecialMissing: func(t *target) error {
 			return t.editTekken(func(m map[string]any) error {
 				subObj(m, "config")["version"] = "v11"
 				delete(m, "special_tokens")
 				return nil
 			})
 		},
-		"tekken.multimodal": func(t *target) error {
+		compat.TekkenMultimodal: func(t *target) error {
 			return t.editSpecials(func(sp []map[string]any, m map[string]any) error {
 				subObj(m, "config")["version"] = "v13"
 				addSpecials(m, sp, "[ARGS]", "[CALL_ID]")
@@ -31,21 +32,21 @@ func tekkenBreaks() map[string]func(*target) error {
 				return nil
 			})
 		},
-		"tekken.model_settings": func(t *target) error {
+		compat.TekkenModelSettings: func(t *target) error {
 			return t.editTekken(func(m map[string]any) error {
 				m["model_settings_builder"] = map[string]any{}
 				return nil
 			})
 		},
-		"tekken.vocab_size": func(t *target) error {
+		compat.TekkenVocabSize: func(t *target) error {
 			return t.editVocab(func(v []map[string]any, m map[string]any) error {
 				l := m["vocab"].([]any)
 				m["vocab"] = l[:lastUsed(m, len(l))]
 				return nil
 			})
 		},
-		"tekken.special_duplicate": func(t *target) error { return t.renameSpecial("[MIDDLE]", "[PREFIX]") },
-		"tekken.special_count": func(t *target) error {
+		compat.TekkenSpecialDuplicate: func(t *target) error { return t.renameSpecial("[MIDDLE]", "[PREFIX]") },
+		compat.TekkenSpecialCount: func(t *target) error {
 			return t.editSpecials(func(sp []map[string]any, m map[string]any) error {
 				c := subObj(m, "config")
 				n, _ := c["default_num_special_tokens"].(float64)
@@ -57,7 +58,7 @@ func tekkenBreaks() map[string]func(*target) error {
 				return nil
 			})
 		},
-		"tekken.special_rank": func(t *target) error {
+		compat.TekkenSpecialRank: func(t *target) error {
 			return t.editSpecials(func(sp []map[string]any, _ map[string]any) error {
 				if len(sp) < 17 {
 					return fmt.Errorf("only %d special tokens", len(sp))
@@ -66,26 +67,26 @@ func tekkenBreaks() map[string]func(*target) error {
 				return nil
 			})
 		},
-		"tekken.vocab_keys": func(t *target) error {
+		compat.TekkenVocabKeys: func(t *target) error {
 			return t.editVocab(func(v []map[string]any, m map[string]any) error {
 				v[lastUsed(m, len(v))]["score"] = 0
 				return nil
 			})
 		},
-		"tekken.vocab_rank": func(t *target) error {
+		compat.TekkenVocabRank: func(t *target) error {
 			return t.editVocab(func(v []map[string]any, m map[string]any) error {
 				i := lastUsed(m, len(v))
 				v[i]["rank"] = i + 1
 				return nil
 			})
 		},
-		"tekken.byte_tokens": func(t *target) error {
+		compat.TekkenByteTokens: func(t *target) error {
 			return t.editVocab(func(v []map[string]any, _ map[string]any) error {
 				v[65]["token_bytes"] = b64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 				return nil
 			})
 		},
-		"tekken.duplicate_bytes": func(t *target) error {
+		compat.TekkenDuplicateBytes: func(t *target) error {
 			return t.editVocab(func(v []map[string]any, m map[string]any) error {
 				i := lastUsed(m, len(v))
 				v[i]["token_bytes"] = v[i-1]["token_bytes"]

@@ -1,4 +1,4 @@
-package merge
+package lora
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
@@ -240,51 +242,44 @@ func (m *merger) create(name string, specs []safetensors.Spec, byName map[string
 	return nil
 }
 
-// run processes tensors on a bounded pool of workers.
+// run processes tensors with at most Workers at once, each worker with its
+// own scratch buffers; the first error cancels the rest.
 func (m *merger) run(ctx context.Context) error {
 	workers := m.o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	jobs := make(chan *outTensor)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		done     int64
-	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	free := make(chan *scratch, workers)
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := &scratch{}
-			for t := range jobs {
-				err := processTensor(ctx, t, s)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				done++
-				if err == nil && m.o.Progress != nil {
-					m.o.Progress(done, int64(len(m.tensors)), t.name)
-				}
-				mu.Unlock()
-			}
-		}()
+		free <- &scratch{}
 	}
+	var (
+		mu   sync.Mutex
+		done int64
+	)
 	for _, t := range m.tensors {
-		select {
-		case jobs <- t:
-		case <-ctx.Done():
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			s := <-free
+			defer func() { free <- s }()
+			if err := processTensor(gctx, t, s); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			if m.o.Progress != nil {
+				m.o.Progress(done, int64(len(m.tensors)), t.name)
+			}
+			return nil
+		})
 	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return ctx.Err()
 }

@@ -1,4 +1,4 @@
-package jsoneval
+package evalset
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+
+	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
 )
 
 // TicketSchema is the JSON Schema of the synthetic support-ticket task.
@@ -35,21 +37,21 @@ const (
 	DefectWrongField = "wrong_field"
 )
 
-// SynthDefects returns every defect name SynthPredictions knows.
-func SynthDefects() []string {
+// Defects returns every defect name Write knows.
+func Defects() []string {
 	var out []string
-	for _, c := range Categories()[1:] {
+	for _, c := range jsoneval.Categories()[1:] {
 		out = append(out, string(c))
 	}
 	return append(out, DefectFenced, DefectWrongField)
 }
 
-// SynthOptions configure SynthPredictions.
-type SynthOptions struct {
+// Options configure Write.
+type Options struct {
 	N    int
 	Seed uint64
 	// Defects are planted once each (PerDefect times with PerDefect > 1) at
-	// seeded positions; "all" means SynthDefects().
+	// seeded positions; "all" means Defects().
 	Defects   []string
 	PerDefect int
 }
@@ -80,10 +82,10 @@ func ticketCases() []ticketCase {
 	}
 }
 
-// SynthPredictions writes n predictions of the ticket task to w, with the
+// Write writes n predictions of the ticket task to w, with the
 // requested defects planted, and returns where they are.
-func SynthPredictions(w io.Writer, o SynthOptions) ([]Planted, error) {
-	plan, err := plantPlan(o.N, o.Seed, o.Defects, SynthDefects(), o.PerDefect)
+func Write(w io.Writer, o Options) ([]Planted, error) {
+	plan, err := plantPlan(o.N, o.Seed, o.Defects, Defects(), o.PerDefect)
 	if err != nil {
 		return nil, err
 	}
@@ -157,13 +159,13 @@ func defectOutput(exp map[string]any, defect string) string {
 		out[k] = v
 	}
 	switch defect {
-	case string(CategoryMissingRequired):
+	case string(jsoneval.CategoryMissingRequired):
 		delete(out, "summary")
-	case string(CategoryTypeMismatch):
+	case string(jsoneval.CategoryTypeMismatch):
 		out["priority"] = fmt.Sprint(exp["priority"])
-	case string(CategoryRange):
+	case string(jsoneval.CategoryRange):
 		out["priority"] = 7
-	case string(CategoryUnexpectedProperty):
+	case string(jsoneval.CategoryUnexpectedProperty):
 		out["sentiment"] = "frustrated"
 	case DefectWrongField:
 		out["category"] = map[string]string{"billing": "account", "technical": "billing", "account": "technical", "shipping": "billing"}[exp["category"].(string)]
@@ -171,13 +173,13 @@ func defectOutput(exp map[string]any, defect string) string {
 	b, _ := marshalNoEscape(out)
 	s := strings.TrimSuffix(string(b), "\n")
 	switch defect {
-	case string(CategoryNoJSONStart):
+	case string(jsoneval.CategoryNoJSONStart):
 		return "Sure! Here is the ticket: " + s
-	case string(CategoryUnterminated):
+	case string(jsoneval.CategoryUnterminated):
 		return s[:len(s)-1]
-	case string(CategoryTrailing):
+	case string(jsoneval.CategoryTrailing):
 		return s + "\nLet me know if you need anything else."
-	case string(CategoryInvalid):
+	case string(jsoneval.CategoryInvalid):
 		return s[:len(s)-1] + ",}"
 	case DefectFenced:
 		return "```json\n" + s + "\n```"

@@ -1,15 +1,16 @@
-package compat
+package breaks
 
 import (
 	"errors"
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"os"
 	"path/filepath"
 )
 
 // templateBreaks returns the chat template mutations.
-func templateBreaks() map[string]func(*target) error {
-	return map[string]func(*target) error{
-		"template.mismatch": func(t *target) error {
+func templateBreaks() map[compat.Code]func(*target) error {
+	return map[compat.Code]func(*target) error{
+		compat.TemplateMismatch: func(t *target) error {
 			src, err := t.template()
 			if err != nil {
 				return err
@@ -19,15 +20,15 @@ func templateBreaks() map[string]func(*target) error {
 				return nil
 			})
 		},
-		"template.render": func(t *target) error {
+		compat.TemplateRender: func(t *target) error {
 			return t.setTemplate("{{ bos_token }}{% for message in messages %}{{ message['content'] }{% endfor %}")
 		},
-		"template.tools_unsupported": func(t *target) error {
+		compat.TemplateToolsUnsupported: func(t *target) error {
 			return t.setTemplate("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'tool' %}" +
 				"{{ raise_exception('Tool messages are not supported.') }}{% endif %}" +
 				"[{{ message['role'] }}]{{ message['content'] }}{% endfor %}")
 		},
-		"template.missing": func(t *target) error {
+		compat.TemplateMissing: func(t *target) error {
 			if err := t.needHF(); err != nil {
 				return err
 			}
@@ -39,8 +40,8 @@ func templateBreaks() map[string]func(*target) error {
 			}
 			return editJSON(t.dir, "tokenizer_config.json", func(m map[string]any) error { delete(m, "chat_template"); return nil })
 		},
-		"template.train_mismatch": breakTrainMismatch,
-		"template.unchecked": func(t *target) error {
+		compat.TemplateTrainMismatch: breakTrainMismatch,
+		compat.TemplateUnchecked: func(t *target) error {
 			return t.setTemplate("{% macro show(v) %}{% if v is mapping %}{% for k in v %}{{ k }}={{ show(v[k]) }}{% endfor %}" +
 				"{% else %}{{ v }}{% endif %}{% endmacro %}{{ bos_token }}{% for m in messages %}{{ show(m) }}{% endfor %}")
 		},
@@ -86,6 +87,6 @@ func breakTrainMismatch(t *target) error {
 	if err := writeFile(filepath.Join(adapter, "chat_template.jinja"), []byte(src)); err != nil {
 		return err
 	}
-	t.opts.TrainingTemplates = []TrainingTemplate{{Source: "adapter/chat_template.jinja", Template: src}}
+	t.opts.TrainingTemplates = []compat.TrainingTemplate{{Source: "adapter/chat_template.jinja", Template: src}}
 	return t.setTemplate(src + `{{ " " }}`)
 }

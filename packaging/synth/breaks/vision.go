@@ -1,12 +1,15 @@
-package compat
+package breaks
 
 import (
+	"github.com/ckpt-dev/ckpt/packaging/compat"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
 
-// Sizes of the vision encoder Break adds to a text model.
+// Sizes of the vision encoder Apply adds to a text model.
 const (
 	visPatch = 16
 	visImage = 64
@@ -14,7 +17,7 @@ const (
 
 // visionBreaks returns the vision mutations; each first gives a text model
 // a small, consistent vision encoder.
-func visionBreaks() map[string]func(*target) error {
+func visionBreaks() map[compat.Code]func(*target) error {
 	both := func(native, hf func(*target) error) func(*target) error {
 		return func(t *target) error {
 			if err := t.visionize(); err != nil {
@@ -36,21 +39,21 @@ func visionBreaks() map[string]func(*target) error {
 			return editJSON(t.dir, file, func(m map[string]any) error { m[key] = v; return nil })
 		}
 	}
-	return map[string]func(*target) error{
-		"vision.no_image_tokens": both(func(t *target) error { return t.renameSpecial("[IMG_BREAK]", "[IMG_BRK]") },
+	return map[compat.Code]func(*target) error{
+		compat.VisionNoImageTokens: both(func(t *target) error { return t.renameSpecial("[IMG_BREAK]", "[IMG_BRK]") },
 			func(t *target) error { return t.renameSpecial("[IMG_BREAK]", "[IMG_BRK]") }),
-		"vision.no_image_config": both(func(t *target) error {
+		compat.VisionNoImageConfig: both(func(t *target) error {
 			return t.editTekken(func(m map[string]any) error { delete(m, "image"); return nil })
 		}, func(t *target) error { return os.Remove(t.path("processor_config.json")) }),
-		"vision.patch_size": both(image("image_patch_size", visPatch/2), proc("processor_config.json", "patch_size", visPatch/2)),
-		"vision.merge_size": both(image("spatial_merge_size", 2), proc("processor_config.json", "spatial_merge_size", 2)),
-		"vision.token_id": both(func(t *target) error {
+		compat.VisionPatchSize: both(image("image_patch_size", visPatch/2), proc("processor_config.json", "patch_size", visPatch/2)),
+		compat.VisionMergeSize: both(image("spatial_merge_size", 2), proc("processor_config.json", "spatial_merge_size", 2)),
+		compat.VisionTokenID: both(func(t *target) error {
 			return editJSON(t.dir, "params.json", func(m map[string]any) error {
 				subObj(m, "vision_encoder")["image_token_id"] = 11
 				return nil
 			})
 		}, proc("config.json", "image_token_index", 11)),
-		"vision.image_size": both(image("max_image_size", visImage/2), func(t *target) error {
+		compat.VisionImageSize: both(image("max_image_size", visImage/2), func(t *target) error {
 			return editJSON(t.dir, "preprocessor_config.json", func(m map[string]any) error {
 				m["image_processor_type"] = "PixtralImageProcessor"
 				m["patch_size"] = map[string]any{"height": visPatch, "width": visPatch}
@@ -71,7 +74,7 @@ func (t *target) visionize() error {
 		if err != nil {
 			return err
 		}
-		tk, err := ParseTekken(data)
+		tk, err := compat.ParseTekken(data)
 		if err != nil {
 			return err
 		}
@@ -109,7 +112,7 @@ func (t *target) visionizeNative(ids map[string]int) error {
 	if err != nil {
 		return err
 	}
-	p, _, err := ParseParams(data)
+	p, _, err := compat.ParseParams(data)
 	if err != nil {
 		return err
 	}
@@ -119,7 +122,7 @@ func (t *target) visionizeNative(ids map[string]int) error {
 		for _, x := range s {
 			have[x.Name] = true
 		}
-		for _, name := range sortedKeys(want) {
+		for _, name := range slices.Sorted(maps.Keys(want)) {
 			if !have[name] {
 				s = append(s, safetensors.Spec{Name: name, DType: s[0].DType, Shape: want[name]})
 			}

@@ -1,4 +1,4 @@
-package compat
+package breaks
 
 import (
 	"encoding/base64"
@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
 
 // breaks maps each rule code to the mutation that makes it fire.
-func breaks() map[string]func(*target) error {
-	m := map[string]func(*target) error{
+func breaks() map[compat.Code]func(*target) error {
+	m := map[compat.Code]func(*target) error{
 		"files.missing":      breakFilesMissing,
 		"files.mixed_layout": breakMixed,
 		"files.malformed":    breakMalformed,
@@ -145,7 +146,7 @@ func breakUnrecognized(t *target) error {
 	if err != nil {
 		return err
 	}
-	tk, err := ParseTekken(data)
+	tk, err := compat.ParseTekken(data)
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func breakUnrecognized(t *target) error {
 	for len(pieces) < tk.Config.DefaultVocabSize {
 		pieces = append(pieces, fmt.Sprintf("▁p%d", len(pieces)))
 	}
-	if err := os.WriteFile(t.path("tokenizer.model.v4"), EncodeSPM(pieces[:tk.Config.DefaultVocabSize]), 0o644); err != nil {
+	if err := os.WriteFile(t.path("tokenizer.model.v4"), compat.EncodeSPM(pieces[:tk.Config.DefaultVocabSize]), 0o644); err != nil {
 		return err
 	}
 	return os.Remove(t.path(name))
@@ -229,7 +230,7 @@ func breakConfigParams(t *target) error {
 		if err != nil {
 			return err
 		}
-		pp, _, err := ParseParams(p)
+		pp, _, err := compat.ParseParams(p)
 		if err != nil {
 			return err
 		}
@@ -286,7 +287,7 @@ func (t *target) modelCard(id string) error {
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 // loraBreaks returns the PEFT adapter mutations.
-func loraBreaks() map[string]func(*target) error {
+func loraBreaks() map[compat.Code]func(*target) error {
 	set := func(key string, v any) func(*target) error {
 		return func(t *target) error {
 			return editJSON(t.dir, "adapter_config.json", func(m map[string]any) error {
@@ -299,7 +300,7 @@ func loraBreaks() map[string]func(*target) error {
 			})
 		}
 	}
-	return map[string]func(*target) error{
+	return map[compat.Code]func(*target) error{
 		"lora.config":          set("target_modules", nil),
 		"lora.modules_to_save": set("modules_to_save", []string{"lm_head"}),
 		"lora.dora":            set("use_dora", true),

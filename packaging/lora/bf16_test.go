@@ -1,4 +1,4 @@
-package merge
+package lora
 
 import (
 	"encoding/binary"

@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package merge
+package lora
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package merge
+package lora
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
@@ -181,5 +182,79 @@ func TestMergeDeterministic(t *testing.T) {
 	}
 	if digests[0] != digests[1] {
 		t.Fatal("output bytes depend on the number of workers")
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for s, want := range map[string]int64{"5GB": 5e9, "500MiB": 500 << 20, "1024": 1024, "2.5 GB": 2.5e9, "": 0} {
+		if got, err := ParseSize(s); err != nil || got != want {
+			t.Errorf("%q = %d %v", s, got, err)
+		}
+	}
+	for _, s := range []string{"-1GB", "x", "0"} {
+		if _, err := ParseSize(s); err == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
+func TestMergeUnknownBaseTensor(t *testing.T) {
+	f := newBase(t, synth.ModelOptions{})
+	ad := f.adapter(t, "ad", synth.AdapterOptions{})
+	out := t.TempDir()
+	os.Remove(filepath.Join(f.base, "params.json"))
+	err := Merge(context.Background(), Options{Base: f.base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: out})
+	if err == nil || !strings.Contains(err.Error(), "params.json") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func BenchmarkMergeTensor(b *testing.B) {
+	// One 1024×4096 bf16 tensor with a rank-16 update (8 MiB in, 8 MiB out).
+	dir := b.TempDir()
+	base := filepath.Join(dir, "base")
+	if err := synth.Model(b.Context(), base, synth.ModelOptions{Dim: 1024, Hidden: 4096, Layers: 1, Heads: 8, KVHeads: 8, Vocab: 1280}); err != nil {
+		b.Fatal(err)
+	}
+	ad := filepath.Join(dir, "ad")
+	if err := synth.Adapter(b.Context(), ad, synth.AdapterOptions{Base: base, Rank: 16, Targets: []string{"w1"}}); err != nil {
+		b.Fatal(err)
+	}
+	m, err := prepare(Options{Base: base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.close()
+	if err := m.plan(); err != nil {
+		b.Fatal(err)
+	}
+	defer m.abort()
+	var t *outTensor
+	for _, x := range m.tensors {
+		if len(x.adds) > 0 {
+			t = x
+		}
+	}
+	b.SetBytes(t.info.Len())
+	s := &scratch{}
+	for b.Loop() {
+		if err := processTensor(b.Context(), t, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestMergeCancelledLeavesNothing(t *testing.T) {
+	f := newBase(t, synth.ModelOptions{Layout: "hf"})
+	ad := f.adapter(t, "ad", synth.AdapterOptions{})
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Merge(ctx, Options{Base: f.base, Adapters: []AdapterInput{{Dir: ad, Format: peft.FormatPEFT}}, Out: out, ShardSize: 50_000})
+	if err == nil {
+		t.Fatal("cancelled merge succeeded")
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Errorf("%d files left after cancellation", len(ents))
 	}
 }

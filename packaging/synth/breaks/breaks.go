@@ -1,12 +1,13 @@
-package compat
+package breaks
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -15,7 +16,7 @@ type target struct {
 	dir     string
 	native  bool // params.json + consolidated weights; else HF
 	adapter bool // a LoRA adapter folder
-	opts    Options
+	opts    compat.Options
 }
 
 func (t *target) path(name string) string { return filepath.Join(t.dir, name) }
@@ -25,7 +26,7 @@ func (t *target) has(name string) bool {
 	return err == nil
 }
 
-// ErrLayout is returned by Break for a rule the folder's layout cannot show.
+// ErrLayout is returned by Apply for a rule the folder's layout cannot show.
 var ErrLayout = errors.New("rule cannot be shown on this layout")
 
 func (t *target) needNative() error {
@@ -42,51 +43,51 @@ func (t *target) needHF() error {
 	return nil
 }
 
-// Breakable returns the rule codes Break can produce, sorted.
-func Breakable() []string {
-	var out []string
+// Codes returns the rule codes Apply can break, sorted.
+func Codes() []compat.Code {
+	var out []compat.Code
 	for code := range breaks() {
 		out = append(out, code)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
-// Break mutates a synthesized model folder (ckpt synth model) so that the
+// Apply mutates a synthesized model folder (ckpt synth model) so that the
 // rule code fires, and returns the check options that show it (the
 // profiles the folder claimed, plus a training template for
 // template.train_mismatch). Vision rules first give a text model a small
 // vision encoder.
-func Break(ctx context.Context, dir, code string) (Options, error) {
+func Apply(ctx context.Context, dir string, code compat.Code) (compat.Options, error) {
 	fn, ok := breaks()[code]
 	if !ok {
-		return Options{}, fmt.Errorf("compat: no break for rule %q (see --list)", code)
+		return compat.Options{}, fmt.Errorf("breaks: no break for rule %q (see --list)", code)
 	}
 	if err := ctx.Err(); err != nil {
-		return Options{}, err
+		return compat.Options{}, err
 	}
-	profiles, err := Claims(dir)
+	profiles, err := compat.Claims(dir)
 	if err != nil {
-		return Options{}, err
+		return compat.Options{}, err
 	}
 	if len(profiles) == 0 {
-		return Options{}, fmt.Errorf("compat: %s is not a model folder (ckpt synth model makes one)", dir)
+		return compat.Options{}, fmt.Errorf("breaks: %s is not a model folder (ckpt synth model makes one)", dir)
 	}
-	t := &target{dir: dir, opts: Options{Profiles: profiles}}
+	t := &target{dir: dir, opts: compat.Options{Profiles: profiles}}
 	t.adapter = profiles[0] == "vllm-lora"
 	t.native = profiles[0] != "transformers" && !t.adapter
 	if err := t.applies(code); err != nil {
-		return Options{}, fmt.Errorf("compat: break %s in %s: %w", code, dir, err)
+		return compat.Options{}, fmt.Errorf("breaks: break %s in %s: %w", code, dir, err)
 	}
 	if err := fn(t); err != nil {
-		return Options{}, fmt.Errorf("compat: break %s in %s: %w", code, dir, err)
+		return compat.Options{}, fmt.Errorf("breaks: break %s in %s: %w", code, dir, err)
 	}
 	return t.opts, nil
 }
 
 // applies fails for a rule the folder's kind (model or adapter) cannot show.
-func (t *target) applies(code string) error {
-	lora := strings.HasPrefix(code, "lora.")
+func (t *target) applies(code compat.Code) error {
+	lora := strings.HasPrefix(string(code), "lora.")
 	switch {
 	case lora && !t.adapter:
 		return fmt.Errorf("%w: synthesize a PEFT adapter (ckpt synth adapter)", ErrLayout)
@@ -96,10 +97,10 @@ func (t *target) applies(code string) error {
 	return nil
 }
 
-// adapterRules are the non-LoRA rules Break can show on an adapter.
-func adapterRules() map[string]bool {
-	return map[string]bool{"files.missing": true, "files.malformed": true, "template.render": true,
-		"template.tools_unsupported": true, "template.unchecked": true, "id.latest": true, "id.retired": true}
+// adapterRules are the non-LoRA rules Apply can show on an adapter.
+func adapterRules() map[compat.Code]bool {
+	return map[compat.Code]bool{compat.FilesMissing: true, compat.FilesMalformed: true, compat.TemplateRender: true,
+		compat.TemplateToolsUnsupported: true, compat.TemplateUnchecked: true, compat.IDLatest: true, compat.IDRetired: true}
 }
 
 // weightsFile returns the folder's single weights file.
@@ -133,7 +134,7 @@ func (t *target) editSpecials(f func(sp []map[string]any, m map[string]any) erro
 	return t.editTekken(func(m map[string]any) error {
 		if _, ok := m["special_tokens"]; !ok {
 			var l []any
-			for i, s := range deprecatedSpecials() {
+			for i, s := range compat.DeprecatedSpecials() {
 				l = append(l, map[string]any{"rank": i, "token_str": s, "is_control": true})
 			}
 			m["special_tokens"] = l

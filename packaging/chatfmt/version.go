@@ -1,0 +1,131 @@
+package chatfmt
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Version is a Mistral tokenizer version and the tokenizer family it is
+// used with: SentencePiece (SPM) adds a space before every piece of text
+// it encodes (its dummy prefix), tekken does not.
+type Version struct {
+	N   int // 1, 2, 3, 7, 11, 13 or 15
+	SPM bool
+}
+
+// Versions are the instruct tokenizer versions mistral-common knows.
+func Versions() []int { return []int{1, 2, 3, 7, 11, 13, 15} }
+
+// String is "v7" for tekken and "v7_spm" for SentencePiece, as
+// mistral-common names its chat templates.
+func (v Version) String() string {
+	if v.SPM {
+		return "v" + strconv.Itoa(v.N) + "_spm"
+	}
+	return "v" + strconv.Itoa(v.N)
+}
+
+// ParseVersion reads "v7", "v7_spm" or "v7m1" (SentencePiece with image).
+func ParseVersion(s string) (Version, error) {
+	m := regexp.MustCompile(`^v(\d+)(_spm|m1)?$`).FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return Version{}, fmt.Errorf("tokenizer version %q: want vN or vN_spm", s)
+	}
+	n, _ := strconv.Atoi(m[1])
+	v := Version{N: n, SPM: m[2] != ""}
+	if !known(n) {
+		return Version{}, fmt.Errorf("tokenizer version %q: not one of v1, v2, v3, v7, v11, v13, v15", s)
+	}
+	if v.SPM && n > 7 {
+		return Version{}, fmt.Errorf("tokenizer version %q: SentencePiece tokenizers stop at v7", s)
+	}
+	return v, nil
+}
+
+func known(n int) bool {
+	for _, k := range Versions() {
+		if k == n {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNoTokenizer is returned by DetectVersion for a folder without a
+// Mistral tokenizer file.
+var ErrNoTokenizer = errors.New("no Mistral tokenizer (tekken.json or tokenizer.model[.vN]) in the folder")
+
+// DetectVersion finds the tokenizer version of a model folder the way
+// mistral-common does: tekken.json's config.version, or the suffix of
+// tokenizer.model.vN (a bare tokenizer.model is v1, .v7m1 is v7). A folder
+// with several tokenizer files is an error.
+func DetectVersion(dir string) (Version, string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return Version{}, "", fmt.Errorf("tokenizer version: %w", err)
+	}
+	var found []string
+	for _, e := range entries {
+		name := e.Name()
+		if name == "tekken.json" || spmFile.MatchString(name) {
+			found = append(found, name)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return Version{}, "", fmt.Errorf("%s: %w", dir, ErrNoTokenizer)
+	case 1:
+	default:
+		return Version{}, "", fmt.Errorf("%s: several tokenizer files: %s", dir, strings.Join(found, ", "))
+	}
+	path := filepath.Join(dir, found[0])
+	v, err := FileVersion(path)
+	return v, path, err
+}
+
+var spmFile = regexp.MustCompile(`^tokenizer\.model(\.v\d+(m1)?)?$`)
+
+// FileVersion returns the version of one tokenizer file.
+func FileVersion(path string) (Version, error) {
+	name := filepath.Base(path)
+	if strings.HasSuffix(name, ".json") {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Version{}, fmt.Errorf("tokenizer version: %w", err)
+		}
+		var t struct {
+			Config struct {
+				Version string `json:"version"`
+			} `json:"config"`
+		}
+		if err := json.Unmarshal(data, &t); err != nil {
+			return Version{}, fmt.Errorf("%s: %w", path, err)
+		}
+		v, err := ParseVersion(t.Config.Version)
+		if err != nil || v.SPM {
+			return Version{}, fmt.Errorf("%s: config.version: %w", path, errors.Join(err, errors.New("not a tekken version")))
+		}
+		return v, nil
+	}
+	_, suffix, ok := strings.Cut(name, ".model")
+	if !ok {
+		return Version{}, fmt.Errorf("%s: not a tokenizer file", path)
+	}
+	if suffix == "" {
+		return Version{N: 1, SPM: true}, nil
+	}
+	v, err := ParseVersion(strings.TrimPrefix(suffix, ".") + "_spm")
+	if strings.HasSuffix(suffix, "m1") {
+		v, err = ParseVersion(strings.TrimPrefix(suffix, "."))
+	}
+	if err != nil {
+		return Version{}, fmt.Errorf("%s: Unrecognized tokenizer filename: %w", path, err)
+	}
+	return v, nil
+}

@@ -104,7 +104,7 @@ func encodeUser(out *seq, in *instruct, m Message, first, last bool, v Version) 
 			out.text(dumps(value{kind: 'a', items: in.tools}))
 			out.special(EndTools)
 		}
-		if v.N >= 15 && in.effort != "" {
+		if v.N >= 15 {
 			out.special(Settings)
 			out.text(dumps(value{kind: 'o', keys: []string{"reasoning_effort"}, items: []value{{kind: 's', s: in.effort}}}))
 			out.special(EndSettings)
@@ -207,6 +207,9 @@ func encodeChunks(out *seq, c Content, v Version) error {
 		}
 		if v.N < 13 {
 			return reject(excTokenizer, "Think not implemented for tokenizer < V13.")
+		}
+		if !v.Think {
+			return reject(excTokenizer, "think tokens are not available for this tokenizer.")
 		}
 		out.special(Think)
 		out.text(ch.Text)

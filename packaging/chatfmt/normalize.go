@@ -22,6 +22,9 @@ type instruct struct {
 // and V15 (v15).
 func normalize(req *Request, v Version) *instruct {
 	out := &instruct{tools: req.Tools, cont: req.ContinueFinalMessage, effort: req.ReasoningEffort}
+	if v.N >= 15 && out.effort == "" {
+		out.effort = "none" // the default of the v15 settings builder mistral-common ships
+	}
 	chunkJoin := "\n\n"
 	if v.N >= 15 {
 		chunkJoin = ""

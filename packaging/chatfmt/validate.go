@@ -60,6 +60,9 @@ func validate(req *Request, v Version) error {
 	if req.ReasoningEffort != "" && v.N < 15 {
 		return reject(excRequest, "reasoning_effort=%q is not supported for this model", req.ReasoningEffort)
 	}
+	if v.N >= 15 && req.ReasoningEffort != "" && req.ReasoningEffort != "none" && req.ReasoningEffort != "high" {
+		return reject(excRequest, "reasoning_effort should be one of ['none', 'high'], got %s.", req.ReasoningEffort)
+	}
 	return nil
 }
 

@@ -17,28 +17,39 @@ import (
 type Version struct {
 	N   int // 1, 2, 3, 7, 11, 13 or 15
 	SPM bool
+	// Think is a v13+ tokenizer with [THINK] and [/THINK]: without them
+	// mistral-common refuses thinking chunks.
+	Think bool
 }
 
 // Versions are the instruct tokenizer versions mistral-common knows.
 func Versions() []int { return []int{1, 2, 3, 7, 11, 13, 15} }
 
-// String is "v7" for tekken and "v7_spm" for SentencePiece, as
-// mistral-common names its chat templates.
+// String is "v7" for tekken, "v7_spm" for SentencePiece and "v13_think"
+// with think tokens, as mistral-common names its chat templates.
 func (v Version) String() string {
+	s := "v" + strconv.Itoa(v.N)
 	if v.SPM {
-		return "v" + strconv.Itoa(v.N) + "_spm"
+		s += "_spm"
 	}
-	return "v" + strconv.Itoa(v.N)
+	if v.Think {
+		s += "_think"
+	}
+	return s
 }
 
-// ParseVersion reads "v7", "v7_spm" or "v7m1" (SentencePiece with image).
+// ParseVersion reads "v7", "v7_spm", "v7m1" (SentencePiece with image) or
+// "v13_think".
 func ParseVersion(s string) (Version, error) {
-	m := regexp.MustCompile(`^v(\d+)(_spm|m1)?$`).FindStringSubmatch(strings.TrimSpace(s))
+	m := regexp.MustCompile(`^v(\d+)(_spm|m1|_think)?$`).FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return Version{}, fmt.Errorf("tokenizer version %q: want vN or vN_spm", s)
+		return Version{}, fmt.Errorf("tokenizer version %q: want vN, vN_spm or vN_think", s)
 	}
 	n, _ := strconv.Atoi(m[1])
-	v := Version{N: n, SPM: m[2] != ""}
+	v := Version{N: n, SPM: m[2] == "_spm" || m[2] == "m1", Think: m[2] == "_think"}
+	if v.Think && n < 13 {
+		return Version{}, fmt.Errorf("tokenizer version %q: think tokens start at v13", s)
+	}
 	if !known(n) {
 		return Version{}, fmt.Errorf("tokenizer version %q: not one of v1, v2, v3, v7, v11, v13, v15", s)
 	}
@@ -103,14 +114,24 @@ func FileVersion(path string) (Version, error) {
 			Config struct {
 				Version string `json:"version"`
 			} `json:"config"`
+			Specials []struct {
+				TokenStr string `json:"token_str"`
+			} `json:"special_tokens"`
 		}
 		if err := json.Unmarshal(data, &t); err != nil {
 			return Version{}, fmt.Errorf("%s: %w", path, err)
 		}
 		v, err := ParseVersion(t.Config.Version)
-		if err != nil || v.SPM {
-			return Version{}, fmt.Errorf("%s: config.version: %w", path, errors.Join(err, errors.New("not a tekken version")))
+		if err != nil || v.SPM || v.Think {
+			return Version{}, fmt.Errorf("%s: config.version %q is not a tekken version", path, t.Config.Version)
 		}
+		think := 0
+		for _, s := range t.Specials {
+			if s.TokenStr == Think || s.TokenStr == EndThink {
+				think++
+			}
+		}
+		v.Think = v.N >= 13 && think == 2
 		return v, nil
 	}
 	_, suffix, ok := strings.Cut(name, ".model")

@@ -1,0 +1,115 @@
+package chatfmt
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Renderer renders a chat template over a conversation (JSON) with the
+// semantics of transformers' apply_chat_template.
+type Renderer func(template string, conversation []byte) (string, error)
+
+// Difference is where a template's text departs from the canonical text
+// for one conversation of the suite.
+type Difference struct {
+	Case string
+	// Offset is the byte offset of the first differing byte; -1 when the
+	// template failed to render (Err).
+	Offset int
+	// Want and Got are the canonical and the template's text around Offset.
+	Want, Got string
+	Err       error
+}
+
+func (d Difference) String() string {
+	if d.Offset < 0 {
+		return fmt.Sprintf("conversation %q: the template fails: %v", d.Case, d.Err)
+	}
+	return fmt.Sprintf("conversation %q: the template's text differs at byte %d: canonical %q, template %q",
+		d.Case, d.Offset, d.Want, d.Got)
+}
+
+// contextBytes is how much text a Difference shows on each side.
+const contextBytes = 40
+
+// Compare renders the suite of version v with the template and returns
+// the first difference from the canonical text, or nil.
+func Compare(render Renderer, template string, v Version) (*Difference, error) {
+	diffs, err := compare(render, template, v, true)
+	if err != nil || len(diffs) == 0 {
+		return nil, err
+	}
+	return &diffs[0], nil
+}
+
+// Diff is Compare reporting every conversation that differs.
+func Diff(render Renderer, template string, v Version) ([]Difference, error) {
+	return compare(render, template, v, false)
+}
+
+func compare(render Renderer, template string, v Version, first bool) ([]Difference, error) {
+	var out []Difference
+	for _, c := range Suite(v) {
+		want, err := Render([]byte(c.JSON), v)
+		if err != nil {
+			return nil, fmt.Errorf("canonical %s text of %q: %w", v, c.Name, err)
+		}
+		got, err := renderCase(render, template, c)
+		d, differs := difference(c.Name, want, got, err)
+		if !differs {
+			continue
+		}
+		out = append(out, d)
+		if first {
+			break
+		}
+	}
+	return out, nil
+}
+
+// renderCase renders one conversation; with continue_final_message the
+// text is cut after the final message's content, as transformers does.
+func renderCase(render Renderer, template string, c Case) (string, error) {
+	text, err := render(template, []byte(c.JSON))
+	if err != nil {
+		return "", err
+	}
+	req, err := ParseRequest([]byte(c.JSON))
+	if err != nil || !req.ContinueFinalMessage {
+		return text, err
+	}
+	final := strings.TrimSpace(req.Messages[len(req.Messages)-1].Content.Text)
+	i := strings.LastIndex(text, final)
+	if i < 0 {
+		return "", fmt.Errorf("continue_final_message is set but the final message does not appear in the rendered text")
+	}
+	return text[:i+len(final)], nil
+}
+
+func difference(name, want, got string, err error) (Difference, bool) {
+	if err != nil {
+		return Difference{Case: name, Offset: -1, Err: err}, true
+	}
+	if want == got {
+		return Difference{}, false
+	}
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	return Difference{Case: name, Offset: i, Want: around(want, i), Got: around(got, i)}, true
+}
+
+// around is s from contextBytes before i to contextBytes after, cut at
+// rune boundaries.
+func around(s string, i int) string {
+	lo, hi := max(0, i-contextBytes), min(len(s), i+contextBytes)
+	for lo > 0 && !utf8.RuneStart(s[lo]) {
+		lo--
+	}
+	for hi < len(s) && !utf8.RuneStart(s[hi]) {
+		hi++
+	}
+	return s[lo:hi]
+}

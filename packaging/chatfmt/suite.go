@@ -24,7 +24,11 @@ const weatherTool = `{"type": "function", "function": {"name": "get_weather", "d
 const timeTool = `{"type": "function", "function": {"name": "get_time", "description": "Local time of a city",
  "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}`
 
-// cases is the whole suite; Suite picks the ones of a version.
+// cases is the whole suite; Suite picks the ones of a version. Tool call
+// arguments are JSON strings in the form Python's json.dumps writes, as an
+// OpenAI-style client sends them: mistral-common re-serializes arguments,
+// its templates print a string as it is, and they concatenate a mapping
+// after "|tojson|safe", which Jinja2 HTML-escapes (&#34;).
 var cases = []Case{
 	{Name: "chat", JSON: `{"messages": [
  {"role": "system", "content": "You are a support assistant. Answer briefly."},
@@ -56,7 +60,7 @@ var cases = []Case{
  {"role": "system", "content": "You are a weather assistant."},
  {"role": "user", "content": "What is the weather in Paris?"},
  {"role": "assistant", "content": null, "tool_calls": [{"id": "a1b2c3d4e", "type": "function",
-   "function": {"name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}}}]},
+   "function": {"name": "get_weather", "arguments": "{\"location\": \"Paris\", \"unit\": \"celsius\"}"}}]},
  {"role": "tool", "tool_call_id": "a1b2c3d4e", "name": "get_weather", "content": "22 degrees, clear sky"},
  {"role": "assistant", "content": "It is 22 degrees Celsius and clear in Paris."},
  {"role": "user", "content": "And in Lyon?"}],
@@ -71,15 +75,15 @@ var cases = []Case{
  {"role": "system", "content": "Use the tools."},
  {"role": "user", "content": "Weather and time in Tokyo?"},
  {"role": "assistant", "tool_calls": [
-   {"id": "call00001", "type": "function", "function": {"name": "get_weather", "arguments": {"location": "Tokyo"}}},
-   {"id": "call00002", "type": "function", "function": {"name": "get_time", "arguments": {"city": "Tokyo"}}}]},
+   {"id": "call00001", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\": \"Tokyo\"}"}},
+   {"id": "call00002", "type": "function", "function": {"name": "get_time", "arguments": "{\"city\": \"Tokyo\"}"}}]},
  {"role": "tool", "tool_call_id": "call00001", "name": "get_weather", "content": "sunny"},
  {"role": "tool", "tool_call_id": "call00002", "name": "get_time", "content": "21:04"}],
  "tools": [` + weatherTool + `, ` + timeTool + `]}`},
 	{Name: "tools_in_history", Min: 2, JSON: `{"messages": [
  {"role": "user", "content": "Time in Oslo?"},
  {"role": "assistant", "tool_calls": [{"id": "0slo0time", "type": "function",
-   "function": {"name": "get_time", "arguments": {"city": "Oslo"}}}]},
+   "function": {"name": "get_time", "arguments": "{\"city\": \"Oslo\"}"}}]},
  {"role": "tool", "tool_call_id": "0slo0time", "name": "get_time", "content": "09:30"},
  {"role": "assistant", "content": "It is 09:30 in Oslo."},
  {"role": "user", "content": "Thanks. And the weather?"},

@@ -1,0 +1,22 @@
+package tekken_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/tekken"
+)
+
+var parse = tekken.Parse
+
+// BenchmarkEncode measures encoding throughput on mixed text with a
+// vocabulary of 2,000 merges.
+func BenchmarkEncode(b *testing.B) {
+	tok := load(b, train(b, 2000, "v7", nil))
+	text := strings.Repeat(strings.Join(corpus, "\n"), 20)
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for b.Loop() {
+		tok.Encode(text)
+	}
+}

@@ -15,7 +15,17 @@ func BenchmarkEncode(b *testing.B) {
 	tok := load(b, train(b, 2000, "v7", nil))
 	text := strings.Repeat(strings.Join(corpus, "\n"), 20)
 	b.SetBytes(int64(len(text)))
-	b.ResetTimer()
+	for b.Loop() {
+		tok.Encode(text)
+	}
+}
+
+// BenchmarkEncodeRegexp2 is BenchmarkEncode with the pattern run by
+// regexp2, for comparison with the hand-written splitter.
+func BenchmarkEncodeRegexp2(b *testing.B) {
+	tok := load(b, trainPattern(b, 2000, "v7", nil, "(?:"+tekken.Pattern+")"))
+	text := strings.Repeat(strings.Join(corpus, "\n"), 20)
+	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		tok.Encode(text)
 	}

@@ -9,14 +9,22 @@ import (
 // not valid UTF-8 is encoded with U+FFFD in place of the invalid bytes (a
 // Python str, which mistral-common encodes, cannot hold them).
 func (t *Tokenizer) Encode(text string) []int {
-	text = strings.ToValidUTF8(text, "\uFFFD")
 	var ids []int
+	t.split(strings.ToValidUTF8(text, "\uFFFD"), func(piece string) { ids = t.encodePiece(ids, []byte(piece)) })
+	return ids
+}
+
+// split calls piece with each pre-tokenized piece of text.
+func (t *Tokenizer) split(text string, piece func(string)) {
+	if t.fast {
+		splitTekken(text, piece)
+		return
+	}
 	m, err := t.pattern.FindStringMatch(text)
 	for err == nil && m != nil {
-		ids = t.encodePiece(ids, []byte(m.String()))
+		piece(m.String())
 		m, err = t.pattern.FindNextMatch(m)
 	}
-	return ids
 }
 
 // encodePiece appends the ids of one pre-tokenized piece: the piece

@@ -13,9 +13,6 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/tekken"
 )
 
-// pattern is the pre-tokenizer of every tekken.json since Nemo.
-const pattern = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-
 // corpus trains the test vocabularies and is encoded by the tests.
 var corpus = []string{
 	"The quick brown fox jumps over the lazy dog. THE QUICK BROWN FOX!",
@@ -33,8 +30,13 @@ var corpus = []string{
 // train learns merges byte-level BPE style on corpus pre-tokenized with
 // pattern and writes a tekken.json with them.
 func train(t testing.TB, merges int, version string, specials []string) string {
+	return trainPattern(t, merges, version, specials, tekken.Pattern)
+}
+
+// trainPattern is train with another pre-tokenizer pattern in the file.
+func trainPattern(t testing.TB, merges int, version string, specials []string, pattern string) string {
 	t.Helper()
-	re := regexp2.MustCompile(pattern, regexp2.Unicode)
+	re := regexp2.MustCompile(tekken.Pattern, regexp2.Unicode)
 	words := map[string]int{}
 	for _, text := range corpus {
 		for m, _ := re.FindStringMatch(text); m != nil; m, _ = re.FindNextMatch(m) {
@@ -66,7 +68,7 @@ func train(t testing.TB, merges int, version string, specials []string) string {
 			seqs[i] = merge(s, pair)
 		}
 	}
-	return writeTekken(t, vocab, version, specials)
+	return writeTekken(t, vocab, version, specials, pattern)
 }
 
 func bestPair(seqs [][][]byte, counts []int, seen map[string]bool) string {
@@ -121,7 +123,7 @@ type specialEntry struct {
 
 // writeTekken writes a tekken.json with 100 special ids; specials nil
 // leaves the list out (the deprecated 20 of v7 and earlier apply).
-func writeTekken(t testing.TB, vocab [][]byte, version string, specials []string) string {
+func writeTekken(t testing.TB, vocab [][]byte, version string, specials []string, pattern string) string {
 	t.Helper()
 	const numSpecial = 100
 	var entries []vocabEntry

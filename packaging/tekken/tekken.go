@@ -27,6 +27,7 @@ type Tokenizer struct {
 	vocab      [][]byte       // by rank
 	ranks      map[string]int // bytes → rank
 	pattern    *regexp2.Regexp
+	fast       bool // pattern is Pattern: splitTekken runs it
 }
 
 // deprecatedSpecials are the specials of v1-v7 files without a list.
@@ -86,7 +87,8 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, fmt.Errorf("tekken: config.pattern: %w", err)
 	}
 	re.MatchTimeout = time.Minute
-	t := &Tokenizer{version: c.Version, numSpecial: c.NumSpecial, pattern: re, specialID: map[string]int{}}
+	t := &Tokenizer{version: c.Version, numSpecial: c.NumSpecial, pattern: re, fast: c.Pattern == Pattern,
+		specialID: map[string]int{}}
 	if err := t.loadSpecials(&f); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ckpt-dev/ckpt/packaging/tekken"
 )
 
 // python returns a python3 that has the regex module, or skips.
@@ -26,7 +28,14 @@ func python(t *testing.T) string {
 // pattern run by the regex module, tiktoken's byte-pair merge) on every
 // corpus text and on texts the vocabulary was not trained on.
 func TestEncodeMatchesReference(t *testing.T) {
-	path := train(t, 400, "v7", nil)
+	t.Run("hand-written splitter", func(t *testing.T) { checkReference(t, train(t, 400, "v7", nil)) })
+	// The same pattern spelled differently runs in regexp2.
+	t.Run("regexp2", func(t *testing.T) {
+		checkReference(t, trainPattern(t, 400, "v7", nil, "(?:"+tekken.Pattern+")"))
+	})
+}
+
+func checkReference(t *testing.T, path string) {
 	tok := load(t, path)
 	texts := append(slices.Clone(corpus), "Unseen wörds: Ærøskøbing, ﬁne ligatures, Ⅻ numerals, ½ fractions, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
 		"\t\t\n \n\n   x  \u00a0nbsp\u2003em\u3000ideo", "a\u0301 e\u0308 combining marks ǅ title case ʰmodifier",

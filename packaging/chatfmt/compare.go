@@ -55,7 +55,7 @@ func compare(render Renderer, template string, v Version, first bool) ([]Differe
 		if err != nil {
 			return nil, fmt.Errorf("canonical %s text of %q: %w", v, c.Name, err)
 		}
-		got, err := renderCase(render, template, c)
+		got, err := Apply(render, template, []byte(c.JSON))
 		d, differs := difference(c.Name, want, got, err)
 		if !differs {
 			continue
@@ -68,16 +68,17 @@ func compare(render Renderer, template string, v Version, first bool) ([]Differe
 	return out, nil
 }
 
-// renderCase renders one conversation; with continue_final_message the
-// text is cut after the final message's content, as transformers does.
-func renderCase(render Renderer, template string, c Case) (string, error) {
-	text, err := render(template, []byte(c.JSON))
+// Apply renders a conversation with a template as transformers'
+// apply_chat_template does: with continue_final_message the text is cut
+// after the final message's content.
+func Apply(render Renderer, template string, conversation []byte) (string, error) {
+	text, err := render(template, conversation)
 	if err != nil {
 		return "", err
 	}
-	req, err := ParseRequest([]byte(c.JSON))
+	req, err := ParseRequest(conversation)
 	if err != nil || !req.ContinueFinalMessage {
-		return text, err
+		return text, nil // a conversation the canonical format cannot read is not cut
 	}
 	final := strings.TrimSpace(req.Messages[len(req.Messages)-1].Content.Text)
 	i := strings.LastIndex(text, final)

@@ -22,6 +22,9 @@ func LoadTemplate(path string) (string, string, error) {
 		return "", "", fmt.Errorf("chat template: %w", err)
 	}
 	if !info.IsDir() {
+		if filepath.Ext(path) == ".gguf" {
+			return "", "", fmt.Errorf("%s: reading tokenizer.chat_template from GGUF is not supported here: pass the template's text", path)
+		}
 		src, err := templateFile(path)
 		return src, path, err
 	}

@@ -56,3 +56,34 @@ func (t *Tokenizer) encodePiece(ids []int, piece []byte) []int {
 	}
 	return ids
 }
+
+// EncodeSpecials is Encode for a rendered chat template: the names of
+// special tokens in text (the longest at each place) become their ids, as
+// a runtime's tokenizer reads a template's output. Plain user text must go
+// through Encode, where "[INST]" stays text.
+func (t *Tokenizer) EncodeSpecials(text string) []int {
+	var ids []int
+	for len(text) > 0 {
+		at, name := t.nextSpecial(text)
+		if at < 0 {
+			return append(ids, t.Encode(text)...)
+		}
+		ids = append(ids, t.Encode(text[:at])...)
+		ids = append(ids, t.specialID[name])
+		text = text[at+len(name):]
+	}
+	return ids
+}
+
+// nextSpecial finds the first special token name in text, the longest
+// where several start at one byte.
+func (t *Tokenizer) nextSpecial(text string) (int, string) {
+	for i := 0; i < len(text); i++ {
+		for _, name := range t.byFirst[text[i]] {
+			if strings.HasPrefix(text[i:], name) {
+				return i, name
+			}
+		}
+	}
+	return -1, ""
+}

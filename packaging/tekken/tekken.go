@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ type Tokenizer struct {
 	numSpecial int
 	specials   []string       // by id
 	specialID  map[string]int // by name
+	byFirst    [256][]string  // special names by first byte, longest first
 	vocab      [][]byte       // by rank
 	ranks      map[string]int // bytes → rank
 	pattern    *regexp2.Regexp
@@ -140,6 +142,12 @@ func (t *Tokenizer) loadSpecials(f *file) error {
 			return fmt.Errorf("tekken: special token %q appears twice", n)
 		}
 		t.specialID[n] = i
+		if n != "" {
+			t.byFirst[n[0]] = append(t.byFirst[n[0]], n)
+		}
+	}
+	for _, list := range t.byFirst {
+		slices.SortStableFunc(list, func(a, b string) int { return len(b) - len(a) })
 	}
 	t.specials = names
 	return nil

@@ -106,3 +106,17 @@ func TestDecodeRoundTrip(t *testing.T) {
 		t.Errorf("specials not dropped: %q", b)
 	}
 }
+
+// TestEncodeSpecials: a rendered template's special names become ids, the
+// text between them is encoded as Encode does.
+func TestEncodeSpecials(t *testing.T) {
+	tok := load(t, train(t, 100, "v7", nil))
+	ids := tok.EncodeSpecials("<s>[INST]hi[/INST]ok</s>")
+	want := append(append(append([]int{1, 3}, tok.Encode("hi")...), 4), append(tok.Encode("ok"), 2)...)
+	if !slices.Equal(ids, want) {
+		t.Errorf("got %v, want %v", ids, want)
+	}
+	if ids := tok.EncodeSpecials("[AVAILABLE_TOOLS]"); !slices.Equal(ids, []int{5}) {
+		t.Errorf("[AVAILABLE_TOOLS]: %v", ids)
+	}
+}

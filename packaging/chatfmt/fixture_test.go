@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
+	"github.com/ckpt-dev/ckpt/packaging/spm"
 )
 
 func fixtures(t *testing.T, parts ...string) string {
@@ -34,7 +35,7 @@ func pieceText(pieces string) string {
 
 // TestSamplesMatchMistralCommon: every text_vN.txt of the fixture samples
 // (mistral-common's own output with its SentencePiece tokenizers) is the
-// canonical text of its conversation.
+// canonical text of its conversation, and tokens_vN.json its ids.
 func TestSamplesMatchMistralCommon(t *testing.T) {
 	texts, _ := filepath.Glob(filepath.Join(fixtures(t, "samples"), "*", "text_v*.txt"))
 	if len(texts) < 13 {
@@ -66,19 +67,18 @@ func TestSamplesMatchMistralCommon(t *testing.T) {
 			if w := pieceText(strings.TrimRight(string(want), "\n")); got != w {
 				t.Errorf("differs at byte %d\ngot:  %q\nwant: %q", firstDiff(got, w), got, w)
 			}
-			checkSpecialIDs(t, filepath.Join(filepath.Dir(path), "tokens_"+tag+".json"), conv, v)
+			checkTokens(t, filepath.Join(filepath.Dir(path), "tokens_"+tag+".json"), conv, v)
 		})
 	}
 }
 
-// spmControl are the control ids of mistral-common's v1-v3 SentencePiece
-// models (formats.md 3.2).
-var spmControl = map[int]string{1: "<s>", 2: "</s>", 3: "[INST]", 4: "[/INST]", 5: "[TOOL_CALLS]",
-	6: "[AVAILABLE_TOOLS]", 7: "[/AVAILABLE_TOOLS]", 8: "[TOOL_RESULTS]", 9: "[/TOOL_RESULTS]"}
+// spmModels are mistral-common's SentencePiece models, by version.
+var spmModels = map[int]string{1: "tokenizer.model.v1", 2: "mistral_instruct_tokenizer_240216.model.v2",
+	3: "mistral_instruct_tokenizer_240323.model.v3"}
 
-// checkSpecialIDs: the control tokens of tokens_vN.json, in order, are the
-// special pieces of the canonical sequence.
-func checkSpecialIDs(t *testing.T, path string, conv []byte, v chatfmt.Version) {
+// checkTokens: the canonical pieces encoded with mistral-common's own
+// SentencePiece model are the ids of tokens_vN.json.
+func checkTokens(t *testing.T, path string, conv []byte, v chatfmt.Version) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -88,11 +88,9 @@ func checkSpecialIDs(t *testing.T, path string, conv []byte, v chatfmt.Version) 
 	if err := json.Unmarshal(data, &file); err != nil {
 		t.Fatal(err)
 	}
-	var want []string
-	for _, id := range file.Tokens {
-		if name, ok := spmControl[id]; ok && (v.N > 1 || id < 3) {
-			want = append(want, name)
-		}
+	model, err := spm.Load(filepath.Join(fixtures(t, "tokenizers"), spmModels[v.N]))
+	if err != nil {
+		t.Fatal(err)
 	}
 	req, err := chatfmt.ParseRequest(conv)
 	if err != nil {
@@ -102,15 +100,25 @@ func checkSpecialIDs(t *testing.T, path string, conv []byte, v chatfmt.Version) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range pieces {
-		if p.Special != "" {
-			got = append(got, p.Special)
+	ids, err := chatfmt.Tokens(pieces, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids, file.Tokens) {
+		i := 0
+		for i < len(ids) && i < len(file.Tokens) && ids[i] == file.Tokens[i] {
+			i++
 		}
+		t.Errorf("%s: ids differ at %d of %d/%d: got %q, want %q", filepath.Base(path), i, len(ids), len(file.Tokens),
+			model.Piece(at(ids, i)), model.Piece(at(file.Tokens, i)))
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("control tokens of %s:\n got %v\nwant %v", filepath.Base(path), got, want)
+}
+
+func at(ids []int, i int) int {
+	if i < len(ids) {
+		return ids[i]
 	}
+	return -1
 }
 
 func firstDiff(a, b string) int {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
+	"github.com/ckpt-dev/ckpt/packaging/spm"
 	"github.com/ckpt-dev/ckpt/packaging/tekken"
 )
 
@@ -38,7 +39,8 @@ conversation in CONV.json ({"messages": [...], "tools": [...]}) with the chat
 template of DIR (chat_template.jinja, else tokenizer_config.json) or FILE.
 --canonical prints instead what mistral-common's encode_chat_completion
 gives for the tokenizer version (--version, else the folder's tekken.json or
-tokenizer.model.vN); --tokens adds the ids (tekken.json needed).`,
+tokenizer.model.vN); --tokens adds the ids, encoded with the folder's
+tokenizer.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.messages == "" {
@@ -130,12 +132,26 @@ func folder(path string) string {
 	return path
 }
 
-// templateTokens encodes with the folder's tekken.json: the canonical
-// pieces one by one, or a template's text with its special names as ids.
+// templateTokens encodes with the folder's tokenizer: the canonical pieces
+// one by one, or a template's text with its special names as ids (tekken).
 func templateTokens(path string, pieces []chatfmt.Piece, text string) ([]int, error) {
-	tok, err := tekken.Load(filepath.Join(folder(path), "tekken.json"))
+	_, file, err := chatfmt.DetectVersion(folder(path))
 	if err != nil {
 		return nil, fmt.Errorf("--tokens: %w", err)
+	}
+	if filepath.Ext(file) != ".json" {
+		if pieces == nil {
+			return nil, usagef("--tokens: a SentencePiece tokenizer encodes the canonical text only (add --canonical)")
+		}
+		model, err := spm.Load(file)
+		if err != nil {
+			return nil, err
+		}
+		return chatfmt.Tokens(pieces, model)
+	}
+	tok, err := tekken.Load(file)
+	if err != nil {
+		return nil, err
 	}
 	if pieces == nil {
 		return tok.EncodeSpecials(text), nil

@@ -64,6 +64,25 @@ func TestTemplateRender(t *testing.T) {
 	}
 }
 
+// TestTemplateRenderSPM: the canonical ids with mistral-common's v3
+// SentencePiece model.
+func TestTemplateRenderSPM(t *testing.T) {
+	model, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "..", "shared", "fixtures", "mistral-common", "tokenizers", "mistral_instruct_tokenizer_240323.model.v3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := specDir(t, map[string]string{"tokenizer.model.v3": string(model), "chat_template.jinja": "{{ bos_token }}", "conv.json": `{"messages": [{"role": "user", "content": "What's the weather like today"}]}`})
+	code, out, errs := specRun(t, "template", "render", dir, "--messages", filepath.Join(dir, "conv.json"), "--canonical", "--tokens")
+	want := "<s>[INST] What's the weather like today[/INST]\n[1,3,2592,29510,29481,1040,8854,1505,3922,4]\n10 tokens\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errs)
+	}
+	code, _, errs = specRun(t, "template", "render", dir, "--messages", filepath.Join(dir, "conv.json"), "--tokens", "--version", "v3_spm")
+	if code != 2 || !strings.Contains(errs, "add --canonical") {
+		t.Errorf("template text with SentencePiece: exit %d, %s", code, errs)
+	}
+}
+
 func TestTemplateRenderErrors(t *testing.T) {
 	dir := templateDir(t, "v7.jinja", "")
 	conv := filepath.Join(dir, "conv.json")

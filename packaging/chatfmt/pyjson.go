@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -109,7 +110,8 @@ func decodeObject(dec *json.Decoder) (value, error) {
 
 func numberValue(lit string) (value, error) {
 	if !strings.ContainsAny(lit, ".eE") {
-		return value{kind: 'i', num: lit}, nil
+		n, _ := new(big.Int).SetString(lit, 10) // Python ints: "-0" is 0, no size limit
+		return value{kind: 'i', num: n.String()}, nil
 	}
 	f, err := strconv.ParseFloat(lit, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {

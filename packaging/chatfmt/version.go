@@ -75,7 +75,8 @@ var ErrNoTokenizer = errors.New("no Mistral tokenizer (tekken.json or tokenizer.
 // DetectVersion finds the tokenizer version of a model folder the way
 // mistral-common does: tekken.json's config.version, or the suffix of
 // tokenizer.model.vN (a bare tokenizer.model is v1, .v7m1 is v7). A folder
-// with several tokenizer files is an error.
+// with several tokenizer files is an error. params.json is not read: it
+// names no tokenizer version.
 func DetectVersion(dir string) (Version, string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -84,7 +85,7 @@ func DetectVersion(dir string) (Version, string, error) {
 	var found []string
 	for _, e := range entries {
 		name := e.Name()
-		if name == "tekken.json" || spmFile.MatchString(name) {
+		if isTekken(name) || spmFile.MatchString(name) {
 			found = append(found, name)
 		}
 	}
@@ -100,7 +101,12 @@ func DetectVersion(dir string) (Version, string, error) {
 	return v, path, err
 }
 
-var spmFile = regexp.MustCompile(`^tokenizer\.model(\.v\d+(m1)?)?$`)
+// spmFile is a SentencePiece model as mistral-common and mistral-inference
+// find one (tokenizer.model.v3, mistral_instruct_tokenizer_240323.model.v3).
+var spmFile = regexp.MustCompile(`\.model(\.v\d+(m1)?)?$`)
+
+// isTekken is mistral-common's is_tekken: a .json whose name has "tekken".
+func isTekken(name string) bool { return strings.Contains(name, "tekken") && strings.HasSuffix(name, ".json") }
 
 // FileVersion returns the version of one tokenizer file.
 func FileVersion(path string) (Version, error) {
@@ -141,10 +147,11 @@ func FileVersion(path string) (Version, error) {
 	if suffix == "" {
 		return Version{N: 1, SPM: true}, nil
 	}
-	v, err := ParseVersion(strings.TrimPrefix(suffix, ".") + "_spm")
-	if strings.HasSuffix(suffix, "m1") {
-		v, err = ParseVersion(strings.TrimPrefix(suffix, "."))
+	tag := strings.TrimPrefix(suffix, ".")
+	if !strings.HasSuffix(tag, "m1") {
+		tag += "_spm"
 	}
+	v, err := ParseVersion(tag)
 	if err != nil {
 		return Version{}, fmt.Errorf("%s: Unrecognized tokenizer filename: %w", path, err)
 	}

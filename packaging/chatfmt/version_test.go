@@ -97,3 +97,23 @@ func TestLoadTemplate(t *testing.T) {
 		t.Error("config without a template: no error")
 	}
 }
+
+func TestDetectVersionNames(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "mistral_instruct_tokenizer_240323.model.v3"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, err := chatfmt.DetectVersion(dir); err != nil || v.String() != "v3_spm" {
+		t.Errorf("got %v, %v", v, err)
+	}
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tekken_240718.json"), []byte(`{"config": {"version": "v3"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, err := chatfmt.DetectVersion(dir); err != nil || v.String() != "v3" {
+		t.Errorf("got %v, %v", v, err)
+	}
+}

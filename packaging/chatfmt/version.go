@@ -106,7 +106,9 @@ func DetectVersion(dir string) (Version, string, error) {
 var spmFile = regexp.MustCompile(`\.model(\.v\d+(m1)?)?$`)
 
 // isTekken is mistral-common's is_tekken: a .json whose name has "tekken".
-func isTekken(name string) bool { return strings.Contains(name, "tekken") && strings.HasSuffix(name, ".json") }
+func isTekken(name string) bool {
+	return strings.Contains(name, "tekken") && strings.HasSuffix(name, ".json")
+}
 
 // FileVersion returns the version of one tokenizer file.
 func FileVersion(path string) (Version, error) {

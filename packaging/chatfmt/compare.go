@@ -36,7 +36,7 @@ const contextBytes = 40
 // Compare renders the suite of version v with the template and returns
 // the first difference from the canonical text, or nil.
 func Compare(render Renderer, template string, v Version) (*Difference, error) {
-	diffs, err := compare(render, template, v, true)
+	diffs, err := compare(render, template, canonicalText(v), v, true)
 	if err != nil || len(diffs) == 0 {
 		return nil, err
 	}
@@ -45,15 +45,28 @@ func Compare(render Renderer, template string, v Version) (*Difference, error) {
 
 // Diff is Compare reporting every conversation that differs.
 func Diff(render Renderer, template string, v Version) ([]Difference, error) {
-	return compare(render, template, v, false)
+	return compare(render, template, canonicalText(v), v, false)
 }
 
-func compare(render Renderer, template string, v Version, first bool) ([]Difference, error) {
+// DiffReference is Diff against a reference template instead of the
+// canonical format, for a team that ships a deliberately different one:
+// the reference's text is the one wanted. A conversation the reference
+// cannot render is an error.
+func DiffReference(render Renderer, template, reference string, v Version) ([]Difference, error) {
+	want := func(c Case) (string, error) { return Apply(render, reference, []byte(c.JSON)) }
+	return compare(render, template, want, v, false)
+}
+
+func canonicalText(v Version) func(Case) (string, error) {
+	return func(c Case) (string, error) { return Render([]byte(c.JSON), v) }
+}
+
+func compare(render Renderer, template string, wantText func(Case) (string, error), v Version, first bool) ([]Difference, error) {
 	var out []Difference
 	for _, c := range Suite(v) {
-		want, err := Render([]byte(c.JSON), v)
+		want, err := wantText(c)
 		if err != nil {
-			return nil, fmt.Errorf("canonical %s text of %q: %w", v, c.Name, err)
+			return nil, fmt.Errorf("%s text of %q: %w", v, c.Name, err)
 		}
 		got, err := Apply(render, template, []byte(c.JSON))
 		d, differs := difference(c.Name, want, got, err)
@@ -80,12 +93,26 @@ func Apply(render Renderer, template string, conversation []byte) (string, error
 	if err != nil || !req.ContinueFinalMessage {
 		return text, nil // a conversation the canonical format cannot read is not cut
 	}
-	final := strings.TrimSpace(req.Messages[len(req.Messages)-1].Content.Text)
+	final := strings.TrimSpace(lastText(req.Messages[len(req.Messages)-1].Content))
 	i := strings.LastIndex(text, final)
 	if i < 0 {
 		return "", fmt.Errorf("continue_final_message is set but the final message does not appear in the rendered text")
 	}
 	return text[:i+len(final)], nil
+}
+
+// lastText is the final message's text as transformers finds it: the
+// string, or the last text chunk.
+func lastText(c Content) string {
+	if !c.List {
+		return c.Text
+	}
+	for i := len(c.Chunks) - 1; i >= 0; i-- {
+		if c.Chunks[i].Type == "text" {
+			return c.Chunks[i].Text
+		}
+	}
+	return ""
 }
 
 func difference(name, want, got string, err error) (Difference, bool) {

@@ -137,3 +137,33 @@ func TestCompareRendererError(t *testing.T) {
 		t.Fatalf("difference %v, err %v", d, err)
 	}
 }
+
+// TestDiffReference: a deliberately different template passes against
+// itself as reference and fails against the fixture it departs from.
+func TestDiffReference(t *testing.T) {
+	v := mustVersion(t, "v7")
+	own := fixtureTemplate(t, "v7.jinja") + "{{ '[EXTRA]' }}"
+	if diffs, err := chatfmt.DiffReference(render, own, own, v); err != nil || len(diffs) != 0 {
+		t.Errorf("against itself: %v, %v", diffs, err)
+	}
+	diffs, err := chatfmt.DiffReference(render, own, fixtureTemplate(t, "v7.jinja"), v)
+	if err != nil || len(diffs) != len(chatfmt.Suite(v))-1 {
+		t.Errorf("against the fixture: %d differences, %v", len(diffs), err)
+	}
+	if _, err := chatfmt.DiffReference(render, own, "{{ raise_exception('no') }}", v); err == nil {
+		t.Error("a reference that cannot render: no error")
+	}
+}
+
+// TestApplyContinueChunks: continue_final_message cuts after the last text
+// chunk of the final message, and fails when the text lacks it.
+func TestApplyContinueChunks(t *testing.T) {
+	conv := []byte(`{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": [{"type": "text", "text": "Once upon "}]}], "continue_final_message": true}`)
+	got, err := chatfmt.Apply(func(string, []byte) (string, error) { return "<s>[INST]a[/INST]Once upon</s>", nil }, "", conv)
+	if err != nil || got != "<s>[INST]a[/INST]Once upon" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if _, err := chatfmt.Apply(func(string, []byte) (string, error) { return "<s>", nil }, "", conv); err == nil {
+		t.Error("final message missing from the text: no error")
+	}
+}

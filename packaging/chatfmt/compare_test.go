@@ -11,7 +11,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 )
 
-func fixtureTemplate(t *testing.T, name string) string {
+func fixtureTemplate(t testing.TB, name string) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(fixtures(t, "chat_templates"), name))
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/spm"
 )
 
-func fixtures(t *testing.T, parts ...string) string {
+func fixtures(t testing.TB, parts ...string) string {
 	t.Helper()
 	dir := filepath.Join(append([]string{"..", "..", "..", "shared", "fixtures", "mistral-common"}, parts...)...)
 	if _, err := os.Stat(dir); err != nil {

@@ -30,13 +30,7 @@ func normalize(req *Request, v Version) *instruct {
 		chunkJoin = ""
 	}
 	if v.N < 7 {
-		var parts []string
-		for _, m := range req.Messages {
-			if m.Role == "system" && !m.Content.empty() {
-				parts = append(parts, aggregate([]Content{m.Content}, chunkJoin).Text)
-			}
-		}
-		out.systemPrompt = strings.Join(parts, "\n\n")
+		out.systemPrompt = systemPrompt(req.Messages, chunkJoin)
 	}
 	var callIDs []string
 	msgs := req.Messages
@@ -71,6 +65,17 @@ func normalize(req *Request, v Version) *instruct {
 		out.messages = slices.Insert(out.messages, 0, Message{Role: "user", Content: Content{}})
 	}
 	return out
+}
+
+// systemPrompt is v1-v3's: every system message's text, joined.
+func systemPrompt(msgs []Message, chunkJoin string) string {
+	var parts []string
+	for _, m := range msgs {
+		if m.Role == "system" && !m.Content.empty() {
+			parts = append(parts, aggregate([]Content{m.Content}, chunkJoin).Text)
+		}
+	}
+	return strings.Join(parts, "\n\n")
 }
 
 func contents(group []Message) []Content {

@@ -114,33 +114,7 @@ func isTekken(name string) bool {
 func FileVersion(path string) (Version, error) {
 	name := filepath.Base(path)
 	if strings.HasSuffix(name, ".json") {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return Version{}, fmt.Errorf("tokenizer version: %w", err)
-		}
-		var t struct {
-			Config struct {
-				Version string `json:"version"`
-			} `json:"config"`
-			Specials []struct {
-				TokenStr string `json:"token_str"`
-			} `json:"special_tokens"`
-		}
-		if err := json.Unmarshal(data, &t); err != nil {
-			return Version{}, fmt.Errorf("%s: %w", path, err)
-		}
-		v, err := ParseVersion(t.Config.Version)
-		if err != nil || v.SPM || v.Think {
-			return Version{}, fmt.Errorf("%s: config.version %q is not a tekken version", path, t.Config.Version)
-		}
-		think := 0
-		for _, s := range t.Specials {
-			if s.TokenStr == Think || s.TokenStr == EndThink {
-				think++
-			}
-		}
-		v.Think = v.N >= 13 && think == 2
-		return v, nil
+		return tekkenVersion(path)
 	}
 	_, suffix, ok := strings.Cut(name, ".model")
 	if !ok {
@@ -157,5 +131,37 @@ func FileVersion(path string) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("%s: Unrecognized tokenizer filename: %w", path, err)
 	}
+	return v, nil
+}
+
+// tekkenVersion is tekken.json's config.version, with Think set when the
+// file has both think tokens.
+func tekkenVersion(path string) (Version, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Version{}, fmt.Errorf("tokenizer version: %w", err)
+	}
+	var t struct {
+		Config struct {
+			Version string `json:"version"`
+		} `json:"config"`
+		Specials []struct {
+			TokenStr string `json:"token_str"`
+		} `json:"special_tokens"`
+	}
+	if err := json.Unmarshal(data, &t); err != nil {
+		return Version{}, fmt.Errorf("%s: %w", path, err)
+	}
+	v, err := ParseVersion(t.Config.Version)
+	if err != nil || v.SPM || v.Think {
+		return Version{}, fmt.Errorf("%s: config.version %q is not a tekken version", path, t.Config.Version)
+	}
+	think := 0
+	for _, s := range t.Specials {
+		if s.TokenStr == Think || s.TokenStr == EndThink {
+			think++
+		}
+	}
+	v.Think = v.N >= 13 && think == 2
 	return v, nil
 }

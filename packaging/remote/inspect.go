@@ -27,12 +27,12 @@ type Report struct {
 	LicenseSources []string `json:"licenseSources,omitempty"`
 	// LicenseMismatch says where the manifest and its license report
 	// disagree.
-	LicenseMismatch string `json:"licenseMismatch,omitempty"`
-	Subject      string            `json:"subject,omitempty"`
-	Files        []FileReport      `json:"files"`
-	Config       json.RawMessage   `json:"config,omitempty"`
-	Annotations  map[string]string `json:"annotations,omitempty"`
-	Referrers    []Referrer        `json:"referrers,omitempty"`
+	LicenseMismatch string            `json:"licenseMismatch,omitempty"`
+	Subject         string            `json:"subject,omitempty"`
+	Files           []FileReport      `json:"files"`
+	Config          json.RawMessage   `json:"config,omitempty"`
+	Annotations     map[string]string `json:"annotations,omitempty"`
+	Referrers       []Referrer        `json:"referrers,omitempty"`
 }
 
 // FileReport is one layer of an inspected artifact.

@@ -66,8 +66,10 @@ func pushBundleDir(cmd *cobra.Command, stdio *IO, dir string, ref ckptremote.Ref
 	if err != nil {
 		return fmt.Errorf("bundle %s: %w", dir, err)
 	}
-	if !allowUnlicensed && rep.License == "" && !lineageLicensed(rep) {
-		return fmt.Errorf("bundle %s (%s): %w; pass --allow-unlicensed to publish anyway", dir, rep.Digest, lic.ErrNoLicense)
+	if !allowUnlicensed {
+		if err := lic.RequireLicense(rep.Metadata(), "--allow-unlicensed"); err != nil {
+			return fmt.Errorf("bundle %s (%s): %w", dir, rep.Digest, err)
+		}
 	}
 	opts, ui := tf.transfer(stdio, "sent")
 	d, err := ckptremote.Push(ctx, dir, bundleTag, ref, ckptremote.PushOptions{Options: opts})
@@ -77,13 +79,4 @@ func pushBundleDir(cmd *cobra.Command, stdio *IO, dir string, ref ckptremote.Ref
 	}
 	fmt.Fprintf(stdio.Out, "%s@%s\n", ref, d.Digest)
 	return nil
-}
-
-func lineageLicensed(rep *ckptremote.Report) bool {
-	for _, l := range rep.Lineage {
-		if l.License != "" {
-			return true
-		}
-	}
-	return false
 }

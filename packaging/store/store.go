@@ -2,19 +2,21 @@
 // (by default .ckpt/store) that oras and other OCI tools read with
 // --oci-layout.
 //
-// Blobs are content-addressed under blobs/sha256. A blob is written to a
-// temporary file in the layout's ingest folder, synced, verified against its
-// digest, made read-only (0444) and renamed into place, so blobs/ never holds
-// a partial blob and the same digest is never stored twice. Files of a step's
-// output are moved (renamed) into blobs/ rather than copied. Every read
+// Blobs are content-addressed under blobs/sha256 and written through
+// Layout, the one OCI layout writer (bundle steps use it too): a blob is
+// written to a temporary file in the layout's ingest folder, synced,
+// verified against its digest, made read-only (0444) and renamed into
+// place, so blobs/ never holds a partial blob and the same digest is never
+// stored twice. Files of a step's output are moved (renamed) into blobs/
+// rather than copied. Every read
 // (Fetch) verifies the bytes against the digest. Materialize, which hands
 // blobs to steps as hard links, hashes only the blobs whose file changed
 // since the store wrote or last verified them: a verification stamp per
 // blob (verified/sha256/<hex>) records the file's device, inode, size and
 // mtime. Verify always hashes.
 //
-// index.json is read, modified and rewritten (temporary file, rename) under a
-// file lock (index.lock), so several ckpt processes may write one store at
+// index.json is read, modified and rewritten atomically (internal/state's
+// helper: temporary file, fsync, rename) under a file lock (index.lock), so several ckpt processes may write one store at
 // once. A running Prune holds the layout alone (gc.lock); every open Store
 // holds it shared. Names in the index are OCI tags (annotation
 // org.opencontainers.image.ref.name). ckpt uses two families:

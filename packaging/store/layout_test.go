@@ -91,7 +91,6 @@ func desc(d ocispec.Descriptor) string {
 	return `{"mediaType":"` + d.MediaType + `","digest":"` + d.Digest.String() + `","size":` + itoa(d.Size) + `}`
 }
 
-
 // TestLayoutRefusesWrongBytes: bytes that do not match the expected digest
 // are not stored, and no partial file is left behind.
 func TestLayoutRefusesWrongBytes(t *testing.T) {

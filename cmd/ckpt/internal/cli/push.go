@@ -5,11 +5,9 @@ import (
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
+	"github.com/ckpt-dev/ckpt/plugins/bundle"
 	"github.com/spf13/cobra"
 )
-
-// bundleTag is the model manifest's tag in a bundle step's OCI layout.
-const bundleTag = "bundle"
 
 // pushOptions are the flags of ckpt push.
 type pushOptions struct {
@@ -70,7 +68,7 @@ func pushRun(cmd *cobra.Command, stdio *IO, o *pushOptions, args []string) error
 func pushBundleDir(cmd *cobra.Command, stdio *IO, o *pushOptions, ref ckptremote.Ref) error {
 	ctx := cmd.Context()
 	dir := o.bundleDir
-	rep, err := ckptremote.Inspect(ctx, ckptremote.Ref{Dir: dir, Reference: bundleTag}, ckptremote.Options{})
+	rep, err := ckptremote.Inspect(ctx, ckptremote.Ref{Dir: dir, Reference: bundle.Tag}, ckptremote.Options{})
 	if err != nil {
 		return fmt.Errorf("bundle %s: %w", dir, err)
 	}
@@ -80,7 +78,7 @@ func pushBundleDir(cmd *cobra.Command, stdio *IO, o *pushOptions, ref ckptremote
 		}
 	}
 	opts, ui := o.transfer.transfer(stdio, "sent")
-	d, err := ckptremote.Push(ctx, dir, bundleTag, ref, ckptremote.PushOptions{Options: opts})
+	d, err := ckptremote.Push(ctx, dir, bundle.Tag, ref, ckptremote.PushOptions{Options: opts})
 	ui.close()
 	if err != nil {
 		return err

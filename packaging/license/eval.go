@@ -290,13 +290,16 @@ func contains(list []string, id string) bool {
 	return false
 }
 
-// ErrNoLicense is returned by RequireLicense.
-var ErrNoLicense = errors.New("no license information (set license on the model, adapter or dataset, or allow_unknown to publish anyway)")
+// ErrNoLicense reports an artifact without license information (see
+// RequireLicense).
+var ErrNoLicense = errors.New("no license information")
 
-// RequireLicense returns ErrNoLicense, naming m, when neither m nor any
-// input of its lineage has a license: a push refuses such an artifact
-// unless the spec says so explicitly.
-func RequireLicense(m *specv1.Metadata) error {
+// RequireLicense returns an error wrapping ErrNoLicense, naming m, when
+// neither m nor any input of its lineage has a license: a push refuses such
+// an artifact unless the user says so explicitly, with the setting optOut
+// (a push step's allow_unlicensed = true, push's --allow-unlicensed), which
+// the error gives as its one hint besides setting a license.
+func RequireLicense(m *specv1.Metadata, optOut string) error {
 	if strings.TrimSpace(m.License) != "" {
 		return nil
 	}
@@ -309,5 +312,5 @@ func RequireLicense(m *specv1.Metadata) error {
 	if name == "" {
 		name = m.Kind
 	}
-	return fmt.Errorf("%s: %w", name, ErrNoLicense)
+	return fmt.Errorf("%s: %w: set license on the model, adapter or dataset, or %s to publish anyway", name, ErrNoLicense, optOut)
 }

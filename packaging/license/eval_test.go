@@ -173,14 +173,15 @@ func BenchmarkEvaluate(b *testing.B) {
 }
 
 func TestRequireLicense(t *testing.T) {
-	if err := RequireLicense(&specv1.Metadata{Kind: "bundle", ID: "x"}); !errors.Is(err, ErrNoLicense) || !strings.HasPrefix(err.Error(), "x: ") {
+	err := RequireLicense(&specv1.Metadata{Kind: "bundle", ID: "x"}, "--allow-unlicensed")
+	if !errors.Is(err, ErrNoLicense) || err.Error() != "x: no license information: set license on the model, adapter or dataset, or --allow-unlicensed to publish anyway" {
 		t.Errorf("no license: %v", err)
 	}
-	if err := RequireLicense(mrlBase()); err != nil {
+	if err := RequireLicense(mrlBase(), ""); err != nil {
 		t.Error(err)
 	}
 	m := &specv1.Metadata{Lineage: []specv1.Lineage{{Role: "base", License: "MIT"}}}
-	if err := RequireLicense(m); err != nil {
+	if err := RequireLicense(m, ""); err != nil {
 		t.Error(err)
 	}
 }

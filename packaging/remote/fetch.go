@@ -228,7 +228,7 @@ func fetchTo(ctx context.Context, s source, root *os.Root, partial string, d oci
 			if err != nil {
 				return err
 			}
-			return checkSum(d, sum, d.Size, true)
+			return checkSum(d, sum, true)
 		}
 	}
 	f, err := root.OpenFile(partial, os.O_CREATE|os.O_RDWR, 0o644)
@@ -251,12 +251,12 @@ func fetchTo(ctx context.Context, s source, root *os.Root, partial string, d oci
 	if err != nil {
 		return err
 	}
-	return checkSum(d, h.Sum(nil), n, n < d.Size)
+	return checkSum(d, h.Sum(nil), n < d.Size)
 }
 
 // checkSum compares a computed digest with d; resumed tells a continued
 // download (which is retried from scratch on mismatch).
-func checkSum(d ocispec.Descriptor, sum []byte, _ int64, resumed bool) error {
+func checkSum(d ocispec.Descriptor, sum []byte, resumed bool) error {
 	if hex.EncodeToString(sum) == d.Digest.Encoded() {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -73,11 +74,12 @@ func bundle(t *testing.T, m model, opts modelpack.Options) (string, ocispec.Desc
 		t.Fatal(err)
 	}
 	prov, _ := modelpack.NewProvenance("tiny", d, "bundle.tiny", nil, nil).JSON()
+	report, _ := lic.NewReport(opts.Metadata, "").JSON() // no subject: unchanged when the model changes
 	for _, r := range []struct {
 		at   string
 		blob modelpack.Blob
 	}{
-		{specv1.ArtifactTypeLicenseReport, modelpack.Blob{MediaType: "application/json", Title: "license-report.json", Data: []byte(`{"license":"Apache-2.0"}`)}},
+		{specv1.ArtifactTypeLicenseReport, modelpack.Blob{MediaType: "application/json", Title: "license-report.json", Data: report}},
 		{specv1.ArtifactTypeProvenance, modelpack.Blob{MediaType: modelpack.MediaTypeInToto, Title: "provenance.json", Data: prov}},
 	} {
 		if _, err := modelpack.Attach(l, d, r.at, []modelpack.Blob{r.blob}); err != nil {

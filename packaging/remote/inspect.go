@@ -14,17 +14,25 @@ import (
 
 // Report is what Inspect found about an artifact.
 type Report struct {
-	Ref          string            `json:"ref"`
-	Digest       string            `json:"digest"`
-	Format       string            `json:"format"`
-	ArtifactType string            `json:"artifactType,omitempty"`
-	License      string            `json:"license,omitempty"`
-	Lineage      []specv1.Lineage  `json:"lineage,omitempty"`
-	Subject      string            `json:"subject,omitempty"`
-	Files        []FileReport      `json:"files"`
-	Config       json.RawMessage   `json:"config,omitempty"`
-	Annotations  map[string]string `json:"annotations,omitempty"`
-	Referrers    []Referrer        `json:"referrers,omitempty"`
+	Ref          string           `json:"ref"`
+	Digest       string           `json:"digest"`
+	Format       string           `json:"format"`
+	ArtifactType string           `json:"artifactType,omitempty"`
+	Kind         string           `json:"kind,omitempty"`
+	ID           string           `json:"id,omitempty"`
+	License      string           `json:"license,omitempty"`
+	Lineage      []specv1.Lineage `json:"lineage,omitempty"`
+	// LicenseSources say where License and Lineage were read, in order:
+	// annotation, config, report.
+	LicenseSources []string `json:"licenseSources,omitempty"`
+	// LicenseMismatch says where the manifest and its license report
+	// disagree.
+	LicenseMismatch string            `json:"licenseMismatch,omitempty"`
+	Subject         string            `json:"subject,omitempty"`
+	Files           []FileReport      `json:"files"`
+	Config          json.RawMessage   `json:"config,omitempty"`
+	Annotations     map[string]string `json:"annotations,omitempty"`
+	Referrers       []Referrer        `json:"referrers,omitempty"`
 }
 
 // FileReport is one layer of an inspected artifact.
@@ -41,10 +49,14 @@ type Referrer struct {
 	Digest       string   `json:"digest"`
 	ArtifactType string   `json:"artifactType"`
 	Files        []string `json:"files,omitempty"`
+
+	manifest ocispec.Manifest
 }
 
 // Inspect describes the artifact ref names: files, sizes, media types,
-// config, lineage, license and attached referrers.
+// config, lineage, license (from the annotations, the config, then the
+// license report referrer, see Report.LicenseSources) and attached
+// referrers. A reference without a tag resolves as in Pull.
 func Inspect(ctx context.Context, ref Ref, opts Options) (*Report, error) {
 	s, err := openSource(ctx, ref, opts)
 	if err != nil {
@@ -60,7 +72,10 @@ func Inspect(ctx context.Context, ref Ref, opts Options) (*Report, error) {
 	}
 	m := a.Manifest
 	r := &Report{Ref: ref.String(), Digest: desc.Digest.String(), Format: a.Format, ArtifactType: m.ArtifactType,
-		License: a.License, Lineage: a.Lineage, Annotations: m.Annotations}
+		Annotations: m.Annotations}
+	if err := r.readLicense(a); err != nil {
+		return nil, err
+	}
 	if json.Valid(a.Config) {
 		r.Config = a.Config
 	}
@@ -73,6 +88,11 @@ func Inspect(ctx context.Context, ref Ref, opts Options) (*Report, error) {
 	}
 	if r.Referrers, err = referrers(ctx, s, desc); err != nil {
 		return r, err
+	}
+	for _, rf := range r.Referrers { // sorted: the smallest digest first
+		if rf.ArtifactType == specv1.ArtifactTypeLicenseReport {
+			return r, r.readReport(ctx, s, rf.manifest, rf.Digest)
+		}
 	}
 	return r, nil
 }
@@ -92,7 +112,7 @@ func referrers(ctx context.Context, s source, desc ocispec.Descriptor) ([]Referr
 		if err != nil {
 			return nil, fmt.Errorf("referrer %s: %w", d.Digest, err)
 		}
-		rf := Referrer{Digest: d.Digest.String(), ArtifactType: m.ArtifactType}
+		rf := Referrer{Digest: d.Digest.String(), ArtifactType: m.ArtifactType, manifest: m}
 		if rf.ArtifactType == "" {
 			rf.ArtifactType = m.Config.MediaType
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
@@ -56,13 +57,26 @@ func (o Options) emit(e Event) {
 	}
 }
 
-// repository opens a registry repository with credentials from the Docker
-// config and its credential helpers (never logged), and oras-go's retry
-// client (5 retries with backoff on 5xx, 429 and network errors).
-func repository(r Ref, opts Options) (*remote.Repository, error) {
+// Repository opens the registry repository r names (not a layout folder)
+// with oras-go's retry client (5 retries with backoff on 5xx, 429 and
+// network errors) and the credentials of the Docker config
+// ($DOCKER_CONFIG/config.json, else ~/.docker/config.json) and its
+// credential helpers, never logged. It is ckpt's one credentialed opener
+// (push, pull, inspect, audit, plugin install). A missing config means
+// anonymous access; a broken one (not JSON, a credential helper that is
+// not installed or fails) is an error naming the file, never a silent
+// anonymous fallback.
+func Repository(ctx context.Context, r Ref, opts Options) (*remote.Repository, error) {
+	if r.IsLayout() {
+		return nil, fmt.Errorf("%s is a layout folder, not a registry repository", r)
+	}
 	repo, err := remote.NewRepository(r.Repository)
 	if err != nil {
 		return nil, fmt.Errorf("repository %s: %w", r.Repository, err)
+	}
+	cred, err := dockerCredential(ctx, repo.Reference.Registry)
+	if err != nil {
+		return nil, err
 	}
 	base := opts.HTTPClient
 	if base == nil {
@@ -72,13 +86,48 @@ func repository(r Ref, opts Options) (*remote.Repository, error) {
 	if ua == "" {
 		ua = "ckpt"
 	}
-	client := &auth.Client{Client: base, Cache: auth.NewCache(), Header: http.Header{"User-Agent": {ua}}}
-	if store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {
-		client.Credential = credentials.Credential(store)
-	}
-	repo.Client = client
+	repo.Client = &auth.Client{Client: base, Cache: auth.NewCache(), Header: http.Header{"User-Agent": {ua}}, Credential: cred}
 	repo.PlainHTTP = opts.PlainHTTP
 	return repo, nil
+}
+
+// dockerCredential reads the Docker config and asks it (or its helper)
+// for host's credentials once, so that a broken config fails here, before
+// any transfer; later lookups name the file too.
+func dockerCredential(ctx context.Context, host string) (auth.CredentialFunc, error) {
+	path, err := dockerConfigPath()
+	if err != nil {
+		return nil, err
+	}
+	store, err := credentials.NewStore(path, credentials.StoreOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("docker credentials: %w", err) // names the file
+	}
+	get := credentials.Credential(store)
+	if _, err := get(ctx, host); err != nil {
+		return nil, fmt.Errorf("docker config %s: credentials for %s: %w", path, host, err)
+	}
+	return func(ctx context.Context, host string) (auth.Credential, error) {
+		c, err := get(ctx, host)
+		if err != nil {
+			return c, fmt.Errorf("docker config %s: credentials for %s: %w", path, host, err)
+		}
+		return c, nil
+	}, nil
+}
+
+// dockerConfigPath is $DOCKER_CONFIG/config.json, else
+// ~/.docker/config.json (as docker and oras).
+func dockerConfigPath() (string, error) {
+	dir := os.Getenv("DOCKER_CONFIG")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("docker config: %w", err)
+		}
+		dir = filepath.Join(home, ".docker")
+	}
+	return filepath.Join(dir, "config.json"), nil
 }
 
 // source is what pulls and inspections read from.
@@ -89,18 +138,18 @@ type source interface {
 // openSource opens r for reading.
 func openSource(ctx context.Context, r Ref, opts Options) (source, error) {
 	if !r.IsLayout() {
-		repo, err := repository(r, opts)
+		repo, err := Repository(ctx, r, opts)
 		if err != nil {
 			return nil, err
 		}
 		return remoteRanger{repo}, nil
 	}
 	if _, err := os.Stat(r.Dir); err != nil {
-		return nil, fmt.Errorf("layout %s: %w", r.Dir, err)
+		return nil, fmt.Errorf("OCI layout %s: %w", r.Dir, err)
 	}
 	s, err := oci.NewFromFS(ctx, os.DirFS(r.Dir))
 	if err != nil {
-		return nil, fmt.Errorf("layout %s: %w", r.Dir, err)
+		return nil, fmt.Errorf("OCI layout %s: %w", r.Dir, err)
 	}
 	return s, nil
 }
@@ -108,11 +157,11 @@ func openSource(ctx context.Context, r Ref, opts Options) (source, error) {
 // openTarget opens r for writing; a layout folder is created if missing.
 func openTarget(ctx context.Context, r Ref, opts Options) (oras.Target, error) {
 	if !r.IsLayout() {
-		return repository(r, opts)
+		return Repository(ctx, r, opts)
 	}
 	s, err := oci.NewWithContext(ctx, r.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("layout %s: %w", r.Dir, err)
+		return nil, fmt.Errorf("OCI layout %s: %w", r.Dir, err)
 	}
 	return s, nil
 }

@@ -39,7 +39,7 @@ func (s *Store) PutDir(ctx context.Context, dir string, meta specv1.Metadata, an
 	eg.SetLimit(runtime.NumCPU())
 	for i, f := range files {
 		eg.Go(func() error {
-			desc, err := s.moveFile(ectx, filepath.Join(dir, filepath.FromSlash(f.rel)))
+			desc, err := s.lay.MoveFile(ectx, filepath.Join(dir, filepath.FromSlash(f.rel)))
 			if err != nil {
 				return err
 			}

@@ -1,13 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -25,116 +23,18 @@ func (s *Store) Push(ctx context.Context, expected ocispec.Descriptor, r io.Read
 	if _, err := s.BlobPath(expected.Digest); err != nil {
 		return err
 	}
-	if ok, err := s.Exists(ctx, expected); err != nil || ok {
-		return err
-	}
-	_, err := s.ingest(ctx, r, expected.Digest, expected.Size)
+	_, err := s.lay.Ingest(ctx, r, expected.Digest, expected.Size)
 	return err
 }
 
 // PushBytes stores b as a blob of mediaType and returns its descriptor.
 func (s *Store) PushBytes(ctx context.Context, mediaType string, b []byte) (ocispec.Descriptor, error) {
-	desc := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(b), Size: int64(len(b))}
-	return desc, s.Push(ctx, desc, bytes.NewReader(b))
+	return s.lay.IngestBytes(ctx, mediaType, b)
 }
 
 // Exists reports whether the blob of desc is in the store.
 func (s *Store) Exists(_ context.Context, desc ocispec.Descriptor) (bool, error) {
-	p, err := s.BlobPath(desc.Digest)
-	if err != nil {
-		return false, err
-	}
-	_, err = os.Stat(p)
-	if err == nil {
-		return true, nil
-	}
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	return false, fmt.Errorf("blob %s: %w", desc.Digest, err)
-}
-
-// ingest copies r into a temporary file, syncs it, checks its digest (and
-// size when size >= 0 and want is set) and renames it into blobs/.
-func (s *Store) ingest(ctx context.Context, r io.Reader, want digest.Digest, size int64) (ocispec.Descriptor, error) {
-	f, err := os.CreateTemp(s.ingestDir(), "blob-*")
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("ingest: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	desc, err := copyHashed(ctx, f, r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return desc, fmt.Errorf("ingest %s: %w", want, err)
-	}
-	if want != "" && (desc.Digest != want || (size >= 0 && desc.Size != size)) {
-		return desc, fmt.Errorf("ingest %s: got %s (%d bytes, want %d): %w", want, desc.Digest, desc.Size, size, ErrCorrupt)
-	}
-	return desc, s.commit(tmp, desc.Digest)
-}
-
-// commit makes tmp, whose bytes the caller has just hashed, read-only,
-// renames it to the blob of d and stamps it as verified, unless the blob
-// already exists (then tmp is left for the caller to remove).
-func (s *Store) commit(tmp string, d digest.Digest) error {
-	p, err := s.BlobPath(d)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(p); err == nil {
-		return nil
-	}
-	if err := os.Chmod(tmp, 0o444); err != nil {
-		return fmt.Errorf("blob %s: %w", d, err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return fmt.Errorf("blob %s: %w", d, err)
-	}
-	s.stampFile(d, p)
-	return nil
-}
-
-// moveFile hashes the file at path and moves it into blobs/. A file with
-// other hard links (which might be a user's own file) or on another file
-// system is copied instead, so that the store never shares an inode with a
-// file it does not own.
-func (s *Store) moveFile(ctx context.Context, path string) (ocispec.Descriptor, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	defer f.Close()
-	desc, err := copyHashed(ctx, io.Discard, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err != nil {
-		return desc, fmt.Errorf("%s: %w", path, err)
-	}
-	if ok, err := s.Exists(ctx, desc); err != nil || ok {
-		return desc, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return desc, fmt.Errorf("%s: %w", path, err)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink == 1 {
-		err := s.commit(path, desc.Digest)
-		if err == nil || !errors.Is(err, syscall.EXDEV) {
-			return desc, err
-		}
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return desc, fmt.Errorf("%s: %w", path, err)
-	}
-	_, err = s.ingest(ctx, f, desc.Digest, desc.Size)
-	return desc, err
+	return s.lay.Exists(desc.Digest)
 }
 
 // Fetch opens the blob of desc. The reader verifies size and digest as it

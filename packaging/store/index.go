@@ -59,9 +59,6 @@ func (s *Store) Tag(ctx context.Context, desc ocispec.Descriptor, name string) e
 			kept = append(kept, m)
 		}
 		idx.Manifests = append(kept, d)
-		sort.SliceStable(idx.Manifests, func(i, j int) bool {
-			return idx.Manifests[i].Annotations[ocispec.AnnotationRefName] < idx.Manifests[j].Annotations[ocispec.AnnotationRefName]
-		})
 		return true
 	})
 }
@@ -147,11 +144,7 @@ func (s *Store) updateIndex(ctx context.Context, change func(*ocispec.Index) boo
 	if !change(idx) {
 		return nil
 	}
-	b, err := json.MarshalIndent(idx, "", "  ")
-	if err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	return s.writeAtomic(s.indexPath(), b)
+	return s.lay.WriteIndex(idx.Manifests)
 }
 
 // resolveDigest returns the descriptor of the manifest blob d.

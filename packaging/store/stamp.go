@@ -13,6 +13,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // A verification stamp (verified/sha256/<hex>) records the identity of a
@@ -58,24 +60,9 @@ func parseStamp(b []byte) (fileID, bool) {
 }
 
 // stamp records id as the verified state of blob d. It is best effort: a
-// stamp that cannot be written only means the blob is hashed next time. It
-// is not synced: a stamp lost in a crash costs one hash, a torn one does
-// not parse.
+// stamp that cannot be written only means the blob is hashed next time.
 func (s *Store) stamp(d digest.Digest, id fileID) {
-	if err := os.MkdirAll(s.stampDir(), 0o755); err != nil {
-		return
-	}
-	f, err := os.CreateTemp(s.ingestDir(), "stamp-*")
-	if err != nil {
-		return
-	}
-	tmp := f.Name()
-	_, err = f.WriteString(id.String())
-	if cerr := f.Close(); err == nil && cerr == nil && os.Chmod(tmp, 0o644) == nil &&
-		os.Rename(tmp, filepath.Join(s.stampDir(), d.Encoded())) == nil {
-		return
-	}
-	os.Remove(tmp)
+	_ = state.WriteFile(filepath.Join(s.stampDir(), d.Encoded()), []byte(id.String()), 0o644)
 }
 
 // stampFile stamps blob d with the current identity of its file at path.

@@ -8,17 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
-	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
-	"oras.land/oras-go/v2/registry/remote/auth"
-	"oras.land/oras-go/v2/registry/remote/credentials"
-	"oras.land/oras-go/v2/registry/remote/retry"
 
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -37,34 +35,26 @@ type PushOptions struct {
 	PlainHTTP bool
 }
 
-// repository opens ref with the user's docker credentials, if any.
-func repository(ref string, plainHTTP bool) (*remote.Repository, registry.Reference, error) {
-	r, err := registry.ParseReference(ref)
+// repository opens the registry reference ref through packaging/remote's
+// one credentialed opener.
+func repository(ctx context.Context, ref string, plainHTTP bool) (*remote.Repository, ckptremote.Ref, error) {
+	r, err := ckptremote.ParseRef(ref)
 	if err != nil {
-		return nil, r, fmt.Errorf("reference %q: %w", ref, err)
+		return nil, r, err
 	}
-	repo, err := remote.NewRepository(ref)
-	if err != nil {
-		return nil, r, fmt.Errorf("reference %q: %w", ref, err)
-	}
-	repo.PlainHTTP = plainHTTP
-	client := &auth.Client{Client: retry.DefaultClient, Cache: auth.NewCache()}
-	if store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {
-		client.Credential = credentials.Credential(store)
-	}
-	repo.Client = client
-	return repo, r, nil
+	repo, err := ckptremote.Repository(ctx, r, ckptremote.Options{PlainHTTP: plainHTTP})
+	return repo, r, err
 }
 
 // PushPlugin pushes a plugin binary to ref (which must carry a tag) as an
 // OCI artifact of type specv1.ArtifactTypePlugin with one layer of type
 // specv1.MediaTypePluginBinary, and returns the manifest descriptor.
 func PushPlugin(ctx context.Context, binaryPath, ref string, o PushOptions) (ocispec.Descriptor, error) {
-	repo, r, err := repository(ref, o.PlainHTTP)
+	repo, r, err := repository(ctx, ref, o.PlainHTTP)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	if r.ValidateReferenceAsTag() != nil {
+	if r.Reference == "" || strings.Contains(r.Reference, ":") {
 		return ocispec.Descriptor{}, fmt.Errorf("push plugin: reference %q needs a tag, e.g. %s:1.0.0", ref, ref)
 	}
 	layer, err := pushBinary(ctx, repo, binaryPath)
@@ -114,13 +104,13 @@ func pushBinary(ctx context.Context, repo *remote.Repository, path string) (ocis
 // has a reference) into dst with mode 0755, verifying its digest.
 func pull(ctx context.Context, source, version, dst string, plainHTTP bool) error {
 	ref := source
-	if r, err := registry.ParseReference(source); err == nil && r.Reference == "" {
+	if r, err := ckptremote.ParseRef(source); err == nil && r.Reference == "" {
 		if version == "" {
 			return fmt.Errorf("no tag in the source and no version to use as one")
 		}
 		ref = source + ":" + version
 	}
-	repo, r, err := repository(ref, plainHTTP)
+	repo, r, err := repository(ctx, ref, plainHTTP)
 	if err != nil {
 		return err
 	}

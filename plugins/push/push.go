@@ -67,6 +67,9 @@ func (c component) target(cfg config) (remote.Ref, error) {
 
 func (c component) Describe() specv1.Component { return c.desc }
 
+// optOut is the setting that publishes a bundle without license information.
+const optOut = "allow_unlicensed = true"
+
 // Validate checks the reference syntax and, when the bundle is built, its license.
 func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
 	cfg, err := decode(req.Config)
@@ -83,9 +86,9 @@ func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []sp
 	}
 	for _, in := range req.Inputs {
 		if in.Attr == "bundle" && !cfg.AllowUnlicensed && in.Metadata.Kind != "" {
-			if err := lic.RequireLicense(&in.Metadata); err != nil {
+			if err := lic.RequireLicense(&in.Metadata, optOut); err != nil {
 				ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "bundle has no license",
-					Detail: err.Error() + `; set allow_unlicensed = true to publish anyway`, Path: []string{"bundle"}, Code: "unlicensed"})
+					Detail: err.Error(), Path: []string{"bundle"}, Code: "unlicensed"})
 			}
 		}
 	}
@@ -103,8 +106,8 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	if !cfg.AllowUnlicensed {
-		if err := lic.RequireLicense(&b.Metadata); err != nil {
-			return nil, fmt.Errorf("%s: refusing to publish: %w (set allow_unlicensed = true to publish anyway)", req.Step, err)
+		if err := lic.RequireLicense(&b.Metadata, optOut); err != nil {
+			return nil, fmt.Errorf("%s: refusing to publish: %w", req.Step, err)
 		}
 	}
 	dst, err := c.target(cfg)

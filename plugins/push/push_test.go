@@ -124,7 +124,8 @@ func TestPushRefusesUnlicensed(t *testing.T) {
 	in := bundleOf(t, tinyModel, specv1.Metadata{Kind: "model", ID: "tiny"}, nil)
 	dst := filepath.Join(t.TempDir(), "layout")
 	_, err := push(t, "layout", map[string]any{"bundle": "bundle.tiny", "path": dst}, in)
-	if !errors.Is(err, lic.ErrNoLicense) || !strings.Contains(err.Error(), "allow_unlicensed") {
+	if !errors.Is(err, lic.ErrNoLicense) || !strings.Contains(err.Error(), "or allow_unlicensed = true to publish anyway") ||
+		strings.Count(err.Error(), "publish anyway") != 1 {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := os.Stat(dst); !os.IsNotExist(err) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
+	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -54,8 +56,9 @@ license report referrer, evaluates the policy and prints one row per bundle.
 It exits 1 when any bundle violates the policy or cannot be read.
 
 REF is a registry reference (host:port/repo:tag or host:port/repo@sha256:...)
-or an OCI image layout folder: oci:DIR:TAG or oci:DIR@sha256:... (the tag
-defaults to latest), as for ckpt push and pull.
+or an OCI image layout folder: oci:DIR[:TAG] or oci:DIR@sha256:..., as for
+ckpt pull (without a tag: latest; in a layout, latest, else bundle, else
+its only tag).
 Registry credentials come from the Docker config (~/.docker/config.json).
 
 The policy file (HCL, or JSON when it ends in .json) holds:
@@ -114,18 +117,27 @@ func auditOne(cmd *cobra.Command, ref string, p lic.Policy, o auditOptions) audi
 		r.Verdict, r.Error = verdictError, err.Error()
 		return r
 	}
-	r.Digest, r.Format, r.License, r.Lineage, r.Sources = b.Digest, b.Format, b.License, b.Lineage, b.Sources
-	m := &specv1.Metadata{Kind: b.Kind, ID: b.ID, License: b.License, Lineage: b.Lineage}
-	r.Violations, r.Choices = lic.Explain(m, p)
-	if b.Mismatch != "" {
+	r.Digest, r.Format, r.License, r.Lineage, r.Sources = b.Digest, b.Format, b.License, b.Lineage, b.LicenseSources
+	r.Violations, r.Choices = lic.Explain(b.Metadata(), p)
+	if b.LicenseMismatch != "" {
 		r.Violations = append(r.Violations, lic.Violation{Code: "license.mismatch", Severity: specv1.SeverityWarning,
-			Input: "bundle", Message: b.Mismatch})
+			Input: "bundle", Message: b.LicenseMismatch})
 	}
 	r.Verdict = verdictPass
 	if lic.Failed(r.Violations) {
 		r.Verdict = verdictFail
 	}
 	return r
+}
+
+// readBundle inspects ref, in the syntax of push and pull
+// (oci:DIR[:TAG|@DIGEST] or a registry reference).
+func readBundle(ctx context.Context, ref string, plainHTTP bool) (*ckptremote.Report, error) {
+	r, err := ckptremote.ParseRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	return ckptremote.Inspect(ctx, r, ckptremote.Options{PlainHTTP: plainHTTP, UserAgent: "ckpt/" + Version})
 }
 
 func writeAuditJSON(w io.Writer, results []auditResult) error {

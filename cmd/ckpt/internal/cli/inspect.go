@@ -24,28 +24,28 @@ attached to it (license report, provenance, signatures). It reads CNCF
 ModelPack (also the legacy cnai names), KitOps ModelKits and Docker model
 artifacts as well as ckpt's bundles.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := unpackRef(args[0])
-			if err != nil {
-				return usagef("%w", err)
-			}
-			opts := tf.options(stdio, "")
-			opts.Progress = nil
-			rep, err := ckptremote.Inspect(cmd.Context(), ref, opts)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(stdio.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			return writeInspect(stdio.Out, rep)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return inspectRun(cmd, stdio, args[0], tf, asJSON) },
 	}
 	tf.register(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+func inspectRun(cmd *cobra.Command, stdio *IO, arg string, tf transferFlags, asJSON bool) error {
+	ref, err := unpackRef(arg)
+	if err != nil {
+		return usagef("%w", err)
+	}
+	rep, err := ckptremote.Inspect(cmd.Context(), ref, tf.options())
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdio.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return writeInspect(stdio.Out, rep)
 }
 
 func writeInspect(out io.Writer, r *ckptremote.Report) error {

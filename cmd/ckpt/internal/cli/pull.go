@@ -20,9 +20,8 @@ func (f *transferFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "blobs or byte ranges moved at once (default 3)")
 }
 
-// options returns the transfer options without progress (inspect; the
-// arguments are unused: transfer adds progress).
-func (f *transferFlags) options(_ *IO, _ string) ckptremote.Options {
+// options returns the transfer options without progress.
+func (f *transferFlags) options() ckptremote.Options {
 	return ckptremote.Options{PlainHTTP: f.plainHTTP, Concurrency: f.concurrency, UserAgent: "ckpt/" + Version}
 }
 
@@ -31,7 +30,7 @@ func (f *transferFlags) options(_ *IO, _ string) ckptremote.Options {
 // closes the UI when the transfer returns.
 func (f *transferFlags) transfer(stdio *IO, verb string) (ckptremote.Options, *transferUI) {
 	ui := newTransferUI(stdio, verb)
-	o := f.options(stdio, verb)
+	o := f.options()
 	o.Progress = ui.event
 	return o, ui
 }

@@ -109,7 +109,7 @@ func TestTransferErrors(t *testing.T) {
 		{[]string{"pull", "Bad Ref", t.TempDir()}, 2, "invalid reference"},
 		{[]string{"pull", "oci:" + t.TempDir(), t.TempDir(), "--include", "[x"}, 2, "--include"},
 		{[]string{"pull", "oci:" + filepath.Join(t.TempDir(), "missing"), t.TempDir()}, 1, "missing"},
-		{[]string{"push", "--bundle", unlicensed, "oci:" + t.TempDir()}, 1, "no license"},
+		{[]string{"push", "--bundle", unlicensed, "oci:" + t.TempDir()}, 1, "no license information: set license on the model, adapter or dataset, or --allow-unlicensed to publish anyway"},
 		{[]string{"push", "--bundle", unlicensed}, 2, "want one REF"},
 		{[]string{"inspect", "oci:" + unlicensed + ":nope"}, 1, "nope"},
 		{[]string{"unpack", unlicensed, t.TempDir(), "--include", "none-such"}, 1, "no file"},

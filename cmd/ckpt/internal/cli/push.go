@@ -3,20 +3,22 @@ package cli
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
-
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
+	"github.com/ckpt-dev/ckpt/plugins/bundle"
+	"github.com/spf13/cobra"
 )
 
-// bundleTag is the model manifest's tag in a bundle step's OCI layout.
-const bundleTag = "bundle"
+// pushOptions are the flags of ckpt push.
+type pushOptions struct {
+	build           buildOptions
+	transfer        transferFlags
+	bundleDir       string
+	allowUnlicensed bool
+}
 
 func newPushCmd(stdio *IO) *cobra.Command {
-	o := &buildOptions{}
-	var tf transferFlags
-	var bundleDir string
-	var allowUnlicensed bool
+	o := &pushOptions{}
 	cmd := &cobra.Command{
 		Use:   "push [PATH] | push --bundle DIR REF",
 		Short: "Build a spec including its push steps, or push a built bundle",
@@ -33,58 +35,54 @@ information is refused unless --allow-unlicensed. Credentials come from the
 Docker config and its credential helpers.`,
 		Example: `  ckpt push ./release --plain-http
   ckpt push --bundle .ckpt/out/bundle.release localhost:5000/models/support:v1 --plain-http`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if bundleDir != "" {
-				if len(args) != 1 {
-					return usagef("push --bundle DIR REF: want one REF, got %d arguments", len(args))
-				}
-				ref, err := ckptremote.ParseRef(args[0])
-				if err != nil {
-					return usagef("%w", err)
-				}
-				return pushBundleDir(cmd, stdio, bundleDir, ref, allowUnlicensed, tf)
-			}
-			path, err := specPath(args)
-			if err != nil {
-				return err
-			}
-			o.Path, o.Push, o.PlainHTTP = path, true, tf.plainHTTP
-			return runBuild(cmd.Context(), stdio, o)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return pushRun(cmd, stdio, o, args) },
 	}
-	o.register(cmd)
-	tf.register(cmd)
-	cmd.Flags().StringVar(&bundleDir, "bundle", "", "push this bundle `DIR` (OCI layout) to REF instead of building a spec")
-	cmd.Flags().BoolVar(&allowUnlicensed, "allow-unlicensed", false, "with --bundle: push even without license information")
+	o.build.register(cmd)
+	o.transfer.register(cmd)
+	cmd.Flags().StringVar(&o.bundleDir, "bundle", "", "push this bundle `DIR` (OCI layout) to REF instead of building a spec")
+	cmd.Flags().BoolVar(&o.allowUnlicensed, "allow-unlicensed", false, "with --bundle: push even without license information")
 	return cmd
 }
 
+// pushRun pushes a built bundle (--bundle) or builds a spec with its push steps.
+func pushRun(cmd *cobra.Command, stdio *IO, o *pushOptions, args []string) error {
+	if o.bundleDir != "" {
+		if len(args) != 1 {
+			return usagef("push --bundle DIR REF: want one REF, got %d arguments", len(args))
+		}
+		ref, err := ckptremote.ParseRef(args[0])
+		if err != nil {
+			return usagef("%w", err)
+		}
+		return pushBundleDir(cmd, stdio, o, ref)
+	}
+	path, err := specPath(args)
+	if err != nil {
+		return err
+	}
+	o.build.Path, o.build.Push, o.build.PlainHTTP = path, true, o.transfer.plainHTTP
+	return runBuild(cmd.Context(), stdio, &o.build)
+}
+
 // pushBundleDir copies a bundle layout's model manifest and referrers to ref.
-func pushBundleDir(cmd *cobra.Command, stdio *IO, dir string, ref ckptremote.Ref, allowUnlicensed bool, tf transferFlags) error {
+func pushBundleDir(cmd *cobra.Command, stdio *IO, o *pushOptions, ref ckptremote.Ref) error {
 	ctx := cmd.Context()
-	src := ckptremote.Ref{Dir: dir, Reference: bundleTag}
-	rep, err := ckptremote.Inspect(ctx, src, ckptremote.Options{})
+	dir := o.bundleDir
+	rep, err := ckptremote.Inspect(ctx, ckptremote.Ref{Dir: dir, Reference: bundle.Tag}, ckptremote.Options{})
 	if err != nil {
 		return fmt.Errorf("bundle %s: %w", dir, err)
 	}
-	if !allowUnlicensed && rep.License == "" && !lineageLicensed(rep) {
-		return fmt.Errorf("bundle %s (%s): %w; pass --allow-unlicensed to publish anyway", dir, rep.Digest, lic.ErrNoLicense)
+	if !o.allowUnlicensed {
+		if err := lic.RequireLicense(rep.Metadata(), "--allow-unlicensed"); err != nil {
+			return fmt.Errorf("bundle %s (%s): %w", dir, rep.Digest, err)
+		}
 	}
-	opts, ui := tf.transfer(stdio, "sent")
-	d, err := ckptremote.Push(ctx, dir, bundleTag, ref, ckptremote.PushOptions{Options: opts})
+	opts, ui := o.transfer.transfer(stdio, "sent")
+	d, err := ckptremote.Push(ctx, dir, bundle.Tag, ref, ckptremote.PushOptions{Options: opts})
 	ui.close()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "%s@%s\n", ref, d.Digest)
 	return nil
-}
-
-func lineageLicensed(rep *ckptremote.Report) bool {
-	for _, l := range rep.Lineage {
-		if l.License != "" {
-			return true
-		}
-	}
-	return false
 }

@@ -73,9 +73,31 @@ type Host struct {
 	self     binary
 	selfErr  error
 
+	// stop is cancelled by Close: it aborts the handshakes under way.
+	stop   context.Context
+	cancel context.CancelFunc
+
 	mu     sync.Mutex
-	procs  map[string]*proc
+	procs  map[string]*slot
 	closed bool
+}
+
+// slot is one plugin's process: being started until ready is closed, then
+// running (p) or failed (err). Concurrent callers for one plugin share it.
+type slot struct {
+	ready chan struct{}
+	p     *proc
+	err   error
+}
+
+// usable reports whether s is still starting or holds a live process.
+func (s *slot) usable() bool {
+	select {
+	case <-s.ready:
+		return s.err == nil && !s.p.client.Exited()
+	default:
+		return true
+	}
 }
 
 // New returns a Host for the project in o.Dir. It reads .ckpt.lock.hcl (a
@@ -96,7 +118,8 @@ func New(o Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Host{opts: o, lock: lock, procs: map[string]*proc{}}, nil
+	stop, cancel := context.WithCancel(context.Background())
+	return &Host{opts: o, lock: lock, stop: stop, cancel: cancel, procs: map[string]*slot{}}, nil
 }
 
 // Execute runs one step in plugin's process, starting it if needed, and
@@ -165,49 +188,92 @@ func (h *Host) failure(p *proc, during string, err error) error {
 		return fmt.Errorf("plugin %s %s: %w", p.name, during, err)
 	}
 	h.mu.Lock()
-	if h.procs[p.name] == p {
+	if s, ok := h.procs[p.name]; ok && s.p == p {
 		delete(h.procs, p.name)
 	}
 	h.mu.Unlock()
 	return &CrashError{Plugin: p.name, During: during, Tail: p.tail(), Err: err}
 }
 
-// Close kills every plugin process the host started.
+// Close kills every plugin process the host started; it aborts the starts
+// under way and waits for them.
 func (h *Host) Close() error {
 	h.mu.Lock()
-	procs := h.procs
-	h.procs = map[string]*proc{}
+	slots := h.procs
+	h.procs = map[string]*slot{}
 	h.closed = true
 	h.mu.Unlock()
+	h.cancel()
 	var wg sync.WaitGroup
-	for _, p := range procs {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.kill() }()
+	for _, s := range slots {
+		wg.Go(func() {
+			<-s.ready
+			if s.err == nil {
+				s.p.kill()
+			}
+		})
 	}
 	wg.Wait()
 	return nil
 }
 
-// proc returns plugin's running process, starting it when needed.
+// proc returns plugin's running process, starting it when needed. Each
+// plugin starts outside the host's lock, so that plugins start in
+// parallel; concurrent callers for the same plugin share one start (one
+// process per binary). A caller whose ctx ends stops waiting at once; the
+// start it began is then aborted, and callers still waiting start again.
 func (h *Host) proc(ctx context.Context, plugin string) (*proc, error) {
+	for {
+		s, starter, err := h.slot(plugin)
+		if err != nil {
+			return nil, err
+		}
+		if starter {
+			h.launch(ctx, plugin, s)
+		}
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("start plugin %s: %w", plugin, context.Cause(ctx))
+		}
+		if s.err == nil || starter || ctx.Err() != nil || !errors.Is(s.err, errStartAborted) {
+			return s.p, s.err
+		}
+	}
+}
+
+// slot returns plugin's slot and whether the caller must start it.
+func (h *Host) slot(plugin string) (*slot, bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, fmt.Errorf("plugin %s: host is closed", plugin)
+		return nil, false, fmt.Errorf("plugin %s: host is closed", plugin)
 	}
-	if p, ok := h.procs[plugin]; ok && !p.client.Exited() {
-		return p, nil
+	if s, ok := h.procs[plugin]; ok && s.usable() {
+		return s, false, nil
 	}
+	s := &slot{ready: make(chan struct{})}
+	h.procs[plugin] = s
+	return s, true, nil
+}
+
+// launch verifies and starts plugin's binary into s. A failed start is
+// forgotten, so that a later call tries again.
+func (h *Host) launch(ctx context.Context, plugin string, s *slot) {
+	defer close(s.ready)
 	bin, err := h.binary(plugin)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		s.p, err = start(ctx, h.stop, bin, h.opts.Stderr)
 	}
-	p, err := start(ctx, bin, h.opts.Stderr)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		return
 	}
-	h.procs[plugin] = p
-	return p, nil
+	s.err = err
+	h.mu.Lock()
+	if h.procs[plugin] == s {
+		delete(h.procs, plugin)
+	}
+	h.mu.Unlock()
 }
 
 func (h *Host) stopGrace() time.Duration {

@@ -122,7 +122,7 @@ func lockInPlace(ctx context.Context, path string, r Requirement) (LockedPlugin,
 		return LockedPlugin{}, fmt.Errorf("plugin %s: %w", r.Name, err)
 	}
 	bin := binary{name: r.Name, path: path, digest: d, sum: sum}
-	p, err := start(ctx, bin, io.Discard)
+	p, err := start(ctx, context.Background(), bin, io.Discard)
 	if err != nil {
 		return LockedPlugin{}, err
 	}

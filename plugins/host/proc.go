@@ -161,7 +161,6 @@ func (p *proc) kill() {
 	p.release()
 }
 
-
 func (p *proc) tail() []string                           { return p.out.tail() }
 func (p *proc) addSink(ev Events) (int, <-chan struct{}) { return p.out.add(ev) }
 func (p *proc) removeSink(id int)                        { p.out.remove(id) }

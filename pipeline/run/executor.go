@@ -13,12 +13,5 @@ import (
 // Executor runs one step in its plugin. plugin is the plugin name from
 // plan.PluginID.
 type Executor interface {
-	Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error)
-}
-
-// Events receives what a running step reports.
-type Events interface {
-	Log(msg string)
-	Progress(done, total int64, unit string)
-	Diagnostic(d specv1.Diagnostic)
+	Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error)
 }

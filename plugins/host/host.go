@@ -57,13 +57,6 @@ type Component struct {
 	Digest string
 }
 
-// Events receives what a running step reports.
-type Events interface {
-	Log(msg string)
-	Progress(done, total int64, unit string)
-	Diagnostic(d specv1.Diagnostic)
-}
-
 // Host runs plugins for one build. It is safe for concurrent use.
 type Host struct {
 	opts Options
@@ -125,7 +118,7 @@ func New(o Options) (*Host, error) {
 // Execute runs one step in plugin's process, starting it if needed, and
 // returns the output metadata. Plugin stderr lines written while the step
 // runs go to ev.Log. A crash fails the step with the last stderr lines.
-func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error) {
+func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error) {
 	p, err := h.proc(ctx, plugin)
 	if err != nil {
 		return nil, err
@@ -142,13 +135,13 @@ func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunReques
 		return md, nil
 	}
 	if se != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, se)
+		return nil, se
 	}
 	if ctx.Err() != nil {
 		p.waitStopped(ended, h.stopGrace())
-		return nil, fmt.Errorf("%s: cancelled: %w", req.Step, context.Cause(ctx))
+		return nil, fmt.Errorf("cancelled: %w", context.Cause(ctx))
 	}
-	return nil, h.failure(p, fmt.Sprintf("during step %s", req.Step), err)
+	return nil, h.failure(p, "run", err)
 }
 
 // runEndWait bounds the wait for a run's end marker on stderr (a plugin not
@@ -175,24 +168,25 @@ func (h *Host) Validate(ctx context.Context, plugin string, req *specv1.Validate
 	}
 	diags, err := p.remote.Validate(ctx, req)
 	if err != nil && ctx.Err() == nil {
-		return nil, h.failure(p, fmt.Sprintf("validating %s", req.Step), err)
+		return nil, h.failure(p, "validate", err)
 	}
 	return diags, err
 }
 
-// failure turns a transport error into a crash report when the process
-// died, and forgets the process so that a later call starts a new one.
-func (h *Host) failure(p *proc, during string, err error) error {
+// failure turns a transport error of call op into a crash report when the
+// process died, and forgets the process so that a later call starts a new
+// one. Neither names the step: the scheduler does.
+func (h *Host) failure(p *proc, op string, err error) error {
 	crashed := p.client.Exited() || (status.Code(err) == codes.Unavailable && p.waitExited())
 	if !crashed {
-		return fmt.Errorf("plugin %s %s: %w", p.name, during, err)
+		return fmt.Errorf("plugin %s: %w", p.name, err)
 	}
 	h.mu.Lock()
 	if s, ok := h.procs[p.name]; ok && s.p == p {
 		delete(h.procs, p.name)
 	}
 	h.mu.Unlock()
-	return &CrashError{Plugin: p.name, During: during, Tail: p.tail(), Err: err}
+	return &CrashError{Plugin: p.name, During: op, Tail: p.tail(), Err: err}
 }
 
 // Close kills every plugin process the host started; it aborts the starts

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // tailLines is how many stderr lines a crash report carries.
@@ -162,7 +163,7 @@ func (p *proc) kill() {
 }
 
 func (p *proc) tail() []string                           { return p.out.tail() }
-func (p *proc) addSink(ev Events) (int, <-chan struct{}) { return p.out.add(ev) }
+func (p *proc) addSink(ev specv1.Events) (int, <-chan struct{}) { return p.out.add(ev) }
 func (p *proc) removeSink(id int)                        { p.out.remove(id) }
 func (p *proc) tailText() string {
 	t := p.tail()
@@ -180,7 +181,7 @@ type sink struct {
 	fallback io.Writer
 	ring     []string
 	next     int
-	steps    map[int]Events
+	steps    map[int]specv1.Events
 	ended    map[int]chan struct{}
 	lastID   int
 	// panicAt is the first "panic:" or "fatal error:" line and its number,
@@ -191,12 +192,12 @@ type sink struct {
 }
 
 func newSink(fallback io.Writer) *sink {
-	return &sink{fallback: fallback, steps: map[int]Events{}, ended: map[int]chan struct{}{}}
+	return &sink{fallback: fallback, steps: map[int]specv1.Events{}, ended: map[int]chan struct{}{}}
 }
 
 // add registers a running step's events; the channel is closed when the
 // plugin's end marker for the returned id is read.
-func (s *sink) add(ev Events) (int, <-chan struct{}) {
+func (s *sink) add(ev specv1.Events) (int, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastID++
@@ -247,7 +248,7 @@ func (s *sink) line(l string) {
 		s.ring[s.next] = l
 		s.next = (s.next + 1) % tailLines
 	}
-	steps := make([]Events, 0, len(s.steps))
+	steps := make([]specv1.Events, 0, len(s.steps))
 	for _, ev := range s.steps {
 		steps = append(steps, ev)
 	}

@@ -103,7 +103,7 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	defer h.Close()
 	ui := newBuildUI(stdio, o.JSON)
 	v := newBuildValidator(g, &stepValidator{dir: g.Dir, stderr: stdio.Err, host: h}, diags)
-	res, err := run.Build(ctx, g, hostExecutor{h}, st, run.Options{
+	res, err := run.Build(ctx, g, h, st, run.Options{
 		StateDir: filepath.Join(g.Dir, ".ckpt"), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
 		Push: o.Push, PlainHTTP: o.PlainHTTP, KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
 		Validator: v,
@@ -220,9 +220,3 @@ func interrupts(ctx context.Context, stdio *IO) (context.Context, func()) {
 	}
 }
 
-// hostExecutor runs steps in plugin processes.
-type hostExecutor struct{ h *host.Host }
-
-func (x hostExecutor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev run.Events) (*specv1.Metadata, error) {
-	return x.h.Execute(ctx, plugin, req, ev)
-}

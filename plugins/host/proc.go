@@ -162,9 +162,9 @@ func (p *proc) kill() {
 	p.release()
 }
 
-func (p *proc) tail() []string                           { return p.out.tail() }
+func (p *proc) tail() []string                                  { return p.out.tail() }
 func (p *proc) addSink(ev specv1.Events) (int, <-chan struct{}) { return p.out.add(ev) }
-func (p *proc) removeSink(id int)                        { p.out.remove(id) }
+func (p *proc) removeSink(id int)                               { p.out.remove(id) }
 func (p *proc) tailText() string {
 	t := p.tail()
 	if len(t) == 0 {

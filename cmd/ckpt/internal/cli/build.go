@@ -219,4 +219,3 @@ func interrupts(ctx context.Context, stdio *IO) (context.Context, func()) {
 		cancel()
 	}
 }
-

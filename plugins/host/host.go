@@ -160,18 +160,7 @@ func waitRunEnd(ctx context.Context, ended <-chan struct{}) {
 	}
 }
 
-// Validate asks plugin to check one step's configuration.
-func (h *Host) Validate(ctx context.Context, plugin string, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error) {
-	p, err := h.proc(ctx, plugin)
-	if err != nil {
-		return nil, err
-	}
-	diags, err := p.remote.Validate(ctx, req)
-	if err != nil && ctx.Err() == nil {
-		return nil, h.failure(p, "validate", err)
-	}
-	return diags, err
-}
+
 
 // failure turns a transport error of call op into a crash report when the
 // process died, and forgets the process so that a later call starts a new

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // Requirement is one entry of a spec's required_plugins block.
@@ -109,7 +111,7 @@ func install(ctx context.Context, dir string, r Requirement, o InitOptions) (Loc
 	if err != nil {
 		return LockedPlugin{}, err
 	}
-	if err := os.Rename(staged, filepath.Join(pdir, BinaryPrefix+r.Name)); err != nil {
+	if err := state.Rename(staged, filepath.Join(pdir, BinaryPrefix+r.Name)); err != nil {
 		return LockedPlugin{}, fmt.Errorf("plugin %s: %w", r.Name, err)
 	}
 	return p, nil

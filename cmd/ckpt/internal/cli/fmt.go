@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/spec"
 )
 
@@ -107,30 +108,13 @@ func fmtFile(stdio *IO, name string, o fmtOptions) (changed, ok bool, err error)
 	return true, true, nil
 }
 
-// replaceFile writes data to name through a temporary file and a rename,
-// keeping the file's mode.
+// replaceFile writes data to name atomically, keeping the file's mode.
 func replaceFile(name string, data []byte) error {
 	st, err := os.Stat(name)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return state.WriteFile(name, data, st.Mode().Perm())
 }
 
 // unifiedDiff writes a unified diff of a → b with three lines of context.

@@ -160,8 +160,6 @@ func waitRunEnd(ctx context.Context, ended <-chan struct{}) {
 	}
 }
 
-
-
 // failure turns a transport error of call op into a crash report when the
 // process died, and forgets the process so that a later call starts a new
 // one. Neither names the step: the scheduler does.

@@ -15,3 +15,6 @@ import (
 type Executor interface {
 	Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error)
 }
+
+// A step's events reach the sink through stepEvents.
+var _ specv1.Events = (*stepEvents)(nil)

@@ -93,6 +93,16 @@ func (s *slot) usable() bool {
 	}
 }
 
+// holds reports whether s has started p (a slot still starting holds none).
+func (s *slot) holds(p *proc) bool {
+	select {
+	case <-s.ready:
+		return s.p == p
+	default:
+		return false
+	}
+}
+
 // New returns a Host for the project in o.Dir. It reads .ckpt.lock.hcl (a
 // missing lock file is an empty lock) but starts no process.
 func New(o Options) (*Host, error) {
@@ -169,7 +179,7 @@ func (h *Host) failure(p *proc, op string, err error) error {
 		return fmt.Errorf("plugin %s: %w", p.name, err)
 	}
 	h.mu.Lock()
-	if s, ok := h.procs[p.name]; ok && s.p == p {
+	if s, ok := h.procs[p.name]; ok && s.holds(p) {
 		delete(h.procs, p.name)
 	}
 	h.mu.Unlock()

@@ -38,7 +38,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	}
 	cfg, ds := parse(req.Config)
 	if len(ds) > 0 {
-		return nil, fmt.Errorf("%s", ds[0].Summary)
+		return nil, errors.New(ds[0].Summary)
 	}
 	opts, err := options(req, cfg)
 	if err != nil {

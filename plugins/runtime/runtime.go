@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,7 +101,7 @@ func layoutDiagnostics(cfg config, target specv1.Input) []specv1.Diagnostic {
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
 	cfg, ds := parseConfig(req.Config)
 	if len(ds) > 0 {
-		return nil, fmt.Errorf("%s", ds[0].Summary)
+		return nil, errors.New(ds[0].Summary)
 	}
 	target, err := sdk.OneInput(req, "target")
 	if err != nil {

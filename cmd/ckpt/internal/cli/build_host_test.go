@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,5 +26,20 @@ func TestBuildErrorKeepsType(t *testing.T) {
 	}
 	if n := strings.Count(err.Error(), "model.base"); n != 1 {
 		t.Errorf("the step is named %d times in %q", n, err)
+	}
+}
+
+// TestBuildStartsEachPluginOnce checks the protocol's one process per
+// plugin binary per build on a fresh project (nothing remembered): the
+// build describes, validates and runs the external plugin in one process.
+func TestBuildStartsEachPluginOnce(t *testing.T) {
+	dir := pluginProject(t, "diag", "1.0.0", diagplug(t), diagSpec(""))
+	starts := filepath.Join(t.TempDir(), "starts")
+	t.Setenv("CKPT_DIAGPLUG_STARTS", starts)
+	if code, _, errs := ckptProc(t, nil, "build", dir); code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, errs)
+	}
+	if b, _ := os.ReadFile(starts); strings.Count(string(b), "\n") != 1 {
+		t.Errorf("the plugin started %d times in one build, want 1", strings.Count(string(b), "\n"))
 	}
 }

@@ -65,7 +65,7 @@ func TestCancelDuringHandshake(t *testing.T) {
 	done := make(chan error, 1)
 	began := time.Now()
 	go func() { _, err := h.Execute(cctx, "slow", request(t, "ok"), &recorder{}); done <- err }()
-	waitFor(t, "the plugin process to start", func() bool { _, err := os.Stat(starts); return err == nil })
+	waitFor(t, "the plugin process to start", func() bool { b, _ := os.ReadFile(starts); return strings.Contains(string(b), "\n") })
 	cancel()
 	select {
 	case err := <-done:
@@ -101,7 +101,7 @@ func TestCloseAbortsHandshake(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { _, err := h.Execute(ctx(t), "slow", request(t, "ok"), &recorder{}); done <- err }()
-	waitFor(t, "the plugin process to start", func() bool { _, err := os.Stat(starts); return err == nil })
+	waitFor(t, "the plugin process to start", func() bool { b, _ := os.ReadFile(starts); return strings.Contains(string(b), "\n") })
 	closed := make(chan struct{})
 	go func() { h.Close(); close(closed) }()
 	select {

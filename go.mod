@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/agext/levenshtein v1.2.3
 	github.com/ardanlabs/jinja v1.8.0
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/distribution/distribution/v3 v3.1.2
 	github.com/dlclark/regexp2 v1.11.0
 	github.com/github/go-spdx/v2 v2.8.0

@@ -116,7 +116,7 @@ func buildError(ctx context.Context, res *Result) error {
 	var errs []error
 	for _, s := range res.Steps {
 		if s.Status == StatusFailed {
-			errs = append(errs, fmt.Errorf("%s: %s", s.Address, s.Error))
+			errs = append(errs, s.Err())
 		}
 	}
 	if len(errs) > 0 {

@@ -13,12 +13,8 @@ import (
 // Executor runs one step in its plugin. plugin is the plugin name from
 // plan.PluginID.
 type Executor interface {
-	Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error)
+	Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error)
 }
 
-// Events receives what a running step reports.
-type Events interface {
-	Log(msg string)
-	Progress(done, total int64, unit string)
-	Diagnostic(d specv1.Diagnostic)
-}
+// A step's events reach the sink through stepEvents.
+var _ specv1.Events = (*stepEvents)(nil)

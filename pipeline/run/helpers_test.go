@@ -128,6 +128,9 @@ type executor struct {
 	started chan string
 }
 
+// errToldToFail is what a step with fail = true fails with.
+var errToldToFail = errors.New("told to fail")
+
 func newExecutor() *executor {
 	return &executor{reqs: map[string]*specv1.RunRequest{}, meets: map[string]chan struct{}{}, started: make(chan string, 64)}
 }
@@ -144,7 +147,7 @@ type stepConfig struct {
 	Diag    string `json:"diag"`
 }
 
-func (e *executor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev run.Events) (*specv1.Metadata, error) {
+func (e *executor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error) {
 	e.calls.Add(1)
 	n := e.running.Add(1)
 	defer e.running.Add(-1)
@@ -184,7 +187,7 @@ func (e *executor) behave(ctx context.Context, c stepConfig) error {
 		return ctx.Err()
 	}
 	if c.Fail {
-		return errors.New("told to fail")
+		return errToldToFail
 	}
 	return nil
 }

@@ -109,6 +109,16 @@ type StepResult struct {
 	Diagnostics hcl.Diagnostics `json:"-"`
 
 	desc ocispec.Descriptor
+	err  *specv1.StepError
+}
+
+// Err is a failed step's error, a *specv1.StepError whose cause keeps its
+// type; nil unless Status is failed.
+func (r *StepResult) Err() error {
+	if r.err == nil {
+		return nil
+	}
+	return r.err
 }
 
 // Result is the outcome of a build.

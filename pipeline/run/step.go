@@ -24,13 +24,13 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	r := newResult(j.step)
 	defer func() { r.Duration = e.o.Now().Sub(start) }()
 	if j.err != nil {
-		return fail(r, j.err)
+		return fail(r, specv1.OpPrepare, j.err)
 	}
 	if err := e.checkPaths(j, r); err != nil {
-		return fail(r, err)
+		return fail(r, specv1.OpValidate, err)
 	}
 	if err := e.validate(ctx, j, r); err != nil {
-		return e.failOrCancel(ctx, r, err)
+		return e.failOrCancel(ctx, r, specv1.OpValidate, err)
 	}
 	var resolved []byte
 	if j.resolved {
@@ -39,41 +39,37 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	note := func(m string) { e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: m}) }
 	key, err := cacheKey(ctx, j.step, resolved, j.inputs, e.files, note)
 	if err != nil {
-		return e.failOrCancel(ctx, r, err)
+		return e.failOrCancel(ctx, r, specv1.OpCache, err)
 	}
 	r.CacheKey = key
 	if !j.step.Component.Capabilities.Publishes { // a publishing step always runs
 		if ok, err := e.fromCache(ctx, r); ok || err != nil {
 			if err != nil {
-				return e.failOrCancel(ctx, r, err)
+				return e.failOrCancel(ctx, r, specv1.OpCache, err)
 			}
 			return r
 		}
 	}
 	if err := e.addBaseline(ctx, j); err != nil {
-		return e.failOrCancel(ctx, r, err)
+		return e.failOrCancel(ctx, r, specv1.OpPrepare, err)
 	}
 	return e.execute(ctx, j, r)
 }
 
-// fail marks r failed with err's message, without the "ADDR: " prefixes
-// that plugins and hosts put in front (the step is named once, by the
-// engine).
-func fail(r *StepResult, err error) *StepResult {
-	msg := err.Error()
-	for strings.HasPrefix(msg, r.Address+": ") {
-		msg = strings.TrimPrefix(msg, r.Address+": ")
-	}
-	r.Status, r.Error = StatusFailed, msg
+// fail marks r failed in phase op (a specv1.Op constant) with err, which
+// names no step: the engine is the one layer that adds it (Result.Err).
+func fail(r *StepResult, op string, err error) *StepResult {
+	r.Status, r.Error = StatusFailed, err.Error()
+	r.err = &specv1.StepError{Step: r.Address, Op: op, Err: err}
 	return r
 }
 
-func (e *engine) failOrCancel(ctx context.Context, r *StepResult, err error) *StepResult {
+func (e *engine) failOrCancel(ctx context.Context, r *StepResult, op string, err error) *StepResult {
 	if ctx.Err() != nil {
 		r.Status, r.Error = StatusCancelled, "cancelled"
 		return r
 	}
-	return fail(r, err)
+	return fail(r, op, err)
 }
 
 // fromCache fills r from the store when its cache key is there, and points
@@ -100,7 +96,7 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
 	r.Status, r.Cached = StatusCached, true
 	if ferr := findingsError(meta.Findings); ferr != nil && e.onFailure(r.Address) != "warn" {
-		r.Status, r.Error = StatusFailed, ferr.Error()
+		fail(r, specv1.OpCache, ferr)
 	}
 	return true, nil
 }
@@ -153,16 +149,16 @@ func (e *engine) addBaseline(ctx context.Context, j *job) error {
 func (e *engine) execute(ctx context.Context, j *job, r *StepResult) *StepResult {
 	dir, err := e.tempDir(j.step.Address)
 	if err != nil {
-		return fail(r, err)
+		return fail(r, specv1.OpPrepare, err)
 	}
 	defer removeAll(dir)
 	req, err := e.request(ctx, j, dir)
 	if err != nil {
-		return e.failOrCancel(ctx, r, err)
+		return e.failOrCancel(ctx, r, specv1.OpPrepare, err)
 	}
 	sctx, cancel, err := withTimeout(ctx, j.step.Timeout)
 	if err != nil {
-		return fail(r, err)
+		return fail(r, specv1.OpPrepare, err)
 	}
 	defer cancel()
 	e.sink.emit(Event{Type: EventStepStarted, Step: r.Address, Plugin: r.Plugin.Name, CacheKey: r.CacheKey})
@@ -172,11 +168,11 @@ func (e *engine) execute(ctx context.Context, j *job, r *StepResult) *StepResult
 		r.Status, r.Error = StatusCancelled, "cancelled"
 		return r
 	case errors.Is(sctx.Err(), context.DeadlineExceeded):
-		return fail(r, fmt.Errorf("timed out after %s", j.step.Timeout))
+		return fail(r, specv1.OpRun, fmt.Errorf("timed out after %s", j.step.Timeout))
 	case err != nil:
-		return fail(r, err)
+		return fail(r, specv1.OpRun, err)
 	case meta == nil:
-		return fail(r, errors.New("the plugin returned no metadata"))
+		return fail(r, specv1.OpRun, errors.New("the plugin returned no metadata"))
 	}
 	return e.store(ctx, j, r, meta, req.OutputDir)
 }
@@ -189,11 +185,11 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 	}
 	desc, err := e.st.PutDir(ctx, out, *meta, map[string]string{specv1.AnnotationStep: r.Address})
 	if err != nil {
-		return e.failOrCancel(ctx, r, fmt.Errorf("store output: %w", err))
+		return e.failOrCancel(ctx, r, specv1.OpStore, fmt.Errorf("store output: %w", err))
 	}
 	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
 	if ferr := findingsError(meta.Findings); ferr != nil && j.step.OnFailure != "warn" {
-		return fail(r, ferr)
+		return fail(r, specv1.OpRun, ferr)
 	}
 	if ctx.Err() != nil {
 		r.Status, r.Error = StatusCancelled, "cancelled"
@@ -201,11 +197,11 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 	}
 	if !j.step.Component.Capabilities.Publishes {
 		if err := e.st.Tag(ctx, desc, state.CacheTag(r.CacheKey)); err != nil {
-			return e.failOrCancel(ctx, r, err)
+			return e.failOrCancel(ctx, r, specv1.OpStore, err)
 		}
 	}
 	if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
-		return e.failOrCancel(ctx, r, err)
+		return e.failOrCancel(ctx, r, specv1.OpStore, err)
 	}
 	r.Status = StatusOK
 	return r

@@ -94,23 +94,23 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.Report(ev, req.Step, cfg.diagnostics()); err != nil {
+	if err := sdk.Report(ev, cfg.diagnostics()); err != nil {
 		return nil, err
 	}
 	base, err := sdk.OneInput(req, "base")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	md, err := Check(cfg.Path, peft.Format(c.desc.Type), mistral.Basis(cfg.Basis), base.Dir)
 	if err != nil {
 		ev.Diagnostic(specv1.Diagnostic{Severity: specv1.SeverityError, Summary: err.Error(), Path: []string{"path"}})
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	if err := cfg.fill(md, base); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	if _, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{Flat: true}); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	return md, nil
 }

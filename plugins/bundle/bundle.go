@@ -100,19 +100,19 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	}
 	from, err := sdk.OneInput(req, "from")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	l, err := modelpack.CreateLayout(req.OutputDir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	b := &builder{req: req, ev: ev, cfg: cfg, layout: l}
 	desc, err := b.build(ctx, from)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	if err := l.Close(); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	m := from.Metadata
 	out := sdk.Derive("bundle", m)

@@ -38,16 +38,16 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	}
 	cfg, ds := parse(req.Config)
 	if len(ds) > 0 {
-		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+		return nil, errors.New(ds[0].Summary)
 	}
 	opts, err := options(req, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	opts.Progress = func(n int64) { ev.Progress(n, 0, "samples") }
 	rep, err := jsoneval.Evaluate(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	logReport(ev, rep)
 	return metadata(req, rep)

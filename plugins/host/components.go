@@ -2,13 +2,10 @@ package host
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 )
 
@@ -66,18 +63,13 @@ func (h *Host) components(ctx context.Context, name string) ([]Component, error)
 	return out, nil
 }
 
-func (h *Host) cachePath(digest string) string {
-	return filepath.Join(h.opts.Dir, ".ckpt", "cache", "describe", strings.TrimPrefix(digest, "sha256:")+".json")
-}
-
-// describe returns bin's Description from the cache or by asking it.
+// describe returns bin's Description from the describe memo (keyed by
+// the binary's digest) or by asking it.
 func (h *Host) describe(ctx context.Context, bin binary) (*sdk.Description, error) {
-	path := h.cachePath(bin.digest)
-	if b, err := os.ReadFile(path); err == nil {
-		var d sdk.Description
-		if json.Unmarshal(b, &d) == nil && d.Name == bin.name && d.ProtocolVersion == sdk.ProtocolVersion {
-			return &d, nil
-		}
+	memo := state.For(h.opts.Dir).Memo("describe")
+	var cached sdk.Description
+	if memo.Get(bin.digest, &cached) && cached.Name == bin.name && cached.ProtocolVersion == sdk.ProtocolVersion {
+		return &cached, nil
 	}
 	p, err := h.proc(ctx, bin.name)
 	if err != nil {
@@ -90,7 +82,7 @@ func (h *Host) describe(ctx context.Context, bin binary) (*sdk.Description, erro
 	if err := checkDescription(bin, d); err != nil {
 		return nil, err
 	}
-	writeCache(path, d)
+	_ = memo.Put(bin.digest, d) // a memo not written only costs a start next time
 	return d, nil
 }
 
@@ -102,25 +94,4 @@ func checkDescription(bin binary, d *sdk.Description) error {
 		return fmt.Errorf("plugin binary %s describes itself as plugin %q, not %q", bin.path, d.Name, bin.name)
 	}
 	return nil
-}
-
-// writeCache stores d atomically; a cache that cannot be written is only
-// slower, never wrong, so errors are ignored.
-func writeCache(path string, d *sdk.Description) {
-	b, err := json.Marshal(d)
-	if err != nil {
-		return
-	}
-	if os.MkdirAll(filepath.Dir(path), 0o755) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".describe.*.tmp")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
-	}
 }

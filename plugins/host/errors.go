@@ -8,6 +8,7 @@ import (
 // CrashError is returned when a plugin process died during a call.
 type CrashError struct {
 	Plugin string
+	// During is the call the plugin was answering: "run" or "validate".
 	During string
 	// Tail holds the last lines the plugin wrote to stderr (with any panic).
 	Tail []string
@@ -16,7 +17,7 @@ type CrashError struct {
 
 func (e *CrashError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "plugin %s crashed %s", e.Plugin, e.During)
+	fmt.Fprintf(&b, "plugin %s crashed during %s", e.Plugin, e.During)
 	if len(e.Tail) == 0 {
 		fmt.Fprintf(&b, ": %v (it wrote nothing to stderr)", e.Err)
 	} else {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // BinaryPrefix starts the file name of every external plugin binary.
@@ -26,7 +28,7 @@ type binary struct {
 }
 
 // ProjectPluginDir is where ckpt init installs a project's plugins.
-func ProjectPluginDir(dir string) string { return filepath.Join(dir, ".ckpt", "plugins") }
+func ProjectPluginDir(dir string) string { return state.For(dir).Plugins() }
 
 // UserPluginDir is the user's plugin folder: $XDG_DATA_HOME/ckpt/plugins or
 // ~/.local/share/ckpt/plugins ("" when neither can be determined).

@@ -57,13 +57,6 @@ type Component struct {
 	Digest string
 }
 
-// Events receives what a running step reports.
-type Events interface {
-	Log(msg string)
-	Progress(done, total int64, unit string)
-	Diagnostic(d specv1.Diagnostic)
-}
-
 // Host runs plugins for one build. It is safe for concurrent use.
 type Host struct {
 	opts Options
@@ -73,9 +66,41 @@ type Host struct {
 	self     binary
 	selfErr  error
 
+	// stop is cancelled by Close: it aborts the handshakes under way.
+	stop   context.Context
+	cancel context.CancelFunc
+
 	mu     sync.Mutex
-	procs  map[string]*proc
+	procs  map[string]*slot
 	closed bool
+}
+
+// slot is one plugin's process: being started until ready is closed, then
+// running (p) or failed (err). Concurrent callers for one plugin share it.
+type slot struct {
+	ready chan struct{}
+	p     *proc
+	err   error
+}
+
+// usable reports whether s is still starting or holds a live process.
+func (s *slot) usable() bool {
+	select {
+	case <-s.ready:
+		return s.err == nil && !s.p.client.Exited()
+	default:
+		return true
+	}
+}
+
+// holds reports whether s has started p (a slot still starting holds none).
+func (s *slot) holds(p *proc) bool {
+	select {
+	case <-s.ready:
+		return s.p == p
+	default:
+		return false
+	}
 }
 
 // New returns a Host for the project in o.Dir. It reads .ckpt.lock.hcl (a
@@ -96,13 +121,14 @@ func New(o Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Host{opts: o, lock: lock, procs: map[string]*proc{}}, nil
+	stop, cancel := context.WithCancel(context.Background())
+	return &Host{opts: o, lock: lock, stop: stop, cancel: cancel, procs: map[string]*slot{}}, nil
 }
 
 // Execute runs one step in plugin's process, starting it if needed, and
 // returns the output metadata. Plugin stderr lines written while the step
 // runs go to ev.Log. A crash fails the step with the last stderr lines.
-func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error) {
+func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error) {
 	p, err := h.proc(ctx, plugin)
 	if err != nil {
 		return nil, err
@@ -119,13 +145,13 @@ func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunReques
 		return md, nil
 	}
 	if se != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, se)
+		return nil, se
 	}
 	if ctx.Err() != nil {
 		p.waitStopped(ended, h.stopGrace())
-		return nil, fmt.Errorf("%s: cancelled: %w", req.Step, context.Cause(ctx))
+		return nil, fmt.Errorf("cancelled: %w", context.Cause(ctx))
 	}
-	return nil, h.failure(p, fmt.Sprintf("during step %s", req.Step), err)
+	return nil, h.failure(p, "run", err)
 }
 
 // runEndWait bounds the wait for a run's end marker on stderr (a plugin not
@@ -144,70 +170,101 @@ func waitRunEnd(ctx context.Context, ended <-chan struct{}) {
 	}
 }
 
-// Validate asks plugin to check one step's configuration.
-func (h *Host) Validate(ctx context.Context, plugin string, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error) {
-	p, err := h.proc(ctx, plugin)
-	if err != nil {
-		return nil, err
-	}
-	diags, err := p.remote.Validate(ctx, req)
-	if err != nil && ctx.Err() == nil {
-		return nil, h.failure(p, fmt.Sprintf("validating %s", req.Step), err)
-	}
-	return diags, err
-}
-
-// failure turns a transport error into a crash report when the process
-// died, and forgets the process so that a later call starts a new one.
-func (h *Host) failure(p *proc, during string, err error) error {
+// failure turns a transport error of call op into a crash report when the
+// process died, and forgets the process so that a later call starts a new
+// one. Neither names the step: the scheduler does.
+func (h *Host) failure(p *proc, op string, err error) error {
 	crashed := p.client.Exited() || (status.Code(err) == codes.Unavailable && p.waitExited())
 	if !crashed {
-		return fmt.Errorf("plugin %s %s: %w", p.name, during, err)
+		return fmt.Errorf("plugin %s: %w", p.name, err)
 	}
 	h.mu.Lock()
-	if h.procs[p.name] == p {
+	if s, ok := h.procs[p.name]; ok && s.holds(p) {
 		delete(h.procs, p.name)
 	}
 	h.mu.Unlock()
-	return &CrashError{Plugin: p.name, During: during, Tail: p.tail(), Err: err}
+	return &CrashError{Plugin: p.name, During: op, Tail: p.tail(), Err: err}
 }
 
-// Close kills every plugin process the host started.
+// Close kills every plugin process the host started; it aborts the starts
+// under way and waits for them.
 func (h *Host) Close() error {
 	h.mu.Lock()
-	procs := h.procs
-	h.procs = map[string]*proc{}
+	slots := h.procs
+	h.procs = map[string]*slot{}
 	h.closed = true
 	h.mu.Unlock()
+	h.cancel()
 	var wg sync.WaitGroup
-	for _, p := range procs {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.kill() }()
+	for _, s := range slots {
+		wg.Go(func() {
+			<-s.ready
+			if s.err == nil {
+				s.p.kill()
+			}
+		})
 	}
 	wg.Wait()
 	return nil
 }
 
-// proc returns plugin's running process, starting it when needed.
+// proc returns plugin's running process, starting it when needed. Each
+// plugin starts outside the host's lock, so that plugins start in
+// parallel; concurrent callers for the same plugin share one start (one
+// process per binary). A caller whose ctx ends stops waiting at once; the
+// start it began is then aborted, and callers still waiting start again.
 func (h *Host) proc(ctx context.Context, plugin string) (*proc, error) {
+	for {
+		s, starter, err := h.slot(plugin)
+		if err != nil {
+			return nil, err
+		}
+		if starter {
+			h.launch(ctx, plugin, s)
+		}
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("start plugin %s: %w", plugin, context.Cause(ctx))
+		}
+		if s.err == nil || starter || ctx.Err() != nil || !errors.Is(s.err, errStartAborted) {
+			return s.p, s.err
+		}
+	}
+}
+
+// slot returns plugin's slot and whether the caller must start it.
+func (h *Host) slot(plugin string) (*slot, bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, fmt.Errorf("plugin %s: host is closed", plugin)
+		return nil, false, fmt.Errorf("plugin %s: host is closed", plugin)
 	}
-	if p, ok := h.procs[plugin]; ok && !p.client.Exited() {
-		return p, nil
+	if s, ok := h.procs[plugin]; ok && s.usable() {
+		return s, false, nil
 	}
+	s := &slot{ready: make(chan struct{})}
+	h.procs[plugin] = s
+	return s, true, nil
+}
+
+// launch verifies and starts plugin's binary into s. A failed start is
+// forgotten, so that a later call tries again.
+func (h *Host) launch(ctx context.Context, plugin string, s *slot) {
+	defer close(s.ready)
 	bin, err := h.binary(plugin)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		s.p, err = start(ctx, h.stop, bin, h.opts.Stderr)
 	}
-	p, err := start(ctx, bin, h.opts.Stderr)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		return
 	}
-	h.procs[plugin] = p
-	return p, nil
+	s.err = err
+	h.mu.Lock()
+	if h.procs[plugin] == s {
+		delete(h.procs, plugin)
+	}
+	h.mu.Unlock()
 }
 
 func (h *Host) stopGrace() time.Duration {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // Requirement is one entry of a spec's required_plugins block.
@@ -109,7 +111,7 @@ func install(ctx context.Context, dir string, r Requirement, o InitOptions) (Loc
 	if err != nil {
 		return LockedPlugin{}, err
 	}
-	if err := os.Rename(staged, filepath.Join(pdir, BinaryPrefix+r.Name)); err != nil {
+	if err := state.Rename(staged, filepath.Join(pdir, BinaryPrefix+r.Name)); err != nil {
 		return LockedPlugin{}, fmt.Errorf("plugin %s: %w", r.Name, err)
 	}
 	return p, nil
@@ -122,7 +124,7 @@ func lockInPlace(ctx context.Context, path string, r Requirement) (LockedPlugin,
 		return LockedPlugin{}, fmt.Errorf("plugin %s: %w", r.Name, err)
 	}
 	bin := binary{name: r.Name, path: path, digest: d, sum: sum}
-	p, err := start(ctx, bin, io.Discard)
+	p, err := start(ctx, context.Background(), bin, io.Discard)
 	if err != nil {
 		return LockedPlugin{}, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // LockFile is the name of the lock file in a project folder.
@@ -131,25 +132,7 @@ func (l *Lock) Bytes() []byte {
 	return append([]byte(lockHeader), hclwrite.Format(f.Bytes())...)
 }
 
-// WriteFile writes the lock file atomically (temp file and rename).
+// WriteFile writes the lock file atomically (state.WriteFile).
 func (l *Lock) WriteFile(path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ckpt.lock.*.tmp")
-	if err != nil {
-		return fmt.Errorf("write lock file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(l.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write lock file %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write lock file %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write lock file %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write lock file %s: %w", path, err)
-	}
-	return nil
+	return state.WriteFile(path, l.Bytes(), 0o644)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // tailLines is how many stderr lines a crash report carries.
@@ -28,12 +30,25 @@ type proc struct {
 	client *plugin.Client
 	remote *sdk.Remote
 	out    *sink
+	// release ends the process's command context once the client is dead.
+	release context.CancelFunc
 }
 
-// start launches bin and completes go-plugin's handshake.
-func start(ctx context.Context, bin binary, stderr io.Writer) (*proc, error) {
+// errStartAborted is wrapped by start's error when ctx or stop ended
+// before the handshake completed.
+var errStartAborted = errors.New("start aborted")
+
+// start launches bin and completes go-plugin's handshake. It returns as
+// soon as ctx or stop (the host closing) ends, with the process killed.
+func start(ctx, stop context.Context, bin binary, stderr io.Writer) (*proc, error) {
 	out := newSink(stderr)
-	cmd := exec.Command(bin.path, bin.args...)
+	// go-plugin's handshake cannot be cancelled (Client.Start holds the
+	// client's lock until the plugin answers or StartTimeout passes, and
+	// Kill waits for that lock): the command's own context kills the
+	// process instead, which ends the handshake at once.
+	cctx, release := context.WithCancel(context.Background())
+	unwatch := watch(release, ctx, stop)
+	cmd := exec.CommandContext(cctx, bin.path, bin.args...)
 	setDeathSignal(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake(),
@@ -50,18 +65,48 @@ func start(ctx context.Context, bin binary, stderr io.Writer) (*proc, error) {
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(sdk.MaxMessageSize), grpc.MaxCallSendMsgSize(sdk.MaxMessageSize))},
 	})
-	p := &proc{name: bin.name, client: client, out: out}
-	if err := p.connect(ctx); err != nil {
-		client.Kill()
+	p := &proc{name: bin.name, client: client, out: out, release: release}
+	err := p.connect()
+	if fired := !unwatch(); fired || err != nil {
+		if cause := aborted(ctx, stop); cause != nil {
+			err = fmt.Errorf("%w: %w", errStartAborted, cause)
+		}
+	}
+	if err != nil {
+		p.kill()
 		return nil, fmt.Errorf("start plugin %s (%s): %w%s", bin.name, bin.path, err, p.tailText())
 	}
 	return p, nil
 }
 
-func (p *proc) connect(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// watch calls release when any of ctxs ends, until the returned func is
+// called; that func reports whether release was not called.
+func watch(release func(), ctxs ...context.Context) func() bool {
+	stops := make([]func() bool, len(ctxs))
+	for i, c := range ctxs {
+		stops[i] = context.AfterFunc(c, release)
 	}
+	return func() bool {
+		ok := true
+		for _, s := range stops {
+			ok = s() && ok
+		}
+		return ok
+	}
+}
+
+// aborted is the cause of the first of ctx and stop that ended, or nil.
+func aborted(ctx, stop context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if stop.Err() != nil {
+		return errors.New("the plugin host closed")
+	}
+	return nil
+}
+
+func (p *proc) connect() error {
 	rpc, err := p.client.Client()
 	if err != nil {
 		if strings.Contains(err.Error(), "Unrecognized remote plugin message") {
@@ -112,10 +157,14 @@ func (p *proc) waitStopped(ended <-chan struct{}, grace time.Duration) {
 	}
 }
 
-func (p *proc) kill()                                    { p.client.Kill() }
-func (p *proc) tail() []string                           { return p.out.tail() }
-func (p *proc) addSink(ev Events) (int, <-chan struct{}) { return p.out.add(ev) }
-func (p *proc) removeSink(id int)                        { p.out.remove(id) }
+func (p *proc) kill() {
+	p.client.Kill()
+	p.release()
+}
+
+func (p *proc) tail() []string                                  { return p.out.tail() }
+func (p *proc) addSink(ev specv1.Events) (int, <-chan struct{}) { return p.out.add(ev) }
+func (p *proc) removeSink(id int)                               { p.out.remove(id) }
 func (p *proc) tailText() string {
 	t := p.tail()
 	if len(t) == 0 {
@@ -132,7 +181,7 @@ type sink struct {
 	fallback io.Writer
 	ring     []string
 	next     int
-	steps    map[int]Events
+	steps    map[int]specv1.Events
 	ended    map[int]chan struct{}
 	lastID   int
 	// panicAt is the first "panic:" or "fatal error:" line and its number,
@@ -143,12 +192,12 @@ type sink struct {
 }
 
 func newSink(fallback io.Writer) *sink {
-	return &sink{fallback: fallback, steps: map[int]Events{}, ended: map[int]chan struct{}{}}
+	return &sink{fallback: fallback, steps: map[int]specv1.Events{}, ended: map[int]chan struct{}{}}
 }
 
 // add registers a running step's events; the channel is closed when the
 // plugin's end marker for the returned id is read.
-func (s *sink) add(ev Events) (int, <-chan struct{}) {
+func (s *sink) add(ev specv1.Events) (int, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastID++
@@ -199,7 +248,7 @@ func (s *sink) line(l string) {
 		s.ring[s.next] = l
 		s.next = (s.next + 1) % tailLines
 	}
-	steps := make([]Events, 0, len(s.steps))
+	steps := make([]specv1.Events, 0, len(s.steps))
 	for _, ev := range s.steps {
 		steps = append(steps, ev)
 	}

@@ -72,11 +72,11 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, err
 	}
 	if err := cfg.policy().Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	in, err := sdk.OneInput(req, "target")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	target := in.Metadata
 	vs := lic.Evaluate(subject(in), cfg.policy())
@@ -89,7 +89,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, err
 	}
 	if err := writeFiles(req.OutputDir, &target, in.Digest); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -101,20 +101,20 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.Report(ev, req.Step, append(cfg.diagnostics(), baseMismatch(req.Inputs)...)); err != nil {
+	if err := sdk.Report(ev, append(cfg.diagnostics(), baseMismatch(req.Inputs)...)); err != nil {
 		return nil, err
 	}
 	bases, adapters := req.InputsFor("base"), req.InputsFor("adapters")
 	if len(bases) != 1 || len(adapters) != len(cfg.Adapters) {
-		return nil, fmt.Errorf("%s: want 1 base and %d adapter inputs, got %d and %d", req.Step, len(cfg.Adapters), len(bases), len(adapters))
+		return nil, fmt.Errorf("want 1 base and %d adapter inputs, got %d and %d", len(cfg.Adapters), len(bases), len(adapters))
 	}
 	o, err := cfg.options(req.OutputDir, bases[0], adapters)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	o.Progress = func(done, total int64, _ string) { ev.Progress(done, total, "tensors") }
 	if err := lora.Merge(ctx, o); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	return cfg.metadata(bases[0], adapters, o.DType), nil
 }

@@ -62,17 +62,17 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.Report(ev, req.Step, cfg.diagnostics()); err != nil {
+	if err := sdk.Report(ev, cfg.diagnostics()); err != nil {
 		return nil, err
 	}
 	md, err := Describe(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	md.ID, md.License, md.Notices = cfg.ID, cfg.License, cfg.Notices
 	n, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	ev.Log(fmt.Sprintf("%s model %s: %d files", md.Format, cfg.Path, n))
 	return md, nil

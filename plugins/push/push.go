@@ -103,16 +103,16 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	}
 	b, err := sdk.OneInput(req, "bundle")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	if !cfg.AllowUnlicensed {
 		if err := lic.RequireLicense(&b.Metadata, optOut); err != nil {
-			return nil, fmt.Errorf("%s: refusing to publish: %w", req.Step, err)
+			return nil, fmt.Errorf("refusing to publish: %w", err)
 		}
 	}
 	dst, err := c.target(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	var (
 		mu    sync.Mutex
@@ -139,7 +139,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		}}}
 	d, err := remote.Push(ctx, b.Dir, BundleTag, dst, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	ev.Log(fmt.Sprintf("pushed %s@%s", dst, d.Digest))
 	out := sdk.Derive("push", b.Metadata)

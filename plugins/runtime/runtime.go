@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,23 +101,23 @@ func layoutDiagnostics(cfg config, target specv1.Input) []specv1.Diagnostic {
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
 	cfg, ds := parseConfig(req.Config)
 	if len(ds) > 0 {
-		return nil, fmt.Errorf("%s: %s", req.Step, ds[0].Summary)
+		return nil, errors.New(ds[0].Summary)
 	}
 	target, err := sdk.OneInput(req, "target")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	opts, err := options(cfg, target)
 	if err != nil {
-		return nil, fmt.Errorf("%s: target %s: %w", req.Step, target.Step, err)
+		return nil, fmt.Errorf("target %s: %w", target.Step, err)
 	}
 	ev.Log(fmt.Sprintf("checking %s for %s", target.Step, describeProfiles(opts.Profiles)))
 	findings, err := compat.Check(ctx, target.Dir, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	if err := writeOutputs(req.OutputDir, target.Step, findings); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.Step, err)
+		return nil, err
 	}
 	errs, warns := count(findings)
 	ev.Log(fmt.Sprintf("%d errors, %d warnings", errs, warns))

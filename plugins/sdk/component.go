@@ -29,15 +29,9 @@ type Component interface {
 	Run(ctx context.Context, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error)
 }
 
-// Events is how a running component reports to the host.
-type Events interface {
-	// Log sends one line to the step's log.
-	Log(msg string)
-	// Progress reports done of total units ("bytes", "tensors", "samples").
-	Progress(done, total int64, unit string)
-	// Diagnostic reports a problem with the step's configuration or inputs.
-	Diagnostic(d specv1.Diagnostic)
-}
+// Events is how a running component reports to the host: the contract
+// specv1.Events, named here so that a component's Run reads sdk.Events.
+type Events = specv1.Events
 
 // Plugin is a named, versioned set of components served by one binary.
 type Plugin struct {

@@ -139,6 +139,8 @@ func result(req *specv1.RunRequest, md *specv1.Metadata, err error) *pb.Result {
 // last one (done == total) is always sent.
 const progressEvery = 100 * time.Millisecond
 
+var _ Events = (*streamEvents)(nil)
+
 // streamEvents sends a component's events on the Run stream; it is safe for
 // concurrent use.
 type streamEvents struct {

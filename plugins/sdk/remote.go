@@ -24,7 +24,9 @@ type Description struct {
 type Remote struct{ c pb.PluginClient }
 
 // StepError is a failure the component itself reported (as opposed to a
-// transport failure or a crash).
+// transport failure or a crash), as its message: a Go error does not cross
+// the wire. It names no step; the scheduler wraps it in a
+// specv1.StepError.
 type StepError struct{ Msg string }
 
 func (e *StepError) Error() string { return e.Msg }
@@ -46,15 +48,15 @@ func (r *Remote) Describe(ctx context.Context) (*Description, error) {
 func (r *Remote) Validate(ctx context.Context, req *specv1.ValidateRequest) ([]specv1.Diagnostic, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("validate %s: encode request: %w", req.Step, err)
+		return nil, fmt.Errorf("validate: encode request: %w", err)
 	}
 	resp, err := r.c.Validate(ctx, &pb.ValidateRequest{RequestJson: b})
 	if err != nil {
-		return nil, fmt.Errorf("validate %s: %w", req.Step, err)
+		return nil, fmt.Errorf("validate: %w", err)
 	}
 	var diags []specv1.Diagnostic
 	if err := json.Unmarshal(resp.DiagnosticsJson, &diags); err != nil {
-		return nil, fmt.Errorf("validate %s: decode diagnostics: %w", req.Step, err)
+		return nil, fmt.Errorf("validate: decode diagnostics: %w", err)
 	}
 	return diags, nil
 }
@@ -64,34 +66,34 @@ func (r *Remote) Validate(ctx context.Context, req *specv1.ValidateRequest) ([]s
 func (r *Remote) Run(ctx context.Context, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("run %s: encode request: %w", req.Step, err)
+		return nil, fmt.Errorf("run: encode request: %w", err)
 	}
 	stream, err := r.c.Run(ctx, &pb.RunRequest{RequestJson: b})
 	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", req.Step, err)
+		return nil, fmt.Errorf("run: %w", err)
 	}
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("run %s: %w", req.Step, errNoResult)
+			return nil, fmt.Errorf("run: %w", errNoResult)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", req.Step, err)
+			return nil, fmt.Errorf("run: %w", err)
 		}
 		if res := msg.GetResult(); res != nil {
-			return decodeResult(req.Step, res)
+			return decodeResult(res)
 		}
 		dispatch(msg, ev)
 	}
 }
 
-func decodeResult(step string, res *pb.Result) (*specv1.Metadata, error) {
+func decodeResult(res *pb.Result) (*specv1.Metadata, error) {
 	if res.Error != "" {
 		return nil, &StepError{Msg: res.Error}
 	}
 	var md specv1.Metadata
 	if err := json.Unmarshal(res.MetadataJson, &md); err != nil {
-		return nil, fmt.Errorf("run %s: decode result metadata: %w", step, err)
+		return nil, fmt.Errorf("run: decode result metadata: %w", err)
 	}
 	return &md, nil
 }

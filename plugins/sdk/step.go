@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -21,14 +22,16 @@ func DecodeConfig[T any](raw json.RawMessage) (T, error) {
 	return cfg, nil
 }
 
-// Report sends every diagnostic in ds to ev and returns an error naming
-// step and the summary of the first error among them, or nil when none is
-// an error. A Run that re-checks its configuration ends with it:
+// Report sends every diagnostic in ds to ev and returns an error with the
+// summary of the first error among them, or nil when none is an error. A
+// Run that re-checks its configuration ends with it:
 //
-//	if err := sdk.Report(ev, req.Step, cfg.diagnostics()); err != nil {
+//	if err := sdk.Report(ev, cfg.diagnostics()); err != nil {
 //		return nil, err
 //	}
-func Report(ev Events, step string, ds []specv1.Diagnostic) error {
+//
+// Errors a component returns do not name the step: ckpt adds it.
+func Report(ev Events, ds []specv1.Diagnostic) error {
 	var first *specv1.Diagnostic
 	for i, d := range ds {
 		ev.Diagnostic(d)
@@ -39,7 +42,7 @@ func Report(ev Events, step string, ds []specv1.Diagnostic) error {
 	if first == nil {
 		return nil
 	}
-	return fmt.Errorf("%s: %s", step, first.Summary)
+	return errors.New(first.Summary)
 }
 
 // OneInput returns the input that attribute attr of the step references,

@@ -73,10 +73,10 @@ func TestReport(t *testing.T) {
 	}{
 		{"none", nil, ""},
 		{"warnings only", []specv1.Diagnostic{warn}, ""},
-		{"first error named", []specv1.Diagnostic{warn, bad, worse}, "model.base: path is required"},
+		{"first error named", []specv1.Diagnostic{warn, bad, worse}, "path is required"},
 	} {
 		ev := &recorder{}
-		err := sdk.Report(ev, "model.base", tc.ds)
+		err := sdk.Report(ev, tc.ds)
 		if (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
 			t.Errorf("%s: error = %v, want %q", tc.name, err, tc.err)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
-	"github.com/ckpt-dev/ckpt/plugins/host"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -82,7 +81,10 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	}
 	ctx, stop := interrupts(ctx, stdio)
 	defer stop()
-	g, files, diags := loadGraph(ctx, stdio, o.Path, &o.Spec)
+	g, files, diags, h := loadWithHost(ctx, stdio, o.Path, &o.Spec)
+	if h != nil {
+		defer h.Close()
+	}
 	writeDiags(stdio, files, diags)
 	if diags.HasErrors() {
 		return exitCode(1, nil)
@@ -92,18 +94,9 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 		return err
 	}
 	defer st.Close()
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find ckpt binary: %w", err)
-	}
-	h, err := host.New(host.Options{Self: self, Dir: g.Dir, Version: Version, Stderr: stdio.Err})
-	if err != nil {
-		return err
-	}
-	defer h.Close()
 	ui := newBuildUI(stdio, o.JSON)
-	v := newBuildValidator(g, &stepValidator{dir: g.Dir, stderr: stdio.Err, host: h}, diags)
-	res, err := run.Build(ctx, g, hostExecutor{h}, st, run.Options{
+	v := newBuildValidator(g, hostValidator{h}, diags)
+	res, err := run.Build(ctx, g, h, st, run.Options{
 		StateDir: state.For(g.Dir).Root(), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
 		Push: o.Push, Transport: transport(o.PlainHTTP), KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
 		Validator: v,
@@ -115,16 +108,16 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 
 // buildValidator validates each step right before it runs, with its final
 // config and its inputs' metadata (plan.Validator), through the build's
-// stepValidator. It leaves out the warnings loadGraph already printed for
+// hostValidator. It leaves out the warnings loadGraph already printed for
 // the same step and range, so that a fully known step's warning is shown
 // once.
 type buildValidator struct {
 	g     *plan.Graph
-	v     *stepValidator
+	v     hostValidator
 	shown map[string]bool
 }
 
-func newBuildValidator(g *plan.Graph, v *stepValidator, shown hcl.Diagnostics) *buildValidator {
+func newBuildValidator(g *plan.Graph, v hostValidator, shown hcl.Diagnostics) *buildValidator {
 	b := &buildValidator{g: g, v: v, shown: map[string]bool{}}
 	for _, d := range shown {
 		b.shown[diagKey(d)] = true
@@ -226,11 +219,4 @@ func interrupts(ctx context.Context, stdio *IO) (context.Context, func()) {
 		close(done)
 		cancel()
 	}
-}
-
-// hostExecutor runs steps in plugin processes.
-type hostExecutor struct{ h *host.Host }
-
-func (x hostExecutor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev run.Events) (*specv1.Metadata, error) {
-	return x.h.Execute(ctx, plugin, req, ev)
 }

@@ -7,13 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/pipeline/spec"
 )
 
@@ -107,131 +108,16 @@ func fmtFile(stdio *IO, name string, o fmtOptions) (changed, ok bool, err error)
 	return true, true, nil
 }
 
-// replaceFile writes data to name through a temporary file and a rename,
-// keeping the file's mode.
+// replaceFile writes data to name atomically, keeping the file's mode.
 func replaceFile(name string, data []byte) error {
 	st, err := os.Stat(name)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return state.WriteFile(name, data, st.Mode().Perm())
 }
 
 // unifiedDiff writes a unified diff of a → b with three lines of context.
 func unifiedDiff(w io.Writer, name, a, b string) {
-	x, y := splitLines(a), splitLines(b)
-	ops := diffLines(x, y)
-	fmt.Fprintf(w, "--- %s\n+++ %s\n", name, name)
-	for start := 0; start < len(ops); {
-		for start < len(ops) && ops[start].kind == ' ' {
-			start++
-		}
-		if start == len(ops) {
-			break
-		}
-		from := max(start-3, 0)
-		end := start
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			run := end
-			for run < len(ops) && ops[run].kind == ' ' {
-				run++
-			}
-			if run-end > 6 || run == len(ops) {
-				end = min(end+3, len(ops))
-				break
-			}
-			end = run
-		}
-		writeHunk(w, ops[from:end])
-		start = end
-	}
-}
-
-type diffOp struct {
-	kind   byte // ' ', '-' or '+'
-	line   string
-	ai, bi int // 1-based line numbers before and after
-}
-
-func writeHunk(w io.Writer, ops []diffOp) {
-	var na, nb int
-	for _, op := range ops {
-		if op.kind != '+' {
-			na++
-		}
-		if op.kind != '-' {
-			nb++
-		}
-	}
-	fmt.Fprintf(w, "@@ -%d,%d +%d,%d @@\n", ops[0].ai, na, ops[0].bi, nb)
-	for _, op := range ops {
-		line := op.line
-		if !strings.HasSuffix(line, "\n") {
-			line += "\n\\ No newline at end of file\n"
-		}
-		fmt.Fprintf(w, "%c%s", op.kind, line)
-	}
-}
-
-// diffLines is a longest-common-subsequence line diff (spec files are small).
-func diffLines(x, y []string) []diffOp {
-	n, m := len(x), len(y)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var ops []diffOp
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && x[i] == y[j]:
-			ops = append(ops, diffOp{' ', x[i], i + 1, j + 1})
-			i, j = i+1, j+1
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, diffOp{'-', x[i], i + 1, j + 1})
-			i++
-		default:
-			ops = append(ops, diffOp{'+', y[j], i + 1, j + 1})
-			j++
-		}
-	}
-	return ops
-}
-
-// splitLines splits s after each newline, without a trailing empty line.
-func splitLines(s string) []string {
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
+	io.WriteString(w, udiff.Unified(name, name, a, b))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/spec"
+	"github.com/ckpt-dev/ckpt/plugins/host"
 )
 
 // specFlags are the flags of every command that loads a spec.
@@ -47,28 +48,43 @@ func specPath(args []string) (string, error) {
 
 // loadGraph loads the spec at path, plans it with the built-in and
 // installed plugins and has each plugin validate the steps whose config is
-// fully known (see stepValidator). It returns the parsed files (for
-// snippets) and every diagnostic; the graph is nil when the spec could not
-// be read at all.
+// fully known. It returns the parsed files (for snippets) and every
+// diagnostic; the graph is nil when the spec could not be read at all.
 func loadGraph(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics) {
+	g, files, diags, h := loadWithHost(ctx, stdio, path, f)
+	if h != nil {
+		h.Close()
+	}
+	return g, files, diags
+}
+
+// loadWithHost is loadGraph that also returns the plugin host that planned
+// and validated the spec (nil with the graph), for the caller to build
+// with and close.
+func loadWithHost(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics, *host.Host) {
 	sp, diags := spec.Load(ctx, path, spec.Options{
 		Vars: f.vars, VarFiles: f.varFiles, Env: os.Environ(), Version: Version,
 	})
 	if sp == nil {
-		return nil, nil, diags
+		return nil, nil, diags, nil
 	}
-	r, err := newResolver(ctx, sp.Dir)
+	h, err := newHost(stdio, sp.Dir)
+	var r plan.Resolver
+	if err == nil {
+		r, err = newResolver(ctx, h)
+	}
 	if err != nil {
+		if h != nil {
+			h.Close()
+		}
 		return nil, sp.Files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
-			Summary: "Cannot load plugins", Detail: err.Error()})
+			Summary: "Cannot load plugins", Detail: err.Error()}), nil
 	}
 	g, ds := plan.New(sp, r)
 	ds = append(ds, g.PathWarnings(os.Stat)...)
-	v := &stepValidator{dir: sp.Dir, stderr: stdio.Err}
-	defer v.close()
-	ds = append(ds, g.Validate(ctx, v)...)
+	ds = append(ds, g.Validate(ctx, hostValidator{h})...)
 	spec.SortDiags(ds)
-	return g, sp.Files, append(diags, ds...)
+	return g, sp.Files, append(diags, ds...), h
 }
 
 // writeDiags prints diagnostics to stdio.Err, each as

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,9 +26,11 @@ var (
 func binaries(t testing.TB) builtBinaries {
 	t.Helper()
 	binOnce.Do(func() {
-		// One fixed folder, rebuilt (incrementally) by every test process and
-		// written by rename, so that nothing accumulates in the temp folder.
-		dir := filepath.Join(os.TempDir(), fmt.Sprintf("ckpt-cli-test-bins-%d", os.Getuid()))
+		// One fixed folder per checkout, rebuilt (incrementally) by every
+		// test process and written by rename, so that nothing accumulates in
+		// the temp folder and two checkouts never run each other's ckpt.
+		wd, _ := os.Getwd()
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("ckpt-cli-test-bins-%d-%x", os.Getuid(), sha256.Sum256([]byte(wd))))
 		if binErr = os.MkdirAll(dir, 0o755); binErr != nil {
 			return
 		}

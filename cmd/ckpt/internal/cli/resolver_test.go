@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/plugins/builtin"
+	"github.com/ckpt-dev/ckpt/plugins/host"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -68,16 +68,25 @@ func TestComponentsGolden(t *testing.T) {
 	}
 }
 
+// TestNewResolver resolves the built-ins through the host, identified by
+// the digest of the binary that serves them.
 func TestNewResolver(t *testing.T) {
-	r, err := newResolver(t.Context(), t.TempDir())
+	bin := binaries(t).ckpt
+	h, err := host.New(host.Options{Self: bin, Dir: t.TempDir(), Version: Version})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer h.Close()
+	r, err := newResolver(t.Context(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, _, _ := host.FileDigest(bin)
 	c, ok := r.Resolve("model", "dir")
 	if !ok {
 		t.Fatal(`model "dir" not resolved`)
 	}
-	if c.Plugin.Name != builtin.Name || c.Plugin.Version != Version || !strings.HasPrefix(c.Plugin.Digest, "sha256:") || len(c.Plugin.Digest) != 71 {
+	if c.Plugin.Name != builtin.Name || c.Plugin.Version != Version || c.Plugin.Digest != digest {
 		t.Errorf("plugin id = %+v", c.Plugin)
 	}
 	if _, ok := r.Resolve("model", "nope"); ok {

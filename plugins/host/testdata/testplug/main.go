@@ -1,7 +1,9 @@
 // Command testplug is a plugin for the host's tests. Its plugin name is its
 // binary's name without the ckpt-plugin- prefix; copied as
 // ckpt-plugin-noisy it prints to stdout before its handshake;
-// CKPT_TESTPLUG_NAME overrides the name. Its one
+// CKPT_TESTPLUG_NAME overrides the name; CKPT_TESTPLUG_SLEEP (a Go
+// duration) delays its handshake, and CKPT_TESTPLUG_TIMES names a file
+// where it appends "NAME start|ready UNIXNANO" around that delay. Its one
 // component, check "testplug", behaves as config.mode says.
 package main
 
@@ -13,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -32,7 +35,22 @@ func main() {
 			fh.Close()
 		}
 	}
+	if d, err := time.ParseDuration(os.Getenv("CKPT_TESTPLUG_SLEEP")); err == nil {
+		stamp(name, "start")
+		time.Sleep(d)
+		stamp(name, "ready")
+	}
 	sdk.Serve(&sdk.Plugin{Name: name, Version: "1.0.0", Components: []sdk.Component{comp{}}})
+}
+
+// stamp appends "name what UNIXNANO" to $CKPT_TESTPLUG_TIMES.
+func stamp(name, what string) {
+	f, err := os.OpenFile(os.Getenv("CKPT_TESTPLUG_TIMES"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%s %s %d\n", name, what, time.Now().UnixNano())
+	f.Close()
 }
 
 type comp struct{}

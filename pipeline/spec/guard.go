@@ -66,7 +66,7 @@ func guardFunctions(m *meter) map[string]function.Function {
 			if !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
 				return nil
 			}
-			return m.charge(16 * v.LengthInt())
+			return m.iterate(v.LengthInt())
 		}),
 	}
 }

@@ -35,6 +35,9 @@ func limited(name string, f function.Function, pre precheck, m *meter) function.
 					return cty.NilVal, fmt.Errorf("%w: %s", errTooLarge, err)
 				}
 			}
+			if err := m.charge(in.bytes + tupleCost(args)); err != nil {
+				return cty.NilVal, err
+			}
 			v, err := f.Call(args)
 			if err != nil {
 				return v, err
@@ -46,6 +49,19 @@ func limited(name string, f function.Function, pre precheck, m *meter) function.
 			return v, m.charge(out.bytes)
 		},
 	})
+}
+
+// tupleCost is what converting the tuple arguments may cost: n²/8 bytes
+// for a tuple of n elements (cty unifies their types in quadratic time).
+func tupleCost(args []cty.Value) int {
+	c := 0
+	for _, a := range args {
+		if a, _ := a.Unmark(); a.Type().IsTupleType() {
+			n := len(a.Type().TupleElementTypes())
+			c += n * n / 8
+		}
+	}
+	return c
 }
 
 func wholly(args []cty.Value) bool {

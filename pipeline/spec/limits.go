@@ -29,11 +29,16 @@ const (
 	// argument or result): its strings and elements, at least 16 bytes each.
 	MaxValueBytes = 16 << 20
 	// MaxElements bounds the elements of one value, counted at every level.
-	MaxElements = 100_000
+	// (Converting a tuple of n elements to a list takes time in n², so a
+	// call with a tuple argument also costs n²/8 bytes of MaxEvalBytes.)
+	MaxElements = 10_000
 	// MaxEvalBytes bounds what evaluating the whole spec may produce: every
 	// template piece, function result and for-expression element counts
 	// its size, as often as it is evaluated.
 	MaxEvalBytes = 256 << 20
+	// MaxIterations bounds the elements for-expressions may iterate over
+	// while the spec is evaluated, counted each time one runs.
+	MaxIterations = 200_000
 )
 
 // limitSummary is the summary of every diagnostic of a limit.

@@ -101,7 +101,16 @@ func (s *Spec) checkValue(v cty.Value, rng hcl.Range, what string) *hcl.Diagnost
 
 // meter is the evaluation budget of one spec (MaxEvalBytes), shared by
 // every evaluation of its expressions, which may run concurrently.
-type meter struct{ used atomic.Int64 }
+type meter struct{ used, iterations atomic.Int64 }
+
+// iterate counts n for-expression elements and fails once MaxIterations
+// are spent.
+func (m *meter) iterate(n int) error {
+	if m.iterations.Add(int64(n)) > MaxIterations {
+		return fmt.Errorf("%w: for-expressions may run over at most %d elements in all while the spec is evaluated", errTooLarge, MaxIterations)
+	}
+	return m.charge(16 * n)
+}
 
 // charge adds n bytes and fails once the budget is spent.
 func (m *meter) charge(n int) error {

@@ -24,6 +24,9 @@ func limited(name string, f function.Function, pre precheck, m *meter) function.
 		VarParam:    f.VarParam(),
 		Type:        f.ReturnTypeForValues,
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if err := m.spent(); err != nil {
+				return cty.NilVal, err
+			}
 			var in size
 			for _, a := range args {
 				if err := in.add(a, 0); err != nil {

@@ -103,6 +103,15 @@ func (s *Spec) checkValue(v cty.Value, rng hcl.Range, what string) *hcl.Diagnost
 // every evaluation of its expressions, which may run concurrently.
 type meter struct{ used, iterations atomic.Int64 }
 
+// spent fails once the budget or the iterations are spent, so that nothing
+// more is computed after the first evaluation that spent them.
+func (m *meter) spent() error {
+	if m.iterations.Load() > MaxIterations {
+		return m.iterate(0)
+	}
+	return m.charge(0)
+}
+
 // iterate counts n for-expression elements and fails once MaxIterations
 // are spent.
 func (m *meter) iterate(n int) error {

@@ -36,7 +36,7 @@ func TestDiagEscapesControlBytes(t *testing.T) {
 	}
 	for _, want := range []string{
 		`a = "\x1b[2J\x1b]0;pwned\x07\u009b\u202e é 模型" + 1`, // in a string literal
-		`b\x1b[2J\x1b]0;pwned\x07\u009b\u202e = 1`,          // in an identifier
+		`b\x1b[2J\x1b]0;pwned\x07\u009b\u202e = 1`,           // in an identifier
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("output lacks %q:\n%s", want, errs)

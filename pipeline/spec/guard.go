@@ -83,10 +83,11 @@ func identity(check func(cty.Value) error) function.Function {
 	})
 }
 
-// tidyDiags rewrites the diagnostics of function calls that a limit refused
+// Tidy rewrites the diagnostics of function calls that a limit refused
 // (their summary names the limit, their detail which) and of functions that
-// panicked (their detail drops the stack trace).
-func tidyDiags(diags hcl.Diagnostics) {
+// panicked (their detail drops the stack trace). Load tidies its own;
+// callers that evaluate step bodies tidy theirs before showing them.
+func Tidy(diags hcl.Diagnostics) {
 	for _, d := range diags {
 		x, ok := d.Extra.(hclsyntax.FunctionCallDiagExtra)
 		if !ok || x.FunctionCallError() == nil {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcled"
+
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
 )
 
 // jsonDiagnostic is one diagnostic of validate --json (Terraform's shape).
@@ -46,6 +48,7 @@ type jsonSnippet struct {
 }
 
 func toJSONDiags(files map[string]*hcl.File, diags hcl.Diagnostics) []jsonDiagnostic {
+	spec.Tidy(diags)
 	out := []jsonDiagnostic{}
 	for _, d := range diags {
 		jd := jsonDiagnostic{Severity: severity(d.Severity),
@@ -206,6 +209,7 @@ func countDiags(diags hcl.Diagnostics) (errs, warns int) {
 // writeDiagList writes diagnostics in compiler style, at most maxDiags of
 // them, then how many more there are.
 func writeDiagList(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	spec.Tidy(diags)
 	for i, d := range diags {
 		if i == maxDiags {
 			errs, warns := countDiags(diags[i:])

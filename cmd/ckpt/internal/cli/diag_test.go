@@ -146,3 +146,14 @@ func TestSnippetOffsets(t *testing.T) {
 		t.Errorf("highlight %q, want the clipped escaped string literal", got)
 	}
 }
+
+// TestDiagStepLimit: a limit crossed while a step body is planned is shown
+// as such, at the call.
+func TestDiagStepLimit(t *testing.T) {
+	dir := specDir(t, map[string]string{"main.ckpt.hcl": "locals {\n  s = join(\"\", [for i in range(1000): \"" + strings.Repeat("x", 100) + "\"])\n}\n\n" +
+		"model \"dir\" \"base\" {\n  path = \".\"\n  id   = join(local.s, range(1000))\n}\n"})
+	code, _, errs := specRun(t, "validate", dir)
+	if code != 1 || !strings.Contains(errs, ":7:10: error: Spec exceeds a limit") || !strings.Contains(errs, "The call of join is refused") {
+		t.Errorf("exit %d:\n%s", code, errs)
+	}
+}

@@ -47,26 +47,18 @@ func (g *gen) pick(options []string) string {
 	return options[n%len(options)]
 }
 
-var (
-	numbers   = []string{"0", "1", "-3", "0.5", "1000", "1e300", "1e-300", "9007199254740993", "1e999"}
-	strs      = []string{`""`, `"a"`, `"${"x"}"`, `"\u001b[2J"`, `"%%{"`, `"a,b,c"`, `"[1,[2]]"`, `"/a+/"`, `"%05d"`}
-	leaves    = []string{"true", "false", "null", "var.x", "local.l0", "local.l1", "local.l2", "local.l3", "model.base.id", "merge.m.digest", "a", "k", "v"}
-	binaryOps = []string{"+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||"}
-	functions = []string{"range", "join", "split", "format", "formatlist", "flatten", "setproduct", "jsondecode",
-		"jsonencode", "replace", "indent", "tostring", "tolist", "toset", "tomap", "upper", "strrev", "lookup",
-		"merge", "concat", "keys", "values", "length", "distinct", "chunklist", "zipmap", "regexall", "csvdecode",
-		"substr", "try", "can", "coalesce", "max", "pow", "parseint", "sha256", "element", "slice", "sort", "contains"}
-)
-
+// leaf is a literal or a reference; references to the for-expression
+// names a, k and v are often out of scope, which is fine.
 func (g *gen) leaf() string {
 	n, _ := g.next()
 	switch n % 3 {
 	case 0:
-		return g.pick(numbers)
+		return g.pick([]string{"0", "1", "-3", "0.5", "1000", "1e300", "1e-300", "9007199254740993", "1e999"})
 	case 1:
-		return g.pick(strs)
+		return g.pick([]string{`""`, `"a"`, `"${"x"}"`, `"\u001b[2J"`, `"%%{"`, `"a,b,c"`, `"[1,[2]]"`, `"/a+/"`, `"%05d"`})
 	}
-	return g.pick(leaves)
+	return g.pick([]string{"true", "false", "null", "var.x", "local.l0", "local.l1", "local.l2", "local.l3",
+		"model.base.id", "merge.m.digest", "a", "k", "v"})
 }
 
 func (g *gen) expr(depth int) string {
@@ -83,13 +75,13 @@ func (g *gen) expr(depth int) string {
 	case 4:
 		return fmt.Sprintf("{ k%d = %s, k2 = %s }", n%3, g.expr(d), g.expr(d))
 	case 5:
-		return fmt.Sprintf("(%s %s %s)", g.expr(d), g.pick(binaryOps), g.expr(d))
+		return fmt.Sprintf("(%s %s %s)", g.expr(d), g.pick([]string{"+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||"}), g.expr(d))
 	case 6:
 		return g.pick([]string{"!", "-"}) + g.expr(d)
 	case 7:
 		return fmt.Sprintf("(%s ? %s : %s)", g.expr(d), g.expr(d), g.expr(d))
 	case 8, 9:
-		return g.pick(functions) + "(" + g.list(d) + ")"
+		return g.function() + "(" + g.list(d) + ")"
 	case 10:
 		return fmt.Sprintf("[for k, v in %s : %s if %s]", g.expr(d), g.expr(d), g.expr(d))
 	case 11:
@@ -117,4 +109,11 @@ func (g *gen) list(depth int) string {
 		s += "..."
 	}
 	return s
+}
+
+func (g *gen) function() string {
+	return g.pick([]string{"range", "join", "split", "format", "formatlist", "flatten", "setproduct", "jsondecode",
+		"jsonencode", "replace", "indent", "tostring", "tolist", "toset", "tomap", "upper", "strrev", "lookup",
+		"merge", "concat", "keys", "values", "length", "distinct", "chunklist", "zipmap", "regexall", "csvdecode",
+		"substr", "try", "can", "coalesce", "max", "pow", "parseint", "sha256", "element", "slice", "sort", "contains"})
 }

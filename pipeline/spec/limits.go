@@ -13,9 +13,13 @@ import (
 // exhausting the stack, memory or time. specs/language.md §9 states them.
 const (
 	// MaxFileBytes bounds one spec file or var file.
-	MaxFileBytes = 1 << 20
+	MaxFileBytes = 256 << 10
 	// MaxSpecBytes bounds the spec files and var files together.
-	MaxSpecBytes = 4 << 20
+	MaxSpecBytes = 1 << 20
+	// MaxTokens bounds the tokens (names, literals, operators, brackets)
+	// of the spec files and var files together: parsing costs memory per
+	// token, about 1 KiB for a number.
+	MaxTokens = 100_000
 	// MaxNesting bounds how deeply expressions, blocks and templates nest:
 	// every open bracket, parenthesis, brace, quote, template sequence and
 	// directive is a level, and so is every operator, dot and index of one
@@ -53,14 +57,24 @@ func limitDiag(rng *hcl.Range, format string, args ...any) *hcl.Diagnostic {
 // see: it lexes src (the lexer does not recurse) and tracks how deeply its
 // tokens nest (see MaxNesting) and how large its number literals are. It
 // reports the first problem only, at the token where the limit is crossed.
-func checkSource(src []byte, filename string, expr bool) *hcl.Diagnostic {
+// tokens counts the tokens of the files checked before, for MaxTokens.
+func checkSource(src []byte, filename string, expr bool, tokens *int) *hcl.Diagnostic {
 	lex := hclsyntax.LexConfig
 	if expr {
 		lex = hclsyntax.LexExpression
 	}
+	if *tokens > MaxTokens { // the files before were too many tokens already
+		return limitDiag(&hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos},
+			"The spec files and var files before %s hold more than %d tokens (names, literals, operators, brackets) already; it is not read.", filename, MaxTokens)
+	}
 	toks, _ := lex(src, filename, hcl.InitialPos)
+	before := *tokens
+	*tokens += len(toks)
 	var n nesting
 	for i, tok := range toks {
+		if before+i == MaxTokens {
+			return limitDiag(tok.Range.Ptr(), "The spec files and var files may hold at most %d tokens (names, literals, operators, brackets) together; this one is beyond.", MaxTokens)
+		}
 		if tok.Type == hclsyntax.TokenNumberLit && !numberLitOK(tok.Bytes) {
 			return limitDiag(tok.Range.Ptr(), "The number %s is too large or too small: numbers may have at most %d decimal digits before or after the point.",
 				abbreviate(string(tok.Bytes)), MaxNumberDigits)

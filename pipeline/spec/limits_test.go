@@ -82,7 +82,7 @@ func TestCrashSpecs(t *testing.T) {
 	}{
 		{"deep parens", deepParens(), "1:113", "nest at most 100 levels"},
 		{"doubling locals", doublingLocals(), "25:9", "local.a23 is too large"},
-		{"10M numbers", hugeList(), "1:1", "larger than 1 MiB"},
+		{"10M numbers", hugeList(), "1:1", "larger than 256 KiB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -169,7 +169,7 @@ func TestLimits(t *testing.T) {
 		{"value depth", "locals {\n  a0 = [1]\n" + chain(150, "  a%d = [local.a%d]\n") + "}\n", nil, "102:10", "local.a100 is too large: values may nest"},
 		{"var expression", "variable \"x\" { type = list(number) }\n", []string{"x=" + r("[", 200) + r("]", 200)}, "", "nest at most 100"},
 		{"var value", "variable \"x\" { type = string }\n", []string{"x=" + r("x", 17<<20)}, "1:1", "var.x is too large"},
-		{"var length", "variable \"x\" { type = list(number) }\n", []string{"x=[" + r("1,", 1<<19) + "1]"}, "", "larger than 1 MiB"},
+		{"var length", "variable \"x\" { type = list(number) }\n", []string{"x=[" + r("1,", 1<<19) + "1]"}, "", "larger than 256 KiB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -208,5 +208,43 @@ func TestWithinLimits(t *testing.T) {
 	_, diags := spec.Load(t.Context(), write(t, map[string]string{"main.ckpt.hcl": src}), spec.Options{})
 	if diags.HasErrors() {
 		t.Fatal(describe(diags))
+	}
+}
+
+// TestSourceLimits: too many tokens, too many bytes in all, a var file too
+// large.
+func TestSourceLimits(t *testing.T) {
+	list := func(n int) string { return "locals { x = [" + strings.Repeat("1,", n) + "1] }\n" }
+	files := map[string]string{}
+	for i := range 5 {
+		files[fmt.Sprintf("f%d.ckpt.hcl", i)] = "# " + strings.Repeat("x", 250<<10) + "\n"
+	}
+	cases := []struct {
+		name     string
+		files    map[string]string
+		varFiles []string
+		file     string
+		detail   string
+	}{
+		{"tokens", map[string]string{"main.ckpt.hcl": list(60_000)}, nil, "main.ckpt.hcl", "at most 100000 tokens"},
+		{"bytes", files, nil, "f4.ckpt.hcl", "larger than 1 MiB together"},
+		{"var file", map[string]string{"main.ckpt.hcl": "variable \"x\" {}\n", "big.hcl": "x = \"" + strings.Repeat("x", 300<<10) + "\"\n"},
+			[]string{"big.hcl"}, "big.hcl", "larger than 256 KiB"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := write(t, c.files)
+			var vf []string
+			for _, f := range c.varFiles {
+				vf = append(vf, filepath.Join(dir, f))
+			}
+			_, diags := spec.Load(t.Context(), dir, spec.Options{VarFiles: vf})
+			for _, d := range diags {
+				if d.Summary == "Spec exceeds a limit" && strings.Contains(d.Detail, c.detail) && d.Subject != nil && filepath.Base(d.Subject.Filename) == c.file {
+					return
+				}
+			}
+			t.Errorf("want a limit diagnostic in %s with %q, got:\n%s", c.file, c.detail, describe(diags))
+		})
 	}
 }

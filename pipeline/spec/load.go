@@ -77,7 +77,7 @@ func (s *Spec) readSource(name, failed string) ([]byte, hcl.Diagnostics) {
 	}
 	rng := &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
 	if len(src) > MaxFileBytes {
-		return nil, hcl.Diagnostics{limitDiag(rng, "%s is larger than %d MiB; spec files and var files may be at most %d MiB each.", name, MaxFileBytes>>20, MaxFileBytes>>20)}
+		return nil, hcl.Diagnostics{limitDiag(rng, "%s is larger than %d KiB; spec files and var files may be at most %d KiB each.", name, MaxFileBytes>>10, MaxFileBytes>>10)}
 	}
 	if s.read += len(src); s.read > MaxSpecBytes {
 		return nil, hcl.Diagnostics{limitDiag(rng, "The spec files and var files are larger than %d MiB together; this limit is crossed at %s.", MaxSpecBytes>>20, name)}
@@ -88,7 +88,7 @@ func (s *Spec) readSource(name, failed string) ([]byte, hcl.Diagnostics) {
 // parse parses one file after checkSource and guards its expressions. A
 // file refused by checkSource is kept, empty, for snippets.
 func (s *Spec) parse(parser *hclparse.Parser, src []byte, name string) (*hcl.File, hcl.Diagnostics) {
-	if d := checkSource(src, name, false); d != nil {
+	if d := checkSource(src, name, false, &s.tokens); d != nil {
 		s.Files[name] = &hcl.File{Body: hcl.EmptyBody(), Bytes: src}
 		return nil, hcl.Diagnostics{d}
 	}

@@ -31,6 +31,7 @@ type Spec struct {
 	functions map[string]function.Function
 	meter     *meter
 	read      int // bytes of spec and var files read, for MaxSpecBytes
+	tokens    int // their tokens, for MaxTokens
 }
 
 // Required is the content of the ckpt block.

@@ -166,9 +166,10 @@ func rawValue(v *Variable, raw, origin string) (cty.Value, hcl.Diagnostics) {
 	}
 	name := "<value for var." + v.Name + ">"
 	if len(raw) > MaxFileBytes {
-		return cty.DynamicVal, hcl.Diagnostics{limitDiag(nil, "The value of %s is larger than %d MiB.", origin, MaxFileBytes>>20)}
+		return cty.DynamicVal, hcl.Diagnostics{limitDiag(nil, "The value of %s is larger than %d KiB.", origin, MaxFileBytes>>10)}
 	}
-	if d := checkSource([]byte(raw), name, true); d != nil {
+	tokens := 0
+	if d := checkSource([]byte(raw), name, true, &tokens); d != nil {
 		d.Detail, d.Subject = fmt.Sprintf("The value of %s: %s", origin, d.Detail), nil
 		return cty.DynamicVal, hcl.Diagnostics{d}
 	}

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
-
 	"github.com/zclconf/go-cty/cty"
 )
 

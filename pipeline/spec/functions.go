@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"unicode/utf8"
@@ -15,9 +16,10 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
-// Functions returns the functions a spec may call. File functions resolve
-// relative paths against dir, the spec folder.
-func Functions(dir string) map[string]function.Function {
+// functions returns the functions a spec may call, each limited and
+// charging m (see limited), and the guard functions. File functions
+// resolve relative paths against dir, the spec folder.
+func functions(dir string, m *meter) map[string]function.Function {
 	fs := map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 		"log": stdlib.LogFunc, "max": stdlib.MaxFunc, "min": stdlib.MinFunc, "pow": stdlib.PowFunc,
@@ -59,6 +61,12 @@ func Functions(dir string) map[string]function.Function {
 			return cty.BoolVal(err == nil && st.Mode().IsRegular()), nil
 		},
 	})
+	for name, f := range fs {
+		if name != "try" && name != "can" {
+			fs[name] = limited(name, f, precheckFor(name), m)
+		}
+	}
+	maps.Copy(fs, guardFunctions(m))
 	return fs
 }
 

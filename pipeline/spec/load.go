@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -35,30 +37,76 @@ func Load(ctx context.Context, path string, opts Options) (*Spec, hcl.Diagnostic
 	if err != nil {
 		return nil, hcl.Diagnostics{errDiag("Cannot resolve spec folder", fmt.Sprintf("%s: %s", dir, err))}
 	}
-	s := &Spec{Dir: abs, Files: map[string]*hcl.File{}, Locals: map[string]cty.Value{}}
-	s.functions = Functions(abs)
+	s := &Spec{Dir: abs, Files: map[string]*hcl.File{}, Locals: map[string]cty.Value{}, meter: &meter{}}
+	s.functions = functions(abs, s.meter)
 	parser := hclparse.NewParser()
 	h := sha256.New()
 	var bodies []*hcl.File
 	for _, name := range files {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			diags = append(diags, errDiag("Cannot read spec file", err.Error()))
+		src, d := s.readSource(name, "Cannot read spec file")
+		diags = append(diags, d...)
+		if src == nil {
 			continue
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(name), len(src))
 		h.Write(src)
-		f, d := parser.ParseHCL(src, name)
+		f, d := s.parse(parser, src, name)
 		diags = append(diags, d...)
 		if f != nil {
-			s.Files[name] = f
 			bodies = append(bodies, f)
 		}
 	}
 	s.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	diags = append(diags, s.decodeRoot(bodies, parser, opts)...)
+	Tidy(diags)
 	SortDiags(diags)
 	return s, diags
+}
+
+// readSource reads a spec or var file within MaxFileBytes and, with the
+// files read before, MaxSpecBytes. It returns nil after a diagnostic.
+func (s *Spec) readSource(name, failed string) ([]byte, hcl.Diagnostics) {
+	f, err := openRegular(name)
+	if err != nil {
+		return nil, hcl.Diagnostics{errDiag(failed, err.Error())}
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, hcl.Diagnostics{errDiag(failed, fmt.Sprintf("%s: %s", name, err))}
+	}
+	rng := &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
+	if len(src) > MaxFileBytes {
+		return nil, hcl.Diagnostics{limitDiag(rng, "%s is larger than %d KiB; spec files and var files may be at most %d KiB each.", name, MaxFileBytes>>10, MaxFileBytes>>10)}
+	}
+	if s.read += len(src); s.read > MaxSpecBytes {
+		return nil, hcl.Diagnostics{limitDiag(rng, "The spec files and var files are larger than %d MiB together; this limit is crossed at %s.", MaxSpecBytes>>20, name)}
+	}
+	return src, nil
+}
+
+// parse parses one file after checkSource and guards its expressions. A
+// file refused by checkSource is kept, empty, for snippets.
+func (s *Spec) parse(parser *hclparse.Parser, src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	if d := checkSource(src, name, false, &s.tokens); d != nil {
+		s.Files[name] = &hcl.File{Body: hcl.EmptyBody(), Bytes: src}
+		return nil, hcl.Diagnostics{d}
+	}
+	f, diags := parser.ParseHCL(src, name)
+	if f == nil {
+		return nil, diags
+	}
+	if body, ok := f.Body.(*hclsyntax.Body); ok {
+		guard(body)
+	}
+	s.Files[name] = f
+	return f, diags
+}
+
+// constCtx is the context of expressions that must be constant (variable
+// defaults, var files, the ckpt block): the guard functions only.
+func (s *Spec) constCtx() *hcl.EvalContext {
+	return &hcl.EvalContext{Functions: guardFunctions(s.meter)}
 }
 
 // specFiles lists the spec files at path and the folder they are in.

@@ -84,6 +84,9 @@ func (l *localEval) eval(name string, path []string) {
 	l.state[name] = done
 	v, ds := a.Expr.Value(l.s.EvalContext())
 	l.diags = append(l.diags, ds...)
+	if d := l.s.checkValue(v, a.Expr.Range(), "local."+name); d != nil {
+		l.diags, v = append(l.diags, d), cty.DynamicVal
+	}
 	l.s.Locals[name] = v
 }
 

@@ -100,7 +100,7 @@ func (s *Spec) decodeCkptBody(body hcl.Body, version string) hcl.Diagnostics {
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "required_plugins"}},
 	})
 	if a, ok := content.Attributes["required_version"]; ok {
-		v, d := literalString(a.Expr, "required_version")
+		v, d := literalString(s.constCtx(), a.Expr, "required_version")
 		diags = append(diags, d...)
 		s.Required.Version = v
 		if !d.HasErrors() && version != "" {
@@ -122,7 +122,7 @@ func (s *Spec) decodeRequiredPlugins(body hcl.Body) hcl.Diagnostics {
 	slices.Sort(names)
 	for _, n := range names {
 		a := attrs[n]
-		v, d := a.Expr.Value(nil)
+		v, d := a.Expr.Value(s.constCtx())
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -164,8 +164,8 @@ func requiredPlugin(name string, v cty.Value, rng hcl.Range) (RequiredPlugin, hc
 }
 
 // literalString evaluates a constant string expression.
-func literalString(expr hcl.Expression, what string) (string, hcl.Diagnostics) {
-	v, diags := expr.Value(nil)
+func literalString(ctx *hcl.EvalContext, expr hcl.Expression, what string) (string, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return "", diags
 	}

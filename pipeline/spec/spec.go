@@ -29,6 +29,9 @@ type Spec struct {
 	// Steps are in file order (files sorted by name), then source order.
 	Steps     []*Step
 	functions map[string]function.Function
+	meter     *meter
+	read      int // bytes of spec and var files read, for MaxSpecBytes
+	tokens    int // their tokens, for MaxTokens
 }
 
 // Required is the content of the ckpt block.

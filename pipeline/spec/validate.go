@@ -16,7 +16,7 @@ func (s *Spec) finishVariable(d *varDecl, set map[string]setting) hcl.Diagnostic
 	switch {
 	case ok:
 	case d.def != nil:
-		val, ds := d.def.Value(nil)
+		val, ds := d.def.Value(s.constCtx())
 		diags = append(diags, ds...)
 		st = setting{val: val, rng: d.def.Range().Ptr()}
 	default:
@@ -35,6 +35,13 @@ func (s *Spec) finishVariable(d *varDecl, set map[string]setting) hcl.Diagnostic
 			Detail:  fmt.Sprintf("The value of variable %q is not valid: %s.", d.v.Name, err),
 			Subject: subject})
 		val = cty.UnknownVal(d.v.Type)
+	}
+	at := d.v.DefRange
+	if st.rng != nil {
+		at = *st.rng
+	}
+	if bad := s.checkValue(val, at, "var."+d.v.Name); bad != nil {
+		diags, val = append(diags, bad), cty.UnknownVal(d.v.Type)
 	}
 	d.v.Value = val
 	s.Variables = append(s.Variables, d.v)

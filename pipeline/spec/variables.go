@@ -44,7 +44,7 @@ func (s *Spec) decodeVariables(blocks hcl.Blocks, parser *hclparse.Parser, opts 
 	decls := map[string]*varDecl{}
 	var diags hcl.Diagnostics
 	for _, b := range blocks {
-		d, ds := declareVariable(b)
+		d, ds := s.declareVariable(b)
 		diags = append(diags, ds...)
 		if d == nil {
 			continue
@@ -74,7 +74,7 @@ func (s *Spec) decodeVariables(blocks hcl.Blocks, parser *hclparse.Parser, opts 
 	return diags
 }
 
-func declareVariable(b *hcl.Block) (*varDecl, hcl.Diagnostics) {
+func (s *Spec) declareVariable(b *hcl.Block) (*varDecl, hcl.Diagnostics) {
 	name := b.Labels[0]
 	if !hclsyntax.ValidIdentifier(name) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid variable name",
@@ -90,11 +90,11 @@ func declareVariable(b *hcl.Block) (*varDecl, hcl.Diagnostics) {
 		}
 	}
 	if a, ok := content.Attributes["description"]; ok {
-		v, ds := literalString(a.Expr, "description")
+		v, ds := literalString(s.constCtx(), a.Expr, "description")
 		diags, d.v.Description = append(diags, ds...), v
 	}
 	if a, ok := content.Attributes["sensitive"]; ok {
-		v, ds := a.Expr.Value(nil)
+		v, ds := a.Expr.Value(s.constCtx())
 		diags = append(diags, ds...)
 		if !ds.HasErrors() && (v.IsNull() || v.Type() != cty.Bool) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid sensitive",
@@ -164,22 +164,35 @@ func rawValue(v *Variable, raw, origin string) (cty.Value, hcl.Diagnostics) {
 	if v.Type == cty.String || v.Type == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for var."+v.Name+">", hcl.InitialPos)
+	name := "<value for var." + v.Name + ">"
+	if len(raw) > MaxFileBytes {
+		return cty.DynamicVal, hcl.Diagnostics{limitDiag(nil, "The value of %s is larger than %d KiB.", origin, MaxFileBytes>>10)}
+	}
+	tokens := 0
+	if d := checkSource([]byte(raw), name, true, &tokens); d != nil {
+		d.Detail, d.Subject = fmt.Sprintf("The value of %s: %s", origin, d.Detail), nil
+		return cty.DynamicVal, hcl.Diagnostics{d}
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), name, hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.DynamicVal, hcl.Diagnostics{errDiag("Invalid value for variable",
 			fmt.Sprintf("The value of %s is not a valid %s expression: %s", origin, v.Type.FriendlyName(), diags.Error()))}
 	}
-	val, diags := expr.Value(nil)
+	guard(expr)
+	val, diags := expr.Value(&hcl.EvalContext{Functions: guardFunctions(&meter{})})
 	return val, diags
 }
 
 // varFileSettings applies the attributes of one var file.
 func (s *Spec) varFileSettings(decls map[string]*varDecl, parser *hclparse.Parser, path string, set map[string]setting) hcl.Diagnostics {
-	f, diags := parser.ParseHCLFile(path)
+	src, diags := s.readSource(path, "Failed to read file")
+	if src == nil {
+		return diags
+	}
+	f, diags := s.parse(parser, src, path)
 	if f == nil || diags.HasErrors() {
 		return diags
 	}
-	s.Files[path] = f
 	attrs, ds := f.Body.JustAttributes()
 	diags = append(diags, ds...)
 	for name, a := range attrs {
@@ -189,7 +202,7 @@ func (s *Spec) varFileSettings(decls map[string]*varDecl, parser *hclparse.Parse
 				Subject: a.NameRange.Ptr()})
 			continue
 		}
-		val, ds := a.Expr.Value(nil)
+		val, ds := a.Expr.Value(s.constCtx())
 		diags = append(diags, ds...)
 		set[name] = setting{val: val, rng: a.Expr.Range().Ptr()}
 	}

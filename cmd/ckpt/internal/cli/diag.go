@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -34,12 +36,15 @@ type jsonSnippet struct {
 }
 
 func toJSONDiags(files map[string]*hcl.File, diags hcl.Diagnostics) []jsonDiagnostic {
+	spec.Tidy(diags)
 	out := []jsonDiagnostic{}
 	for _, d := range diags {
-		jd := jsonDiagnostic{Severity: severity(d.Severity), Summary: d.Summary, Detail: d.Detail}
+		jd := jsonDiagnostic{Severity: severity(d.Severity),
+			Summary: clip(printable(d.Summary, false), maxSummary), Detail: clip(printable(d.Detail, true), maxDetail)}
 		if d.Subject != nil {
 			r := *d.Subject
 			jd.Range = spec.RangeOf(&r)
+			jd.Range.Filename = printable(r.Filename, false)
 			jd.Snippet = snippet(files[r.Filename], r)
 		}
 		out = append(out, jd)
@@ -54,26 +59,127 @@ func severity(s hcl.DiagnosticSeverity) string {
 	return "error"
 }
 
-// snippet returns the whole lines the range covers, or nil without source.
+// Bounds of what a diagnostic shows: a terminal gets at most maxDiags
+// diagnostics, snippet lines of at most maxLine characters around the
+// range, at most maxSnippetLines lines (JSON), and clipped messages.
+const (
+	maxDiags        = 50
+	maxLine         = 120
+	maxSnippetLines = 5
+	maxSummary      = 200
+	maxDetail       = 4000
+)
+
+// snippet returns the lines the range covers (at most maxSnippetLines),
+// each printable and clipped around the range (see showLine), or nil
+// without source. The highlight offsets are byte offsets into Code.
 func snippet(f *hcl.File, r hcl.Range) *jsonSnippet {
-	if f == nil || r.Start.Byte > len(f.Bytes) || r.End.Byte > len(f.Bytes) {
+	if f == nil || r.Start.Byte < 0 || r.Start.Byte > r.End.Byte || r.End.Byte > len(f.Bytes) {
 		return nil
 	}
 	src := f.Bytes
-	start := strings.LastIndexByte(string(src[:r.Start.Byte]), '\n') + 1
+	start := bytes.LastIndexByte(src[:r.Start.Byte], '\n') + 1
 	end := len(src)
-	if i := strings.IndexByte(string(src[r.End.Byte:]), '\n'); i >= 0 {
+	if i := bytes.IndexByte(src[r.End.Byte:], '\n'); i >= 0 {
 		end = r.End.Byte + i
 	}
 	if r.End.Byte > r.Start.Byte && r.End.Byte > start && src[r.End.Byte-1] == '\n' {
 		end = r.End.Byte - 1
 	}
-	s := &jsonSnippet{Code: string(src[start:end]), StartLine: r.Start.Line,
-		HighlightStartOffset: r.Start.Byte - start, HighlightEndOffset: min(r.End.Byte-start, end-start)}
+	s := &jsonSnippet{StartLine: r.Start.Line}
+	var code strings.Builder
+	for ls, n := start, 0; ls <= end && n < maxSnippetLines; n++ {
+		le := end
+		if i := bytes.IndexByte(src[ls:end], '\n'); i >= 0 {
+			le = ls + i
+		}
+		if n > 0 {
+			code.WriteByte('\n')
+		}
+		hs, he := max(r.Start.Byte, ls)-ls, max(min(r.End.Byte, le), ls)-ls
+		text, a, b := showLine(string(src[ls:le]), min(hs, le-ls), he)
+		if n == 0 {
+			s.HighlightStartOffset = code.Len() + a
+		}
+		if n == 0 || r.End.Byte > ls {
+			s.HighlightEndOffset = code.Len() + b
+		}
+		code.WriteString(text)
+		ls = le + 1
+	}
+	s.Code = code.String()
 	if c := hcled.ContextString(f, r.Start.Byte); c != "" {
+		c = printable(c, false)
 		s.Context = &c
 	}
 	return s
+}
+
+// showLine returns line printable (see printable) and clipped to about
+// maxLine characters around the range [hs, he) with … where it was cut,
+// and the byte offsets of the range in the result.
+func showLine(line string, hs, he int) (string, int, int) {
+	pre, mid, post := []rune(printable(line[:hs], false)), []rune(printable(line[hs:he], false)), []rune(printable(line[he:], false))
+	if len(pre)+len(mid)+len(post) > maxLine {
+		if len(mid) > maxLine*2/3 {
+			mid = append(mid[:maxLine*2/3:maxLine*2/3], '…')
+		}
+		if keep := maxLine / 3; len(pre) > keep {
+			pre = append([]rune{'…'}, pre[len(pre)-keep:]...)
+		}
+		if keep := max(maxLine-len(pre)-len(mid), 10); len(post) > keep {
+			post = append(post[:keep:keep], '…')
+		}
+	}
+	a, b := len(string(pre)), len(string(pre))+len(string(mid))
+	return string(pre) + string(mid) + string(post), a, b
+}
+
+// printable escapes what a terminal would not print as itself: invalid
+// UTF-8 as \xNN, control characters as \xNN or \uNNNN (tabs kept, and
+// newlines when multiline), other non-printing characters (format
+// characters such as bidirectional overrides) as \uNNNN.
+func printable(s string, multiline bool) string {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		c := s[i]
+		clean = c >= 0x20 && c < 0x7f || c == '\t' || multiline && c == '\n'
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r == '\t' || multiline && r == '\n' || r == ' ':
+			b.WriteRune(r)
+		case r < 0x80 && !unicode.IsPrint(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case !unicode.IsPrint(r) && r <= 0xffff:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		case !unicode.IsPrint(r):
+			fmt.Fprintf(&b, "\\U%08x", r)
+		default:
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// clip cuts s after max bytes (at a character boundary) with a note.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", s[:cut], len(s)-cut)
 }
 
 func countDiags(diags hcl.Diagnostics) (errs, warns int) {
@@ -87,20 +193,34 @@ func countDiags(diags hcl.Diagnostics) (errs, warns int) {
 	return errs, warns
 }
 
-// writeDiag writes one diagnostic in compiler style.
+// writeDiagList writes diagnostics in compiler style, at most maxDiags of
+// them, then how many more there are.
+func writeDiagList(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	spec.Tidy(diags)
+	for i, d := range diags {
+		if i == maxDiags {
+			errs, warns := countDiags(diags[i:])
+			fmt.Fprintf(w, "… and %d more diagnostics (%d errors, %d warnings) not shown.\n", len(diags)-i, errs, warns)
+			return
+		}
+		writeDiag(w, files, d)
+	}
+}
+
+// writeDiag writes one diagnostic in compiler style, every part printable.
 func writeDiag(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic) {
-	sev := severity(d.Severity)
+	sev, summary := severity(d.Severity), clip(printable(d.Summary, false), maxSummary)
 	if d.Subject == nil {
-		fmt.Fprintf(w, "%s: %s\n", sev, d.Summary)
+		fmt.Fprintf(w, "%s: %s\n", sev, summary)
 	} else {
 		r := d.Subject
-		fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", r.Filename, r.Start.Line, r.Start.Column, sev, d.Summary)
+		fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", printable(r.Filename, false), r.Start.Line, r.Start.Column, sev, summary)
 		if s := snippet(files[r.Filename], *r); s != nil {
 			writeSnippet(w, s)
 		}
 	}
 	if d.Detail != "" {
-		for _, line := range strings.Split(d.Detail, "\n") {
+		for _, line := range strings.Split(clip(printable(d.Detail, true), maxDetail), "\n") {
 			if line == "" {
 				fmt.Fprintln(w)
 				continue

@@ -91,7 +91,5 @@ func loadWithHost(ctx context.Context, stdio *IO, path string, f *specFlags) (*p
 // "file:line:col: severity: summary", the source line with the range
 // underlined, then the detail.
 func writeDiags(stdio *IO, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	for _, d := range diags {
-		writeDiag(stdio.Err, files, d)
-	}
+	writeDiagList(stdio.Err, files, diags)
 }

@@ -77,3 +77,60 @@ func TestExportVerify(t *testing.T) {
 		t.Errorf("export --verify wrote %s (%v)", dst, err)
 	}
 }
+
+// TestExportedFilesAreCopies: an exported file is the user's own: writing
+// to it (as root, or after chmod, file modes do not stop it) leaves the
+// store's blob as it was.
+func TestExportedFilesAreCopies(t *testing.T) {
+	root, _ := exportStore(t)
+	dst := filepath.Join(t.TempDir(), "out")
+	if code, out, errOut := ckptRun(t, "export", "--store", root, "model.m", dst); code != 0 {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
+	}
+	exported := filepath.Join(dst, "params.json")
+	if err := os.Chmod(exported, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(exported, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n")
+	f.Close()
+
+	st, err := store.Open(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	params := `{"dim": 8}`
+	if err := st.Verify(context.Background(), ocispec.Descriptor{Digest: digest.FromString(params), Size: int64(len(params))}); err != nil {
+		t.Errorf("the store's blob changed with the exported file: %v", err)
+	}
+	again := filepath.Join(t.TempDir(), "again")
+	if code, _, errOut := ckptRun(t, "export", "--store", root, "model.m", again); code != 0 {
+		t.Fatalf("second export: exit %d\n%s", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(again, "params.json")); string(b) != params {
+		t.Errorf("second export gives %q, want %q", b, params)
+	}
+}
+
+// TestExportLink: --link hard-links the store's blobs (same inode), and its
+// help says what that risks.
+func TestExportLink(t *testing.T) {
+	root, blob := exportStore(t)
+	dst := filepath.Join(t.TempDir(), "out")
+	if code, out, errOut := ckptRun(t, "export", "--store", root, "--link", "model.m", dst); code != 0 {
+		t.Fatalf("export --link: exit %d\n%s%s", code, out, errOut)
+	}
+	a, errA := os.Stat(filepath.Join(dst, "consolidated.safetensors"))
+	b, errB := os.Stat(blob)
+	if errA != nil || errB != nil || !os.SameFile(a, b) {
+		t.Errorf("export --link: not a hard link to %s (%v, %v)", blob, errA, errB)
+	}
+	_, help, _ := ckptRun(t, "export", "--help")
+	if !strings.Contains(help, "--link") || !strings.Contains(help, "changes the store's blob") {
+		t.Errorf("export --help does not say what --link risks:\n%s", help)
+	}
+}

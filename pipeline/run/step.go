@@ -92,15 +92,17 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("cached artifact %s: %w", desc.Digest, err)
 	}
-	if cur, err := e.st.Resolve(ctx, state.StepTag(r.Address)); err != nil || cur.Digest != desc.Digest {
-		if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
-			return false, err
-		}
-	}
 	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
 	r.Status, r.Cached = StatusCached, true
 	if ferr := findingsError(meta.Findings); ferr != nil && e.onFailure(r.Address) != "warn" {
 		r.Status, r.Error = StatusFailed, ferr.Error()
+		return true, nil
+	}
+	tag := e.o.state().StepTag(r.Address)
+	if cur, err := e.st.Resolve(ctx, tag); err != nil || cur.Digest != desc.Digest {
+		if err := e.st.Tag(ctx, desc, tag); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }
@@ -129,7 +131,7 @@ func (e *engine) addBaseline(ctx context.Context, j *job) error {
 	if e.ledgerErr != nil {
 		return fmt.Errorf("baseline: %w", e.ledgerErr)
 	}
-	dg := lastSucceeded(e.ledger, e.g.Dir, j.step.Address)
+	dg := LastSucceeded(e.ledger, e.g.Dir, j.step.Address)
 	if dg == "" {
 		return nil
 	}
@@ -204,7 +206,7 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 			return e.failOrCancel(ctx, r, err)
 		}
 	}
-	if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
+	if err := e.st.Tag(ctx, desc, e.o.state().StepTag(r.Address)); err != nil {
 		return e.failOrCancel(ctx, r, err)
 	}
 	r.Status = StatusOK

@@ -92,6 +92,9 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 		return err
 	}
 	defer st.Close()
+	if err := state.For(g.Dir).Use(st.Root()); err != nil {
+		return err
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find ckpt binary: %w", err)

@@ -13,17 +13,18 @@ import (
 
 	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/pipeline/run"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
-// exportStore is a store holding one artifact named as step model.m's,
-// whose weights blob is an hour old and verified (stamped); it returns the
-// store folder and that blob's path.
+// exportStore is a spec folder whose store holds one artifact that its
+// ledger records as step model.m's, whose weights blob is an hour old and
+// verified (stamped); it returns the spec folder and that blob's path.
 func exportStore(t *testing.T) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	root := filepath.Join(t.TempDir(), "store")
-	st, err := store.Open(ctx, root)
+	dir := t.TempDir()
+	st, err := store.Open(ctx, state.For(dir).Store())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,9 @@ func exportStore(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Tag(ctx, desc, state.StepTag("model.m")); err != nil {
+	e := &state.Entry{Spec: state.SpecRef{Dir: dir}, Status: run.StatusOK,
+		Steps: []state.LedgerStep{{Address: "model.m", Artifact: desc.Digest.String(), Status: run.StatusOK}}}
+	if _, err := state.AppendLedger(ctx, state.For(dir).Ledger(), e); err != nil {
 		t.Fatal(err)
 	}
 	blob, _ := st.BlobPath(digest.FromString(weights))
@@ -44,7 +47,7 @@ func exportStore(t *testing.T) (string, string) {
 	if err := st.Verify(ctx, ocispec.Descriptor{Digest: digest.FromString(weights), Size: int64(len(weights))}); err != nil {
 		t.Fatal(err)
 	}
-	return root, blob
+	return dir, blob
 }
 
 // TestExportVerify: export trusts a blob unchanged since it was verified
@@ -52,7 +55,7 @@ func exportStore(t *testing.T) (string, string) {
 // unseen by a plain export; --verify hashes every file and refuses it,
 // naming the file and digest, and writes nothing.
 func TestExportVerify(t *testing.T) {
-	root, blob := exportStore(t)
+	dir, blob := exportStore(t)
 	fi, _ := os.Stat(blob)
 	os.Chmod(blob, 0o644)
 	f, err := os.OpenFile(blob, os.O_WRONLY, 0)
@@ -63,11 +66,11 @@ func TestExportVerify(t *testing.T) {
 	f.Close()
 	os.Chtimes(blob, fi.ModTime(), fi.ModTime())
 
-	if code, out, errOut := ckptRun(t, "export", "--store", root, "model.m", filepath.Join(t.TempDir(), "plain")); code != 0 {
+	if code, out, errOut := ckptRun(t, "export", "--dir", dir, "model.m", filepath.Join(t.TempDir(), "plain")); code != 0 {
 		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
 	}
 	dst := filepath.Join(t.TempDir(), "verified")
-	code, _, errOut := ckptRun(t, "export", "--store", root, "--verify", "model.m", dst)
+	code, _, errOut := ckptRun(t, "export", "--dir", dir, "--verify", "model.m", dst)
 	d := digest.FromString(strings.Repeat("w", 4096))
 	if code != 1 || !strings.Contains(errOut, "consolidated.safetensors") || !strings.Contains(errOut, d.String()) ||
 		!strings.Contains(errOut, "does not match its digest") {
@@ -82,9 +85,9 @@ func TestExportVerify(t *testing.T) {
 // to it (as root, or after chmod, file modes do not stop it) leaves the
 // store's blob as it was.
 func TestExportedFilesAreCopies(t *testing.T) {
-	root, _ := exportStore(t)
+	dir, _ := exportStore(t)
 	dst := filepath.Join(t.TempDir(), "out")
-	if code, out, errOut := ckptRun(t, "export", "--store", root, "model.m", dst); code != 0 {
+	if code, out, errOut := ckptRun(t, "export", "--dir", dir, "model.m", dst); code != 0 {
 		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
 	}
 	exported := filepath.Join(dst, "params.json")
@@ -98,7 +101,7 @@ func TestExportedFilesAreCopies(t *testing.T) {
 	f.WriteString("\n")
 	f.Close()
 
-	st, err := store.Open(context.Background(), root)
+	st, err := store.Open(context.Background(), state.For(dir).Store())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func TestExportedFilesAreCopies(t *testing.T) {
 		t.Errorf("the store's blob changed with the exported file: %v", err)
 	}
 	again := filepath.Join(t.TempDir(), "again")
-	if code, _, errOut := ckptRun(t, "export", "--store", root, "model.m", again); code != 0 {
+	if code, _, errOut := ckptRun(t, "export", "--dir", dir, "model.m", again); code != 0 {
 		t.Fatalf("second export: exit %d\n%s", code, errOut)
 	}
 	if b, _ := os.ReadFile(filepath.Join(again, "params.json")); string(b) != params {
@@ -119,9 +122,9 @@ func TestExportedFilesAreCopies(t *testing.T) {
 // TestExportLink: --link hard-links the store's blobs (same inode), and its
 // help says what that risks.
 func TestExportLink(t *testing.T) {
-	root, blob := exportStore(t)
+	dir, blob := exportStore(t)
 	dst := filepath.Join(t.TempDir(), "out")
-	if code, out, errOut := ckptRun(t, "export", "--store", root, "--link", "model.m", dst); code != 0 {
+	if code, out, errOut := ckptRun(t, "export", "--dir", dir, "--link", "model.m", dst); code != 0 {
 		t.Fatalf("export --link: exit %d\n%s%s", code, out, errOut)
 	}
 	a, errA := os.Stat(filepath.Join(dst, "consolidated.safetensors"))

@@ -88,4 +88,19 @@ func TestRetentionKeepsOtherUsersCache(t *testing.T) {
 	if r := a.Retention(store, 0); !r.Keep(CacheTag("sha256:a")) || r.Err() == nil || !strings.Contains(r.Err().Error(), b.Ledger()) {
 		t.Errorf("another project's broken ledger: keep %v, err %v", r.Keep(CacheTag("sha256:a")), r.Err())
 	}
+	os.Remove(b.Ledger())
+	os.WriteFile(filepath.Join(store, "users", "bad.json"), []byte("{"), 0o644)
+	if r := a.Retention(store, 0); !r.Keep(CacheTag("sha256:a")) || r.Err() == nil || !strings.Contains(r.Err().Error(), "bad.json") {
+		t.Errorf("a broken users record: keep %v, err %v", r.Keep(CacheTag("sha256:a")), r.Err())
+	}
+}
+
+// TestUseUnwritableStore: a store whose users record cannot be written is
+// an error naming the store.
+func TestUseUnwritableStore(t *testing.T) {
+	store := t.TempDir()
+	os.WriteFile(filepath.Join(store, "users"), nil, 0o644)
+	if err := For(t.TempDir()).Use(store); err == nil || !strings.Contains(err.Error(), store) {
+		t.Fatalf("Use on a store whose users/ is a file: %v", err)
+	}
 }

@@ -76,10 +76,11 @@ func (e *engine) failOrCancel(ctx context.Context, r *StepResult, err error) *St
 	return fail(r, err)
 }
 
-// fromCache fills r from the store when its cache key is there, and points
-// the step's name at it. Findings are judged again: the cache key does not
-// cover on_failure, so a cached artifact with error findings (made by a
-// step with on_failure = "warn") fails a strict step.
+// fromCache fills r from the store when its cache key is there and, when
+// the step passes, points the project's step tag at it. Findings are judged
+// again: the cache key does not cover on_failure, so a cached artifact with
+// error findings (made by a step with on_failure = "warn", perhaps in
+// another project sharing the store) fails a strict step.
 func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	desc, err := e.st.Resolve(ctx, state.CacheTag(r.CacheKey))
 	if errors.Is(err, errdef.ErrNotFound) {

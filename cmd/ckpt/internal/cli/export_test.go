@@ -137,3 +137,14 @@ func TestExportLink(t *testing.T) {
 		t.Errorf("export --help does not say what --link risks:\n%s", help)
 	}
 }
+
+// TestExportFromAnotherStore: the ledger names an artifact that the given
+// --store does not hold; export says so, naming digest and store.
+func TestExportFromAnotherStore(t *testing.T) {
+	dir, _ := exportStore(t)
+	other := filepath.Join(t.TempDir(), "other")
+	code, _, errOut := ckptRun(t, "export", "--dir", dir, "--store", other, "model.m", filepath.Join(t.TempDir(), "out"))
+	if code != 1 || !strings.Contains(errOut, "is not in "+other) || !strings.Contains(errOut, "sha256:") {
+		t.Fatalf("export from a store without the artifact: exit %d\n%s", code, errOut)
+	}
+}

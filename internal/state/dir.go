@@ -1,6 +1,10 @@
 package state
 
-import "path/filepath"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+)
 
 // Name is the state folder's name beside a spec.
 const Name = ".ckpt"
@@ -17,6 +21,23 @@ func Open(root string) Dir { return Dir{root: root} }
 
 // Root is the state folder's path.
 func (d Dir) Root() string { return d.root }
+
+// abs is the state folder's absolute path (Root when it cannot be made
+// absolute).
+func (d Dir) abs() string {
+	if p, err := filepath.Abs(d.root); err == nil {
+		return p
+	}
+	return d.root
+}
+
+// ID names the project in a store that several projects share: the first
+// 12 hex digits of the sha256 of the state folder's absolute path. It names
+// the project's step tags and its record among the store's users.
+func (d Dir) ID() string {
+	h := sha256.Sum256([]byte(d.abs()))
+	return hex.EncodeToString(h[:6])
+}
 
 // Store is the default local OCI store.
 func (d Dir) Store() string { return filepath.Join(d.root, "store") }

@@ -14,10 +14,10 @@ func TestRetentionKeepsRecentBuildsCacheEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := d.Retention(1)
+	r := d.Retention(d.Store(), 1)
 	for name, want := range map[string]bool{
 		CacheTag("sha256:new"): true, CacheTag("sha256:old"): false, CacheTag("sha256:never"): false,
-		StepTag("model.m"): true, "release": true,
+		d.StepTag("model.m"): true, "release": true,
 	} {
 		if got := r.Keep(name); got != want {
 			t.Errorf("Keep(%q) = %v, want %v", name, got, want)
@@ -32,14 +32,14 @@ func TestRetentionKeepsAllOnBrokenLedger(t *testing.T) {
 	d := For(t.TempDir())
 	os.MkdirAll(d.Root(), 0o755)
 	os.WriteFile(d.Ledger(), []byte("{broken\n"), 0o644)
-	r := d.Retention(0)
+	r := d.Retention(d.Store(), 0)
 	if !r.Keep(CacheTag("sha256:x")) || r.Err() == nil {
 		t.Fatalf("broken ledger: keep %v, err %v", r.Keep(CacheTag("sha256:x")), r.Err())
 	}
 }
 
 func TestCacheTag(t *testing.T) {
-	if got := CacheTag("sha256:ab"); got != "cache-ab" || !IsCacheTag(got) || IsCacheTag(StepTag("x")) {
+	if got := CacheTag("sha256:ab"); got != "cache-ab" || !IsCacheTag(got) || IsCacheTag(For(t.TempDir()).StepTag("x")) {
 		t.Errorf("CacheTag = %q", got)
 	}
 }

@@ -197,6 +197,10 @@ func (s *Store) Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.
 // last verified it, else by hashing it (see Verify). Existing files are
 // never overwritten.
 func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error {
+	return s.materialize(ctx, desc, dir, s.linkBlob)
+}
+
+func (s *Store) materialize(ctx context.Context, desc ocispec.Descriptor, dir string, put place) error {
 	m, err := s.Manifest(ctx, desc)
 	if err != nil {
 		return err
@@ -211,7 +215,7 @@ func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir st
 		if !ok {
 			continue
 		}
-		eg.Go(func() error { return s.materializeFile(ectx, l, dir, title) })
+		eg.Go(func() error { return s.materializeFile(ectx, l, dir, title, put) })
 	}
 	if err := eg.Wait(); err != nil {
 		return fmt.Errorf("materialize %s: %w", desc.Digest, err)
@@ -219,7 +223,7 @@ func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir st
 	return nil
 }
 
-func (s *Store) materializeFile(ctx context.Context, l ocispec.Descriptor, dir, title string) error {
+func (s *Store) materializeFile(ctx context.Context, l ocispec.Descriptor, dir, title string, put place) error {
 	rel, err := safeRel(title)
 	if err != nil {
 		return err
@@ -231,6 +235,10 @@ func (s *Store) materializeFile(ctx context.Context, l ocispec.Descriptor, dir, 
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
+	return put(ctx, l, dst)
+}
+
+func (s *Store) linkBlob(ctx context.Context, l ocispec.Descriptor, dst string) error {
 	src, _ := s.BlobPath(l.Digest)
 	if err := os.Link(src, dst); err == nil || errors.Is(err, fs.ErrExist) {
 		return err

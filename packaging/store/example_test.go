@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -29,7 +28,7 @@ func ExampleStore_PutDir() {
 	if err != nil {
 		panic(err)
 	}
-	s.Tag(ctx, desc, state.StepTag("model.base"))
+	s.Tag(ctx, desc, "step-model.base")
 
 	got, _ := s.Resolve(ctx, "step-model.base")
 	in := filepath.Join(tmp, "in")

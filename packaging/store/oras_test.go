@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/internal/testenv"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -22,7 +21,7 @@ func TestOrasReadsLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Tag(ctx, desc, state.StepTag("model.base")); err != nil {
+	if err := s.Tag(ctx, desc, "step-model.base"); err != nil {
 		t.Fatal(err)
 	}
 	ref := s.Root() + ":step-model.base"

@@ -21,8 +21,9 @@
 // holds it shared. Names in the index are OCI tags (annotation
 // org.opencontainers.image.ref.name). ckpt uses two families:
 //
-//	cache-<hex>     the artifact of the step whose cache key is sha256:<hex>
-//	step-KIND.NAME  the artifact of that step in the last successful build
+//	cache-<hex>          the artifact of the step whose cache key is sha256:<hex>
+//	step-<id>.KIND.NAME  project <id>'s artifact of that step in its last
+//	                     successful build (state.Dir.StepTag)
 //
 // Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md
 package store

@@ -217,7 +217,7 @@ func TestTagResolve(t *testing.T) {
 		t.Fatalf("unknown name: err = %v, want ErrNotFound", err)
 	}
 	for _, d := range []ocispec.Descriptor{a, b} {
-		if err := s.Tag(ctx, d, state.StepTag("model.base")); err != nil {
+		if err := s.Tag(ctx, d, "step-model.base"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -63,7 +63,7 @@ func TestBuildThenCachedRebuild(t *testing.T) {
 		t.Errorf("bundle inputs %q, want from,gate", attrs)
 	}
 	out := filepath.Join(t.TempDir(), "export")
-	desc, _ := p.store.Resolve(ctx, state.StepTag("merge.m"))
+	desc, _ := p.store.Resolve(ctx, state.For(p.dir).StepTag("merge.m"))
 	if err := p.store.Materialize(ctx, desc, out); err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ merge "t" "long" {
 	if res.Status != run.StatusCancelled || res.Step("merge.long").Status != run.StatusCancelled {
 		t.Fatalf("status %s, %s", res.Status, statuses(res))
 	}
-	if _, err := p.store.Resolve(context.Background(), state.StepTag("merge.long")); !errors.Is(err, errdef.ErrNotFound) {
+	if _, err := p.store.Resolve(context.Background(), state.For(p.dir).StepTag("merge.long")); !errors.Is(err, errdef.ErrNotFound) {
 		t.Errorf("a cancelled step was recorded: %v", err)
 	}
 	tags, _ := p.store.Tags(context.Background())

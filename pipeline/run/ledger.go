@@ -12,9 +12,10 @@ import (
 // provenance.
 const Redacted = "(sensitive)"
 
-// lastSucceeded returns the artifact digest of step addr in the latest
-// entry for spec folder dir where the step succeeded, or "".
-func lastSucceeded(entries []state.Entry, dir, addr string) string {
+// LastSucceeded returns the artifact digest of step addr in the latest
+// entry for spec folder dir (absolute) where the step succeeded, or "":
+// the project's own artifact, whoever else shares its store.
+func LastSucceeded(entries []state.Entry, dir, addr string) string {
 	for i := len(entries) - 1; i >= 0; i-- {
 		if entries[i].Spec.Dir != dir {
 			continue

@@ -72,10 +72,11 @@ func (e *engine) failOrCancel(ctx context.Context, r *StepResult, op string, err
 	return fail(r, op, err)
 }
 
-// fromCache fills r from the store when its cache key is there, and points
-// the step's name at it. Findings are judged again: the cache key does not
-// cover on_failure, so a cached artifact with error findings (made by a
-// step with on_failure = "warn") fails a strict step.
+// fromCache fills r from the store when its cache key is there and, when
+// the step passes, points the project's step tag at it. Findings are judged
+// again: the cache key does not cover on_failure, so a cached artifact with
+// error findings (made by a step with on_failure = "warn", perhaps in
+// another project sharing the store) fails a strict step.
 func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	desc, err := e.st.Resolve(ctx, state.CacheTag(r.CacheKey))
 	if errors.Is(err, errdef.ErrNotFound) {
@@ -88,15 +89,17 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("cached artifact %s: %w", desc.Digest, err)
 	}
-	if cur, err := e.st.Resolve(ctx, state.StepTag(r.Address)); err != nil || cur.Digest != desc.Digest {
-		if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
-			return false, err
-		}
-	}
 	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
 	r.Status, r.Cached = StatusCached, true
 	if ferr := findingsError(meta.Findings); ferr != nil && e.onFailure(r.Address) != "warn" {
 		fail(r, specv1.OpCache, ferr)
+		return true, nil
+	}
+	tag := e.o.state().StepTag(r.Address)
+	if cur, err := e.st.Resolve(ctx, tag); err != nil || cur.Digest != desc.Digest {
+		if err := e.st.Tag(ctx, desc, tag); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }
@@ -125,7 +128,7 @@ func (e *engine) addBaseline(ctx context.Context, j *job) error {
 	if e.ledgerErr != nil {
 		return fmt.Errorf("baseline: %w", e.ledgerErr)
 	}
-	dg := lastSucceeded(e.ledger, e.g.Dir, j.step.Address)
+	dg := LastSucceeded(e.ledger, e.g.Dir, j.step.Address)
 	if dg == "" {
 		return nil
 	}
@@ -200,7 +203,7 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 			return e.failOrCancel(ctx, r, specv1.OpStore, err)
 		}
 	}
-	if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {
+	if err := e.st.Tag(ctx, desc, e.o.state().StepTag(r.Address)); err != nil {
 		return e.failOrCancel(ctx, r, specv1.OpStore, err)
 	}
 	r.Status = StatusOK

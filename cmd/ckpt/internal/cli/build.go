@@ -94,6 +94,9 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 		return err
 	}
 	defer st.Close()
+	if err := state.For(g.Dir).Use(st.Root()); err != nil {
+		return err
+	}
 	ui := newBuildUI(stdio, o.JSON)
 	v := newBuildValidator(g, hostValidator{h}, diags)
 	res, err := run.Build(ctx, g, h, st, run.Options{

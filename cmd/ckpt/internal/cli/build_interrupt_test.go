@@ -264,7 +264,7 @@ func assertOnlyCached(t *testing.T, dir string, steps ...string) {
 		t.Fatalf("cache entries %v, want one for each of %v", cached, steps)
 	}
 	for _, s := range steps {
-		if _, err := st.Resolve(ctx, state.StepTag(s)); err != nil {
+		if _, err := st.Resolve(ctx, state.For(dir).StepTag(s)); err != nil {
 			t.Errorf("%s: %v", s, err)
 		}
 	}
@@ -282,8 +282,8 @@ func assertOnlyCached(t *testing.T, dir string, steps ...string) {
 				t.Errorf("%s: %v", tag, err)
 			}
 		}
-		if strings.HasPrefix(tag, "step-") && !slices.Contains(steps, strings.TrimPrefix(tag, "step-")) {
-			t.Errorf("the store names an artifact of %s", strings.TrimPrefix(tag, "step-"))
+		if strings.HasPrefix(tag, "step-") && !slices.ContainsFunc(steps, func(s string) bool { return tag == state.For(dir).StepTag(s) }) {
+			t.Errorf("the store names an artifact as %s", tag)
 		}
 	}
 }

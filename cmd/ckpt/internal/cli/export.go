@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
@@ -13,21 +13,28 @@ import (
 
 	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
 func newExportCmd(stdio *IO) *cobra.Command {
 	var dir, storeFlag string
-	var verify bool
+	var verify, link bool
 	cmd := &cobra.Command{
 		Use:   "export KIND.NAME DIR",
 		Short: "Write the files of a step's artifact from the last build into a folder",
 		Long: `Export writes the files of the artifact that step KIND.NAME produced in the
-last build where it succeeded into DIR, as hard links to the store's blobs
-where the file system allows (read-only files: copy them before editing),
-so that a merged model can be served or inspected without a registry.
-Existing files in DIR are never overwritten. Files are checked against
-their digests; a blob unchanged (same inode, size and mtime) since the store
-wrote or last verified it is not read again, unless --verify.`,
+last build of the spec folder where it succeeded (the digest its ledger
+recorded, whichever other projects share the store) into DIR, so that a
+merged model can be served or inspected without a registry. The files are
+the user's own: reflinks (copy-on-write clones) of the store's blobs where
+the file system has them (btrfs, XFS), copies otherwise; editing them never
+changes the store. --link makes hard links to the blobs instead: instant
+and no extra space, but the exported files are the store's blobs, read-only
+by mode only, and a write to one (as root, or after chmod) changes the
+store's blob and every artifact that shares it. Existing files in DIR are
+never overwritten. Files are checked against their digests; a blob
+unchanged (same inode, size and mtime) since the store wrote or last
+verified it is not read again, unless --verify.`,
 		Example: `  ckpt export merge.support ./merged
   ckpt export --dir examples/quickstart bundle.release /tmp/bundle`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -43,30 +50,70 @@ wrote or last verified it is not read again, unless --verify.`,
 				return err
 			}
 			defer st.Close()
-			desc, err := st.Resolve(ctx, state.StepTag(args[0]))
-			if errors.Is(err, errdef.ErrNotFound) {
-				return fmt.Errorf("export %s: no build of this step in %s (run ckpt build first): %w", args[0], st.Root(), err)
-			}
+			desc, err := lastBuilt(ctx, st, dir, args[0])
 			if err != nil {
-				return err
+				return fmt.Errorf("export %s: %w", args[0], err)
 			}
 			if verify {
 				if err := verifyArtifact(ctx, st, desc); err != nil {
 					return fmt.Errorf("export %s: %w", args[0], err)
 				}
 			}
-			if err := st.Materialize(ctx, desc, args[1]); err != nil {
+			rep, err := st.Export(ctx, desc, args[1], store.ExportOptions{Link: link})
+			if err != nil {
 				return fmt.Errorf("export %s to %s: %w", args[0], args[1], err)
 			}
-			n, _ := countFiles(args[1])
-			fmt.Fprintf(stdio.Out, "exported %s (%s) to %s: %d files\n", args[0], desc.Digest, args[1], n)
+			fmt.Fprintf(stdio.Out, "exported %s (%s) to %s: %s\n", args[0], desc.Digest, args[1], exportSummary(rep))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose .ckpt/store holds the build")
+	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose ledger names the build")
 	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
 	cmd.Flags().BoolVar(&verify, "verify", false, "hash every file against its digest, even one the store verified before")
+	cmd.Flags().BoolVar(&link, "link", false,
+		"hard-link the store's blobs instead of copying: a write to an exported file changes the store's blob and every artifact that shares it")
 	return cmd
+}
+
+// lastBuilt resolves the artifact of step addr from the last build of the
+// spec folder dir in which it succeeded, by the digest dir's ledger
+// recorded: the project's own, whoever else builds into the store.
+func lastBuilt(ctx context.Context, st *store.Store, dir, addr string) (ocispec.Descriptor, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	ledger := state.For(abs).Ledger()
+	entries, err := state.ReadLedger(ledger)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	dg := run.LastSucceeded(entries, abs, addr)
+	if dg == "" {
+		return ocispec.Descriptor{}, fmt.Errorf("no build of this step in %s (run ckpt build first): %w", ledger, errdef.ErrNotFound)
+	}
+	desc, err := st.Resolve(ctx, dg)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return desc, fmt.Errorf("the last build's artifact %s is not in %s (built into another --store? gc'd?): %w", dg, st.Root(), err)
+	}
+	return desc, err
+}
+
+// exportSummary says how many files export wrote, and how.
+func exportSummary(rep store.ExportReport) string {
+	var how []string
+	for _, c := range []struct {
+		n    int
+		verb string
+	}{{rep.Cloned, "reflinked"}, {rep.Copied, "copied"}, {rep.Linked, "hard-linked"}} {
+		if c.n > 0 {
+			how = append(how, fmt.Sprintf("%d %s", c.n, c.verb))
+		}
+	}
+	if len(how) == 0 {
+		return "0 files"
+	}
+	return fmt.Sprintf("%d files (%s)", rep.Files, strings.Join(how, ", "))
 }
 
 // verifyArtifact hashes every blob of the artifact desc, whatever the
@@ -86,15 +133,4 @@ func verifyArtifact(ctx context.Context, st *store.Store, desc ocispec.Descripto
 		}
 	}
 	return nil
-}
-
-func countFiles(dir string) (int, error) {
-	n := 0
-	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			n++
-		}
-		return err
-	})
-	return n, err
 }

@@ -18,14 +18,18 @@ func newGCCmd(stdio *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gc",
 		Short: "Free the local store of cached artifacts that recent builds did not use",
-		Long: `Gc frees the local store (FOLDER/.ckpt/store) of what no longer serves. It
-keeps every step's artifact from the last build in which that step succeeded
-(what ckpt export and ckpt push --bundle read) and the cache entries used by
-the last --keep-builds builds of the ledger; it drops every other cache entry
+		Long: `Gc frees the local store (FOLDER/.ckpt/store, or --store) of what no longer
+serves. It keeps every project's artifact of each step from the last build
+in which that step succeeded (what ckpt export and ckpt push --bundle read)
+and the cache entries used by the last --keep-builds builds of FOLDER's
+ledger. A store may be shared (ckpt build --store): gc also keeps the cache
+entries of the last build (or --keep-builds, when more) of every other
+project recorded as a user of the store (its users/ folder), so that gc for
+one project never makes another rebuild. It drops every other cache entry
 and deletes the blobs that nothing kept reaches and the partial files of
-killed writers. Names that ckpt did not
-write are kept. Gc refuses while a build uses the store (exit 1), and a build
-started during gc waits for it. --dry-run tells what gc would remove.`,
+killed writers. Names that ckpt did not write are kept. Gc refuses while a
+build uses the store (exit 1), and a build started during gc waits for it.
+--dry-run tells what gc would remove.`,
 		Example: `  ckpt gc --dry-run
   ckpt gc --keep-builds 0 --dir examples/quickstart`,
 		Args: cobra.NoArgs,
@@ -39,7 +43,7 @@ started during gc waits for it. --dry-run tells what gc would remove.`,
 				return err
 			}
 			defer st.Close()
-			keep := state.For(dir).Retention(keepBuilds)
+			keep := state.For(dir).Retention(st.Root(), keepBuilds)
 			rep, err := st.Prune(ctx, keep.Keep, store.PruneOptions{DryRun: dryRun})
 			if errors.Is(err, store.ErrInUse) {
 				return exitCode(1, err)
@@ -56,7 +60,7 @@ started during gc waits for it. --dry-run tells what gc would remove.`,
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose ledger and .ckpt/store to use")
 	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
-	cmd.Flags().IntVar(&keepBuilds, "keep-builds", 1, "keep the cache entries of the last `N` builds")
+	cmd.Flags().IntVar(&keepBuilds, "keep-builds", 1, "keep the cache entries of FOLDER's last `N` builds")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be removed, remove nothing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/store"
 )
 
@@ -85,7 +86,7 @@ func checkStore(t *testing.T, dir string, absent ...string) {
 	}
 	for _, tag := range tags {
 		for _, a := range absent {
-			if tag == "step-"+a {
+			if tag == state.For(dir).StepTag(a) {
 				t.Errorf("the store has an artifact of %s", a)
 			}
 		}

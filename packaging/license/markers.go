@@ -222,7 +222,7 @@ func scalar(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// quoted returns the content of a one-line quoted scalar ('' escapes a
+// quoted returns the content of a one-line quoted scalar (” escapes a
 // single quote, backslash a double one), "" if it does not close.
 func quoted(s string) string {
 	q := s[0]

@@ -40,6 +40,9 @@ const (
 	PredicateSLSAProvenance = "https://slsa.dev/provenance/v1"
 	// PredicateLicenseReport is ckpt's license report (license.Report JSON).
 	PredicateLicenseReport = "https://ckpt.dev/license-report/v1"
+	// PredicateCycloneDX is a CycloneDX document, the ML-BOM (cosign's
+	// --type cyclonedx).
+	PredicateCycloneDX = "https://cyclonedx.org/bom"
 )
 
 // Limits on what a signature manifest may make us read.

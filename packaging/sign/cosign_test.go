@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/mlbom"
 	"github.com/ckpt-dev/ckpt/packaging/sign"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -126,8 +128,22 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	cs.accepts("ckpt's SLSA attestation", cs.verifyAttestation(pub, name+":v1")...)
 	cs.accepts("ckpt's license attestation", "verify-attestation", "--key", pub, "--type", sign.PredicateLicenseReport,
 		"--insecure-ignore-tlog", "--allow-insecure-registry", name+"@"+m.Digest.String())
-	if _, err := ckptVerify(t, repo, "v1", v, sign.PredicateSLSAProvenance, sign.PredicateLicenseReport); err != nil {
+	bom, err := mlbom.JSON(mlbom.Input{Metadata: &specv1.Metadata{ID: "support", License: "Apache-2.0"},
+		Files: []mlbom.File{{Path: "LICENSE", Digest: digest.FromBytes(modelFiles()["LICENSE"])}}})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := sign.Attest(ctx, repo, subj, s, sign.Predicate{Type: sign.PredicateCycloneDX, JSON: bom}); err != nil {
+		t.Fatal(err)
+	}
+	cs.accepts("ckpt's ML-BOM attestation", "verify-attestation", "--key", pub, "--type", "cyclonedx",
+		"--insecure-ignore-tlog", "--allow-insecure-registry", name+":v1")
+	got, err := ckptVerify(t, repo, "v1", v, sign.PredicateSLSAProvenance, sign.PredicateLicenseReport, sign.PredicateCycloneDX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := got.Predicate(sign.PredicateCycloneDX); !sameJSON(t, p, bom) {
+		t.Fatal("the attested ML-BOM differs from the one signed")
 	}
 
 	t.Run("another key", func(t *testing.T) {

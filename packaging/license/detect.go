@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -146,6 +147,19 @@ func IsLicenseFile(name string) bool {
 		}
 	}
 	return false
+}
+
+// DetectFiles identifies the license files among files (path → content),
+// e.g. a bundle's doc layers, as DetectFolder does; sorted by file, then id.
+func (d *Detector) DetectFiles(files map[string][]byte) []Detection {
+	var out []Detection
+	for name, b := range files {
+		if IsLicenseFile(path.Base(name)) {
+			out = append(out, d.DetectFile(name, b)...)
+		}
+	}
+	sortDetections(out)
+	return out
 }
 
 // DetectFile identifies one file's content. name is the file's path in the

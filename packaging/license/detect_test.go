@@ -131,7 +131,7 @@ func TestDetectModctlFolder(t *testing.T) {
 	}
 }
 
-func TestDetectFiles(t *testing.T) {
+func TestDetectFile(t *testing.T) {
 	d := detector(t)
 	cases := []struct {
 		name, file string
@@ -196,5 +196,16 @@ func TestDetectFolderWalk(t *testing.T) {
 	}
 	if _, err := detector(t).DetectFolder(filepath.Join(dir, "absent")); err == nil {
 		t.Fatal("absent folder accepted")
+	}
+}
+
+func TestDetectFiles(t *testing.T) {
+	ds := detector(t).DetectFiles(map[string][]byte{
+		"LICENSE":           mrlText(t),
+		"docs/NOTICE":       []byte("Licensed by Mistral AI under the Mistral AI Research License\n"),
+		"model.safetensors": []byte("LICENSE Apache"),
+	})
+	if got := ids(ds); got != "LICENSE=LicenseRef-MRL-0.1 docs/NOTICE=LicenseRef-MRL-0.1" {
+		t.Fatalf("DetectFiles = %s", got)
 	}
 }

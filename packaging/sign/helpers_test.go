@@ -101,7 +101,7 @@ func provenance(t *testing.T) sign.Predicate {
 
 func licenseReport() sign.Predicate {
 	return sign.Predicate{Type: sign.PredicateLicenseReport,
-		JSON: json.RawMessage(`{"license":"Apache-2.0","verdict":"allowed"}`)}
+		JSON: json.RawMessage(`{"license":"Apache-2.0","verdict":"allowed","note":"<a&b>"}`)}
 }
 
 func modelFiles() map[string][]byte {

@@ -141,11 +141,13 @@ func attestation(subject Subject, s *Signer, p Predicate) (entry, error) {
 	st := statement{Type: StatementType, PredicateType: p.Type, Predicate: pred.Bytes(),
 		Subject: []resource{{Name: subject.Name, Digest: map[string]string{
 			subject.Digest.Algorithm().String(): subject.Digest.Encoded()}}}}
-	sb, err := json.Marshal(st)
-	if err != nil {
+	var sb bytes.Buffer
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false) // the predicate is signed as given
+	if err := enc.Encode(st); err != nil {
 		return entry{}, err
 	}
-	env, err := dsse.WrapSigner(s.sv, PayloadTypeInToto).SignMessage(bytes.NewReader(sb))
+	env, err := dsse.WrapSigner(s.sv, PayloadTypeInToto).SignMessage(bytes.NewReader(bytes.TrimSuffix(sb.Bytes(), []byte("\n"))))
 	if err != nil {
 		return entry{}, fmt.Errorf("sign predicate %s with %s: %w", p.Type, s.keyID, err)
 	}

@@ -38,7 +38,7 @@ func TestSignAttestVerifyLayout(t *testing.T) {
 		t.Fatalf("verified %+v", got)
 	}
 	rep, _ := got.Predicate(sign.PredicateLicenseReport)
-	if string(rep) != `{"license":"Apache-2.0","verdict":"allowed"}` {
+	if string(rep) != `{"license":"Apache-2.0","verdict":"allowed","note":"<a&b>"}` {
 		t.Fatalf("license report predicate = %s", rep)
 	}
 

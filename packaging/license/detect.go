@@ -103,7 +103,7 @@ func (d *Detector) DetectFolder(dir string) ([]Detection, error) {
 			}
 			return nil
 		}
-		if !e.Type().IsRegular() || !IsLicenseFile(e.Name()) {
+		if !IsLicenseFile(e.Name()) || !regular(p, e) {
 			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
@@ -122,6 +122,16 @@ func (d *Detector) DetectFolder(dir string) ([]Detection, error) {
 	}
 	sortDetections(out)
 	return out, nil
+}
+
+// regular reports whether p is a regular file or a link to one (a Hugging
+// Face cache snapshot links every file to a blob).
+func regular(p string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type().IsRegular()
+	}
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func readCapped(p string) ([]byte, error) {

@@ -186,12 +186,20 @@ func TestDetectFolderWalk(t *testing.T) {
 		"original/LICENSE.txt": apacheText(t),
 		".git/LICENSE":         mrlText(t),
 		"licenses.json":        []byte("{}"),
+		"blobs/mrl":            mrlText(t),
 	})
+	// A Hugging Face snapshot links its files to blobs.
+	if err := os.Symlink(filepath.Join(dir, "blobs", "mrl"), filepath.Join(dir, "LICENSE")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "absent"), filepath.Join(dir, "NOTICE")); err != nil {
+		t.Fatal(err)
+	}
 	ds, err := detector(t).DetectFolder(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(ds); got != "original/LICENSE.txt=Apache-2.0" {
+	if got := ids(ds); got != "LICENSE=LicenseRef-MRL-0.1 original/LICENSE.txt=Apache-2.0" {
 		t.Fatalf("detections %s", got)
 	}
 	if _, err := detector(t).DetectFolder(filepath.Join(dir, "absent")); err == nil {

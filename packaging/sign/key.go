@@ -33,10 +33,10 @@ type Signer struct {
 }
 
 // String names the signer by its public key's fingerprint.
-func (s *Signer) String() string { return "sign.Signer(" + s.keyID + ")" }
+func (s Signer) String() string { return "sign.Signer(" + s.keyID + ")" }
 
 // GoString is String: %#v never prints the key either.
-func (s *Signer) GoString() string { return s.String() }
+func (s Signer) GoString() string { return s.String() }
 
 // KeyID is the sha256 fingerprint of the signer's public key (DER).
 func (s *Signer) KeyID() string { return s.keyID }

@@ -195,8 +195,10 @@ func TestKeys(t *testing.T) {
 		t.Fatal("absent public key accepted")
 	}
 	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
-		if out := fmt.Sprintf(f, s); out != "sign.Signer("+s.KeyID()+")" {
-			t.Fatalf("Printf(%q, signer) = %q", f, out)
+		for _, x := range []any{s, *s} {
+			if out := fmt.Sprintf(f, x); out != "sign.Signer("+s.KeyID()+")" {
+				t.Fatalf("Printf(%q, signer) = %q", f, out)
+			}
 		}
 	}
 	t.Setenv("CKPT_TEST_PW", "")

@@ -276,6 +276,15 @@ func TestCkptJudgesCosignSignatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Signing again with cosign's key finds cosign's signature, which is
+	// the one ckpt would write, and adds nothing.
+	before, err := repo.Resolve(ctx, sign.SignatureTag(m.Digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, err := sign.Sign(ctx, repo, sign.Subject{Name: name, Digest: m.Digest}, ck); err != nil || after.Digest != before.Digest {
+		t.Fatalf("re-signing with cosign's key: %v, manifest %s → %s", err, before.Digest, after.Digest)
+	}
 	s, _, _ := keyPair(t, dir, "ckpt")
 	if _, err := sign.Sign(ctx, repo, sign.Subject{Name: name, Digest: m.Digest}, s); err != nil {
 		t.Fatal(err)

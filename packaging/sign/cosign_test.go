@@ -21,6 +21,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 )
@@ -117,6 +118,7 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	name := reg.Host + "/models/support"
 	repo := repository(t, reg.Host, "models/support")
 	m := pushModel(t, ctx, repo, "v1", modelFiles())
+	attachReferrer(t, ctx, repo, m) // cosign looks for sigstore bundles among them
 	subj := sign.Subject{Name: name, Digest: m.Digest}
 	if _, err := sign.Sign(ctx, repo, subj, s); err != nil {
 		t.Fatal(err)
@@ -398,6 +400,21 @@ func stored(t *testing.T, ctx context.Context, r *remote.Repository, w *strings.
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// attachReferrer attaches an unsigned license report referrer to m, as a
+// ckpt bundle carries one.
+func attachReferrer(t *testing.T, ctx context.Context, repo *remote.Repository, m ocispec.Descriptor) {
+	t.Helper()
+	body := []byte(`{"license":"Apache-2.0"}`)
+	l := content.NewDescriptorFromBytes(specv1.ArtifactTypeLicenseReport, body)
+	if err := repo.Push(ctx, l, bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, specv1.ArtifactTypeLicenseReport,
+		oras.PackManifestOptions{Subject: &m, Layers: []ocispec.Descriptor{l}}); err != nil {
 		t.Fatal(err)
 	}
 }

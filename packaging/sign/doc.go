@@ -10,7 +10,12 @@
 // way under sha256-<hex>.att. `cosign verify --key` and `cosign
 // verify-attestation --key` (with --insecure-ignore-tlog: nothing here
 // reaches a transparency log) accept both, and Verify accepts what cosign
-// signs with a key.
+// signs with a key. ckpt does not attach sigstore bundles as referrers: the
+// presence of one switches cosign v2.6.5 to its new bundle format, which
+// wants a trusted root from Sigstore's TUF repository even with --key, and
+// offline verification then fails. The tag scheme leaves room for keyless
+// signatures (cosign keeps certificates in layer annotations, which Sign
+// preserves).
 //
 // Keys are cosign's: ECDSA P-256, the private key PKCS#8 encrypted with
 // scrypt and secretbox in an "ENCRYPTED SIGSTORE PRIVATE KEY" PEM block, its

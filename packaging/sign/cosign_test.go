@@ -109,10 +109,10 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	ctx := context.Background()
 	var log bytes.Buffer
 	dir := t.TempDir()
+	cs := newCosign(t, dir, &log)
 	s, v, _ := keyPair(t, dir, "ckpt")
 	other, otherV, _ := keyPair(t, dir, "other")
 	reg := testenv.NewRegistry(t)
-	cs := newCosign(t, dir, &log)
 	pub, otherPub := filepath.Join(dir, "ckpt.pub"), filepath.Join(dir, "other.pub")
 
 	name := reg.Host + "/models/support"

@@ -22,6 +22,10 @@ type Options struct {
 	// TrainingTemplates are chat templates adapters were trained with; the
 	// folder's template must render the same text.
 	TrainingTemplates []TrainingTemplate
+	// TemplateReference, when set, is the template source whose text the
+	// folder's templates must render instead of the canonical format of
+	// the tokenizer version (for a deliberately different format).
+	TemplateReference string
 }
 
 // TrainingTemplate is an adapter's recorded training chat template.

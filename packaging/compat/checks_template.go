@@ -55,14 +55,19 @@ func (c *checker) checkTemplates() {
 		if i == 1 && t.src == ts[0].src {
 			continue
 		}
-		c.checkRenders(t)
+		if c.checkRenders(t) {
+			c.checkCanonical(t)
+		}
 	}
 	if len(ts) > 0 {
 		c.checkTraining(ts[0])
 	}
 }
 
-func (c *checker) checkRenders(t bundleTemplate) {
+// checkRenders reports a template that fails to render a standard
+// conversation; true when it renders every one.
+func (c *checker) checkRenders(t bundleTemplate) bool {
+	clean := true
 	for _, conv := range Conversations() {
 		_, err := RenderTemplate(t.src, []byte(conv.JSON), c.vars())
 		var raised *RaisedError
@@ -71,13 +76,16 @@ func (c *checker) checkRenders(t bundleTemplate) {
 		case err == nil:
 		case errors.As(err, &unsafe):
 			c.rep.add(TemplateUnchecked, t.file, t.path, "the chat template was %v; check it with transformers' apply_chat_template", unsafe)
-			return
+			return false
 		case errors.As(err, &raised) && conv.Name == "tool_call":
 			c.rep.add(TemplateToolsUnsupported, t.file, t.path, "the chat template refuses a tool-call conversation (%q): tool use through apply_chat_template is impossible", raised.Message)
+			clean = false
 		default:
 			c.rep.add(TemplateRender, t.file, t.path, "the chat template fails on a %s conversation: %v; apply_chat_template would fail the same way", conv.Name, err)
+			clean = false
 		}
 	}
+	return clean
 }
 
 // checkTraining compares each training template's text with the folder's.

@@ -120,6 +120,7 @@ func writeCommon(t testing.TB, dir string) {
 	writeJSON(t, filepath.Join(dir, "tekken.json"), tekkenJSON())
 	writeText(t, filepath.Join(dir, "generation_config.json"), `{"bos_token_id": 1, "eos_token_id": 2}`)
 	writeText(t, filepath.Join(dir, "chat_template.jinja"), tinyTemplate)
+	versionTemplate(t, dir)
 }
 
 func writeTensors(t testing.TB, path string, specs []mistral.TensorSpec, rename func(string) string, opts safetensors.WriteOptions) {

@@ -54,6 +54,7 @@ const (
 	TemplateUnchecked        Code = "template.unchecked"
 	TemplateMissing          Code = "template.missing"
 	TemplateTrainMismatch    Code = "template.train_mismatch"
+	TemplateCanonical        Code = "template.canonical"
 	VisionNoImageTokens      Code = "vision.no_image_tokens"
 	VisionNoImageConfig      Code = "vision.no_image_config"
 	VisionPatchSize          Code = "vision.patch_size"
@@ -127,6 +128,7 @@ func Rules() []Rule {
 		{TemplateUnchecked, sevWarn, "the chat template cannot be rendered safely (recursive macro)"},
 		{TemplateMissing, sevWarn, "no chat template for transformers"},
 		{TemplateTrainMismatch, sevErr, "the adapter's training template renders other text"},
+		{TemplateCanonical, sevErr, "the chat template renders other text than the tokenizer version's canonical format"},
 		{VisionNoImageTokens, sevErr, "an image config without [IMG], [IMG_BREAK], [IMG_END]"},
 		{VisionNoImageConfig, sevErr, "a vision encoder without the runtime's image config"},
 		{VisionPatchSize, sevErr, "patch sizes differ between model and image config"},

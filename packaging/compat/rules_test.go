@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
@@ -86,6 +87,7 @@ func TestEveryRuleFires(t *testing.T) {
 		for _, code := range breaks.Codes() {
 			t.Run(layout.name+"/"+string(code), func(t *testing.T) {
 				dir := layout.make(t)
+				before, _, _ := chatfmt.DetectVersion(dir)
 				opts, err := breaks.Apply(t.Context(), dir, code)
 				if errors.Is(err, breaks.ErrLayout) {
 					t.Skipf("not on this layout: %v", err)
@@ -97,6 +99,11 @@ func TestEveryRuleFires(t *testing.T) {
 				fs, err := compat.Check(t.Context(), dir, opts)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if after, _, _ := chatfmt.DetectVersion(dir); after != before && code != compat.TemplateCanonical {
+					// A break that changes the tokenizer version makes the
+					// shipped template another version's: that fires too.
+					fs = without(fs, compat.TemplateCanonical)
 				}
 				if got := codes(fs); len(got) != 1 || got[0] != string(code) {
 					t.Errorf("codes %v, want only %s:%s", got, code, dump(fs))
@@ -114,6 +121,17 @@ func TestEveryRuleFires(t *testing.T) {
 			t.Errorf("rule %s fires on no layout", code)
 		}
 	}
+}
+
+// without drops the findings of one rule.
+func without(fs []specv1.Finding, code compat.Code) []specv1.Finding {
+	var out []specv1.Finding
+	for _, f := range fs {
+		if f.Code != string(code) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // synthModel writes a model with ckpt synth (packaging/synth).

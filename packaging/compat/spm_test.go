@@ -67,6 +67,7 @@ func spmModel(t *testing.T, tokenizer, as string) string {
 	if err := os.Symlink(src, filepath.Join(dir, as)); err != nil {
 		t.Fatal(err)
 	}
+	versionTemplate(t, dir)
 	return dir
 }
 
@@ -80,7 +81,8 @@ func TestRealTokenizerFolders(t *testing.T) {
 		{"mistral_instruct_tokenizer_240323.model.v3", "tokenizer.model.v3", ""},
 		{"mistral_instruct_tokenizer_241114.model.v7", "tokenizer.model.v7", ""},
 		{"mistral_instruct_tokenizer_240216.model.v2", "tokenizer.model.v2", ""},
-		{"tokenizer.model.v1", "tokenizer.model.v1", "vocab.tokenizer"},
+		// v1 has no tools: its template refuses a tool conversation.
+		{"tokenizer.model.v1", "tokenizer.model.v1", "template.tools_unsupported,vocab.tokenizer"},
 		{"mistral_instruct_tokenizer_240216.model.v2", "tokenizer.model.v7", "tokenizer.required_special"},
 		{"mistral_instruct_tokenizer_240323.model.v3", "tokenizer.model.v5", "tokenizer.unrecognized"},
 	} {
@@ -139,6 +141,7 @@ func TestSPMImageTokenizer(t *testing.T) {
 		if err := os.Symlink(src, filepath.Join(dir, "tokenizer.model.v7m1")); err != nil {
 			t.Fatal(err)
 		}
+		versionTemplate(t, dir)
 		fs, err := compat.Check(t.Context(), dir, compat.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -47,6 +47,7 @@ func TestTekkenDeprecatedSpecials(t *testing.T) {
 	}
 	dir := nativeModel(t)
 	writeJSON(t, filepath.Join(dir, "tekken.json"), m)
+	versionTemplate(t, dir)
 	fs, err := compat.Check(t.Context(), dir, compat.Options{})
 	if err != nil || len(fs) != 0 {
 		t.Errorf("v3 tekken without special_tokens: %v%s", err, dump(fs))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
@@ -28,6 +29,8 @@ type component struct{ desc specv1.Component }
 type config struct {
 	Target   string   `json:"target"`
 	Runtimes []string `json:"runtimes"`
+	// TemplateReference is an absolute path (TypePath).
+	TemplateReference string `json:"template_reference"`
 }
 
 func (c component) Describe() specv1.Component { return c.desc }
@@ -138,6 +141,13 @@ func describeProfiles(p []string) string {
 // target and its lineage (datasets aside), and every training template recorded in its metadata.
 func options(cfg config, target specv1.Input) (compat.Options, error) {
 	opts := compat.Options{Profiles: cfg.Runtimes}
+	if cfg.TemplateReference != "" {
+		src, _, err := chatfmt.LoadTemplate(cfg.TemplateReference)
+		if err != nil {
+			return opts, fmt.Errorf("template_reference: %w", err)
+		}
+		opts.TemplateReference = src
+	}
 	md := target.Metadata
 	opts.IDs = append(opts.IDs, md.ID)
 	for _, l := range md.Lineage {

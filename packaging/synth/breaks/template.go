@@ -2,9 +2,10 @@ package breaks
 
 import (
 	"errors"
-	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"os"
 	"path/filepath"
+
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 )
 
 // templateBreaks returns the chat template mutations.
@@ -41,6 +42,13 @@ func templateBreaks() map[compat.Code]func(*target) error {
 			return editJSON(t.dir, "tokenizer_config.json", func(m map[string]any) error { delete(m, "chat_template"); return nil })
 		},
 		compat.TemplateTrainMismatch: breakTrainMismatch,
+		compat.TemplateCanonical: func(t *target) error {
+			src, err := t.template()
+			if err != nil {
+				return err
+			}
+			return t.setTemplate(src + "{{ '[EXTRA]' }}")
+		},
 		compat.TemplateUnchecked: func(t *target) error {
 			return t.setTemplate("{% macro show(v) %}{% if v is mapping %}{% for k in v %}{{ k }}={{ show(v[k]) }}{% endfor %}" +
 				"{% else %}{{ v }}{% endif %}{% endmacro %}{{ bos_token }}{% for m in messages %}{{ show(m) }}{% endfor %}")
@@ -73,8 +81,8 @@ func (t *target) setTemplate(src string) error {
 	})
 }
 
-// breakTrainMismatch records the current template as an adapter's training
-// template (adapter/chat_template.jinja) and changes the bundle's.
+// breakTrainMismatch records a changed template as an adapter's training
+// template (adapter/chat_template.jinja), leaving the bundle's canonical.
 func breakTrainMismatch(t *target) error {
 	src, err := t.template()
 	if err != nil {
@@ -84,9 +92,7 @@ func breakTrainMismatch(t *target) error {
 	if err := os.MkdirAll(adapter, 0o755); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(adapter, "chat_template.jinja"), []byte(src)); err != nil {
-		return err
-	}
-	t.opts.TrainingTemplates = []compat.TrainingTemplate{{Source: "adapter/chat_template.jinja", Template: src}}
-	return t.setTemplate(src + `{{ " " }}`)
+	trained := src + `{{ " " }}`
+	t.opts.TrainingTemplates = []compat.TrainingTemplate{{Source: "adapter/chat_template.jinja", Template: trained}}
+	return writeFile(filepath.Join(adapter, "chat_template.jinja"), []byte(trained))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
@@ -20,7 +21,9 @@ type checkOptions struct {
 	Runtimes []string
 	IDs      []string
 	Adapters []string
-	JSON     bool
+	// TemplateReference replaces the canonical format in template.canonical.
+	TemplateReference string
+	JSON              bool
 }
 
 func newCheckCmd(stdio *IO) *cobra.Command {
@@ -32,7 +35,8 @@ func newCheckCmd(stdio *IO) *cobra.Command {
 files each runtime needs, params.json and config.json against the tensors, every
 tekken.json rule of mistral-common, vocabulary sizes, EOS/BOS/PAD agreement across
 generation_config.json, config.json, tokenizer_config.json and the tokenizer, chat
-templates (they agree, render, and match an adapter's training template), vision
+templates (they agree, render, match an adapter's training template and render the
+canonical chat format of the tokenizer version, as mistral-common does), vision
 files and model ids. Without --runtime it applies every runtime the folder's layout
 claims. It exits 1 when any finding is an error. "ckpt synth break --list" lists
 the rules.`,
@@ -48,6 +52,7 @@ the rules.`,
 	fl.StringArrayVar(&o.Runtimes, "runtime", nil, "runtime profile to apply, repeatable: "+strings.Join(compat.ProfileNames(), ", "))
 	fl.StringArrayVar(&o.IDs, "id", nil, "model id to check (pinned, not retired), repeatable")
 	fl.StringArrayVar(&o.Adapters, "adapter", nil, "adapter folder whose chat_template.jinja (training template) the model's template must match, repeatable")
+	fl.StringVar(&o.TemplateReference, "template-reference", "", "chat template `FILE` (.jinja or tokenizer_config.json) the model's templates must render instead of its tokenizer version's canonical format")
 	fl.BoolVar(&o.JSON, "json", false, "print the findings as JSON")
 	return cmd
 }
@@ -94,6 +99,13 @@ func (o checkOptions) compatOptions() (compat.Options, error) {
 			return compat.Options{}, usagef("--adapter: %v", err)
 		}
 		opts.TrainingTemplates = append(opts.TrainingTemplates, t)
+	}
+	if o.TemplateReference != "" {
+		src, _, err := chatfmt.LoadTemplate(o.TemplateReference)
+		if err != nil {
+			return compat.Options{}, usagef("--template-reference: %v", err)
+		}
+		opts.TemplateReference = src
 	}
 	return opts, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,5 +126,49 @@ func TestCheckErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr+out, tc.want) {
 			t.Errorf("%v: exit %d, want %d with %q\n%s%s", tc.args, code, tc.code, tc.want, out, stderr)
 		}
+	}
+}
+
+// TestCheckCanonicalTemplate: appending {{ '[EXTRA]' }} to an HF model's
+// chat_template.jinja fails ckpt check --runtime transformers with the byte
+// offset where the text departs from the canonical v7 format; the same
+// template given as --template-reference passes (a deliberate format).
+func TestCheckCanonicalTemplate(t *testing.T) {
+	dir := synthForCheck(t, "hf")
+	path := filepath.Join(dir, "chat_template.jinja")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := append(src, "{{ '[EXTRA]' }}"...)
+	if err := os.WriteFile(path, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCheckCLI(t, "check", dir, "--runtime", "transformers", "--json")
+	var rep checkReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != 1 || rep.Errors == 0 {
+		t.Fatalf("exit %d, errors %d, want a failure:\n%s", code, rep.Errors, out)
+	}
+	var msg string
+	for _, f := range rep.Findings {
+		if f.Code == "template.canonical" && f.File == "chat_template.jinja" {
+			msg = f.Message
+		}
+	}
+	if !strings.Contains(msg, "differs at byte") || !strings.Contains(msg, `[EXTRA]`) || !strings.Contains(msg, "canonical v7") {
+		t.Errorf("template.canonical finding %q lacks the offset, the texts or the version:\n%s", msg, out)
+	}
+	ref := filepath.Join(t.TempDir(), "ours.jinja")
+	if err := os.WriteFile(ref, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runCheckCLI(t, "check", dir, "--runtime", "transformers", "--template-reference", ref); code != 0 {
+		t.Errorf("with --template-reference: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := runCheckCLI(t, "check", dir, "--template-reference", filepath.Join(t.TempDir(), "none.jinja")); code != 2 || !strings.Contains(stderr, "none.jinja") {
+		t.Errorf("missing reference: exit %d, %s", code, stderr)
 	}
 }

@@ -16,9 +16,15 @@ import (
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
+// exportOptions are the flags and arguments of ckpt export.
+type exportOptions struct {
+	dir, store   string
+	verify, link bool
+	step, out    string
+}
+
 func newExportCmd(stdio *IO) *cobra.Command {
-	var dir, storeFlag string
-	var verify, link bool
+	var o exportOptions
 	cmd := &cobra.Command{
 		Use:   "export KIND.NAME DIR",
 		Short: "Write the files of a step's artifact from the last build into a folder",
@@ -44,35 +50,40 @@ verified it is not read again, unless --verify.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			st, err := store.Open(ctx, storeDir(dir, storeFlag))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			desc, err := lastBuilt(ctx, st, dir, args[0])
-			if err != nil {
-				return fmt.Errorf("export %s: %w", args[0], err)
-			}
-			if verify {
-				if err := verifyArtifact(ctx, st, desc); err != nil {
-					return fmt.Errorf("export %s: %w", args[0], err)
-				}
-			}
-			rep, err := st.Export(ctx, desc, args[1], store.ExportOptions{Link: link})
-			if err != nil {
-				return fmt.Errorf("export %s to %s: %w", args[0], args[1], err)
-			}
-			fmt.Fprintf(stdio.Out, "exported %s (%s) to %s: %s\n", args[0], desc.Digest, args[1], exportSummary(rep))
-			return nil
+			o.step, o.out = args[0], args[1]
+			return exportRun(cmd.Context(), stdio, o)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose ledger names the build")
-	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
-	cmd.Flags().BoolVar(&verify, "verify", false, "hash every file against its digest, even one the store verified before")
-	cmd.Flags().BoolVar(&link, "link", false,
+	cmd.Flags().StringVar(&o.dir, "dir", ".", "the spec `FOLDER` whose ledger names the build")
+	cmd.Flags().StringVar(&o.store, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
+	cmd.Flags().BoolVar(&o.verify, "verify", false, "hash every file against its digest, even one the store verified before")
+	cmd.Flags().BoolVar(&o.link, "link", false,
 		"hard-link the store's blobs instead of copying: a write to an exported file changes the store's blob and every artifact that shares it")
 	return cmd
+}
+
+// exportRun writes the files of the step's last built artifact into o.out.
+func exportRun(ctx context.Context, stdio *IO, o exportOptions) error {
+	st, err := store.Open(ctx, storeDir(o.dir, o.store))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	desc, err := lastBuilt(ctx, st, o.dir, o.step)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", o.step, err)
+	}
+	if o.verify {
+		if err := verifyArtifact(ctx, st, desc); err != nil {
+			return fmt.Errorf("export %s: %w", o.step, err)
+		}
+	}
+	rep, err := st.Export(ctx, desc, o.out, store.ExportOptions{Link: o.link})
+	if err != nil {
+		return fmt.Errorf("export %s to %s: %w", o.step, o.out, err)
+	}
+	fmt.Fprintf(stdio.Out, "exported %s (%s) to %s: %s\n", o.step, desc.Digest, o.out, exportSummary(rep))
+	return nil
 }
 
 // lastBuilt resolves the artifact of step addr from the last build of the

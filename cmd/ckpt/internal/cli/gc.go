@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +12,15 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/store"
 )
 
+// gcOptions are the flags of ckpt gc.
+type gcOptions struct {
+	dir, store     string
+	keepBuilds     int
+	dryRun, asJSON bool
+}
+
 func newGCCmd(stdio *IO) *cobra.Command {
-	var dir, storeFlag string
-	var keepBuilds int
-	var dryRun, asJSON bool
+	var o gcOptions
 	cmd := &cobra.Command{
 		Use:   "gc",
 		Short: "Free the local store of cached artifacts that recent builds did not use",
@@ -33,37 +39,40 @@ build uses the store (exit 1), and a build started during gc waits for it.
 		Example: `  ckpt gc --dry-run
   ckpt gc --keep-builds 0 --dir examples/quickstart`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if keepBuilds < 0 {
-				return usagef("gc: --keep-builds must be 0 or more, got %d", keepBuilds)
-			}
-			ctx := cmd.Context()
-			st, err := store.Open(ctx, storeDir(dir, storeFlag))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			keep := state.For(dir).Retention(st.Root(), keepBuilds)
-			rep, err := st.Prune(ctx, keep.Keep, store.PruneOptions{DryRun: dryRun})
-			if errors.Is(err, store.ErrInUse) {
-				return exitCode(1, err)
-			}
-			if err = errors.Join(err, keep.Err()); err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(stdio.Out, rep)
-			}
-			writeGCReport(stdio.Out, rep)
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return gcRun(cmd.Context(), stdio, o) },
 	}
-	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose ledger and .ckpt/store to use")
-	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
-	cmd.Flags().IntVar(&keepBuilds, "keep-builds", 1, "keep the cache entries of FOLDER's last `N` builds")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be removed, remove nothing")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringVar(&o.dir, "dir", ".", "the spec `FOLDER` whose ledger and .ckpt/store to use")
+	cmd.Flags().StringVar(&o.store, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
+	cmd.Flags().IntVar(&o.keepBuilds, "keep-builds", 1, "keep the cache entries of FOLDER's last `N` builds")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "report what would be removed, remove nothing")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// gcRun prunes the store by the retention of the project's ledger and
+// every other user's.
+func gcRun(ctx context.Context, stdio *IO, o gcOptions) error {
+	if o.keepBuilds < 0 {
+		return usagef("gc: --keep-builds must be 0 or more, got %d", o.keepBuilds)
+	}
+	st, err := store.Open(ctx, storeDir(o.dir, o.store))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	keep := state.For(o.dir).Retention(st.Root(), o.keepBuilds)
+	rep, err := st.Prune(ctx, keep.Keep, store.PruneOptions{DryRun: o.dryRun})
+	if errors.Is(err, store.ErrInUse) {
+		return exitCode(1, err)
+	}
+	if err = errors.Join(err, keep.Err()); err != nil {
+		return err
+	}
+	if o.asJSON {
+		return writeJSON(stdio.Out, rep)
+	}
+	writeGCReport(stdio.Out, rep)
+	return nil
 }
 
 func writeGCReport(w io.Writer, rep store.PruneReport) {

@@ -359,3 +359,17 @@ func (f *File) validate() error {
 }
 
 func align(n, a uint64) uint64 { return (n + a - 1) / a * a }
+
+// Section returns a reader over the data of tensor name in r, the file f
+// was read from.
+func (f *File) Section(r io.ReaderAt, name string) (*io.SectionReader, error) {
+	t, ok := f.Tensor(name)
+	if !ok {
+		return nil, fmt.Errorf("no tensor %q", name)
+	}
+	n, err := t.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(r, f.DataOffset+int64(t.Offset), n), nil
+}

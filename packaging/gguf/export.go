@@ -58,7 +58,11 @@ func Export(ctx context.Context, srcDir, outPath string, o Options) error {
 	if v, ok := lookup(tok, "tokenizer.ggml.tokens"); ok && len(v.([]string)) != m.params.VocabSize {
 		return fmt.Errorf("%s: %w: the tokenizer has %d tokens, %s says vocab_size %d", srcDir, ErrTokenizer, len(v.([]string)), m.configName(), m.params.VocabSize)
 	}
-	kv := append(modelKV(m.params, o, ftype), tok...)
+	return m.write(ctx, outPath, append(modelKV(m.params, o, ftype), tok...), o)
+}
+
+// write converts m's tensors for o.Type into a GGUF file with metadata kv.
+func (m *model) write(ctx context.Context, outPath string, kv []KV, o Options) error {
 	srcs := m.sources(o.Type)
 	infos := make([]TensorInfo, len(srcs))
 	for i, s := range srcs {

@@ -143,7 +143,7 @@ func TestTensorCheckCatchesMissingUnpermute(t *testing.T) {
 		want[fmt.Sprintf("blk.%d.attn_k.weight", l)] = true
 	}
 	for _, p := range problems {
-		name, _, _ := strings.Cut(p, " ")
+		name, _, _ := strings.Cut(p, " (")
 		if !want[name] {
 			t.Errorf("unexpected problem: %s", p)
 		}

@@ -138,7 +138,7 @@ func TestTensorCheckCatchesMissingUnpermute(t *testing.T) {
 	}
 	problems, _ := checkAgainstSource(t, out, hf)
 	want := map[string]bool{}
-	for l := range judgeModel.Layers {
+	for l := range m.params.NLayers {
 		want[fmt.Sprintf("blk.%d.attn_q.weight", l)] = true
 		want[fmt.Sprintf("blk.%d.attn_k.weight", l)] = true
 	}

@@ -111,7 +111,8 @@ type source struct {
 	rows   int64
 	cols   int64
 	typ    Type
-	rotary int // heads to un-permute from the HF basis, 0 for none
+	rotary int     // heads to un-permute from the HF basis, 0 for none
+	scale  float32 // multiplies the values when not 0 (folded LoRA scales)
 }
 
 func (s *source) info() TensorInfo {

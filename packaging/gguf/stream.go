@@ -96,14 +96,20 @@ func (c *converter) convert(s *source, ch *chunk, r0, r1, rowIn, rowOut int64) e
 	if err := readRows(s, ch.in, r0, r1, rowIn); err != nil {
 		return err
 	}
-	if s.typ == BF16 && s.src.DType == safetensors.BF16 || s.typ == F32 && s.src.DType == safetensors.F32 ||
-		s.typ == F16 && s.src.DType == safetensors.F16 {
+	same := s.typ == BF16 && s.src.DType == safetensors.BF16 || s.typ == F32 && s.src.DType == safetensors.F32 ||
+		s.typ == F16 && s.src.DType == safetensors.F16
+	if same && s.scale == 0 {
 		ch.out = append(ch.out[:0], ch.in...)
 		return nil
 	}
 	ch.f = grow(ch.f, rows*s.cols)
 	if err := safetensors.Decode(s.src.DType, ch.in, ch.f); err != nil {
 		return err
+	}
+	if s.scale != 0 {
+		for i := range ch.f {
+			ch.f[i] *= s.scale
+		}
 	}
 	ch.out = grow(ch.out, rows*rowOut)
 	for r := range rows {

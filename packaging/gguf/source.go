@@ -21,34 +21,37 @@ var ErrShape = errors.New("tensor contradicts the model config")
 // openModel reads dir's config and safetensors headers, checks that the
 // model is a dense Mistral text model whose tensors are exactly those the
 // config implies, and maps every tensor to its GGUF name.
-func openModel(dir string) (m *model, err error) {
+func openModel(dir string) (*model, error) {
 	lay, err := mistral.DetectLayout(dir)
 	if err != nil {
 		return nil, err
 	}
-	m = &model{dir: dir, layout: lay, tensors: map[string]*source{}}
+	m := &model{dir: dir, layout: lay, tensors: map[string]*source{}}
 	if m.params, err = readParams(lay); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			m.Close()
-		}
-	}()
-	if err := m.checkArchitecture(); err != nil {
+	if err := m.open(); err != nil {
+		m.Close()
 		return nil, err
 	}
-	for _, w := range lay.Weights {
+	return m, nil
+}
+
+func (m *model) open() error {
+	if err := m.checkArchitecture(); err != nil {
+		return err
+	}
+	for _, w := range m.layout.Weights {
 		f, err := safetensors.Open(w)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m.files = append(m.files, f)
 		if err := m.addFile(f); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return m, m.checkTensors()
+	return m.checkTensors()
 }
 
 func readParams(lay *mistral.Layout) (*mistral.Params, error) {

@@ -35,11 +35,11 @@ func editJSON(t *testing.T, path string, f func(map[string]any)) {
 // the file (and the tensor where there is one), and nothing is written.
 func TestExportRefuses(t *testing.T) {
 	cases := []struct {
-		name  string
-		model synth.ModelOptions
-		break_ func(t *testing.T, dir string)
-		is    error
-		want  []string
+		name    string
+		model   synth.ModelOptions
+		breakIt func(t *testing.T, dir string)
+		is      error
+		want    []string
 	}{
 		{"tekken rank without a merge", synth.ModelOptions{}, func(t *testing.T, dir string) {
 			editJSON(t, filepath.Join(dir, "tekken.json"), func(m map[string]any) {
@@ -73,8 +73,8 @@ func TestExportRefuses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := synthModel(t, c.model)
-			if c.break_ != nil {
-				c.break_(t, dir)
+			if c.breakIt != nil {
+				c.breakIt(t, dir)
 			}
 			outDir := t.TempDir()
 			err := Export(context.Background(), dir, filepath.Join(outDir, "m.gguf"), Options{})

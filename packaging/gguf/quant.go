@@ -67,8 +67,13 @@ func nearestInt(f float32) int32 {
 
 func abs32(f float32) float32 { return math.Float32frombits(math.Float32bits(f) &^ (1 << 31)) }
 
-// roundf rounds half away from zero, as C's roundf.
-func roundf(f float32) float32 { return float32(math.Round(float64(f))) }
+// roundInt is C's roundf (half away from zero) as an integer, for
+// |f| < 2^31: f ± 0.5 is exact in float64, truncation does the rest, and
+// no branch depends on the data.
+func roundInt(f float32) int32 {
+	x := float64(f)
+	return int32(x + math.Copysign(0.5, x))
+}
 
 func quantizeQ8_0(x []float32, y []byte) {
 	for i := 0; i < len(x)/32; i++ {
@@ -83,8 +88,9 @@ func quantizeQ8_0(x []float32, y []byte) {
 			id = 1 / d
 		}
 		binary.LittleEndian.PutUint16(yb, fp16(d))
+		q := yb[2:34]
 		for j, v := range xb {
-			yb[2+j] = byte(int8(roundf(v * id)))
+			q[j] = byte(int8(roundInt(v * id)))
 		}
 	}
 }

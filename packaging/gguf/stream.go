@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 
@@ -43,6 +44,9 @@ func (c *converter) write(ctx context.Context, w io.Writer, s *source) error {
 	rowOut, err := s.typ.RowBytes(s.cols)
 	if err != nil {
 		return err
+	}
+	if s.unchanged() {
+		return copyRaw(w, s)
 	}
 	per := max(1, chunkBytes/rowIn)
 	n := (s.rows + per - 1) / per
@@ -96,24 +100,19 @@ func (c *converter) convert(s *source, ch *chunk, r0, r1, rowIn, rowOut int64) e
 	if err := readRows(s, ch.in, r0, r1, rowIn); err != nil {
 		return err
 	}
-	same := s.typ == BF16 && s.src.DType == safetensors.BF16 || s.typ == F32 && s.src.DType == safetensors.F32 ||
-		s.typ == F16 && s.src.DType == safetensors.F16
-	if same && s.scale == 0 {
-		ch.out = append(ch.out[:0], ch.in...)
-		return nil
-	}
-	ch.f = grow(ch.f, rows*s.cols)
-	if err := safetensors.Decode(s.src.DType, ch.in, ch.f); err != nil {
-		return err
-	}
-	if s.scale != 0 {
-		for i := range ch.f {
-			ch.f[i] *= s.scale
-		}
-	}
+	// Row by row: the float32 row stays in cache between decode and encode.
+	ch.f = grow(ch.f, s.cols)
 	ch.out = grow(ch.out, rows*rowOut)
 	for r := range rows {
-		if err := Quantize(s.typ, ch.f[r*s.cols:(r+1)*s.cols], ch.out[r*rowOut:(r+1)*rowOut]); err != nil {
+		if err := safetensors.Decode(s.src.DType, ch.in[r*rowIn:(r+1)*rowIn], ch.f); err != nil {
+			return err
+		}
+		if s.scale != 0 {
+			for i := range ch.f {
+				ch.f[i] *= s.scale
+			}
+		}
+		if err := Quantize(s.typ, ch.f, ch.out[r*rowOut:(r+1)*rowOut]); err != nil {
 			return fmt.Errorf("tensor %q: %w", s.src.Name, err)
 		}
 	}
@@ -132,4 +131,28 @@ func readRows(s *source, dst []byte, r0, r1, rowIn int64) error {
 		}
 	}
 	return nil
+}
+
+// unchanged reports whether s's GGUF bytes are its source bytes.
+func (s *source) unchanged() bool {
+	same := s.typ == BF16 && s.src.DType == safetensors.BF16 || s.typ == F32 && s.src.DType == safetensors.F32 ||
+		s.typ == F16 && s.src.DType == safetensors.F16
+	return same && s.scale == 0 && s.rotary == 0
+}
+
+// copyRaw copies s's bytes from its file, in the kernel when w allows.
+func copyRaw(w io.Writer, s *source) error {
+	f, err := os.Open(s.file.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(s.file.DataOffset+s.src.Begin, io.SeekStart); err != nil {
+		return err
+	}
+	n, err := io.Copy(w, io.LimitReader(f, s.src.Len()))
+	if err == nil && n != s.src.Len() {
+		err = fmt.Errorf("%s: tensor %q: %w", s.file.Path, s.src.Name, io.ErrUnexpectedEOF)
+	}
+	return err
 }

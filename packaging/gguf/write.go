@@ -14,6 +14,7 @@ import (
 // tensor-info order, each padded to the alignment. It holds one buffer,
 // never the model.
 type Writer struct {
+	dst     io.Writer
 	w       *bufio.Writer
 	infos   []TensorInfo
 	align   uint64
@@ -26,7 +27,7 @@ type Writer struct {
 // general.alignment when kv has it (a power-of-2 uint32), else 32. Tensor
 // offsets in infos are ignored and recomputed.
 func NewWriter(w io.Writer, kv []KV, infos []TensorInfo) (*Writer, error) {
-	gw := &Writer{w: bufio.NewWriterSize(w, 1<<20), align: DefaultAlignment}
+	gw := &Writer{dst: w, w: bufio.NewWriterSize(w, 1<<20), align: DefaultAlignment}
 	seen := map[string]bool{}
 	for _, e := range kv {
 		if seen[e.Key] {
@@ -123,7 +124,7 @@ func (gw *Writer) WriteTensor(name string, fill func(io.Writer) error) error {
 	}
 	t := gw.infos[gw.next]
 	want, _ := t.Bytes()
-	cw := &countWriter{w: gw.w}
+	cw := &countWriter{gw: gw}
 	if err := fill(cw); err != nil {
 		return fmt.Errorf("tensor %q: %w", name, err)
 	}
@@ -145,14 +146,31 @@ func (gw *Writer) Close() error {
 	return gw.w.Flush()
 }
 
+// countWriter counts a tensor's bytes. Its ReadFrom lets io.Copy from a
+// file reach the destination file's ReadFrom (copy_file_range on Linux)
+// after flushing the buffer: a tensor copied unchanged never passes
+// through user space.
 type countWriter struct {
-	w io.Writer
-	n int64
+	gw *Writer
+	n  int64
 }
 
 func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
+	n, err := c.gw.w.Write(p)
 	c.n += int64(n)
+	return n, err
+}
+
+func (c *countWriter) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := c.gw.dst.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	if err := c.gw.w.Flush(); err != nil {
+		return 0, err
+	}
+	n, err := rf.ReadFrom(r)
+	c.n += n
 	return n, err
 }
 

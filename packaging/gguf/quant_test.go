@@ -62,7 +62,7 @@ func patchEdgeRows(t *testing.T, dir string) {
 		gen := []func(i int) float32{
 			func(int) float32 { return 0.5 },
 			func(i int) float32 { return map[bool]float32{true: 30, false: float32(i%7-3) * 1e-3}[i == 5] },
-			func(i int) float32 { return float32(1 - 2*(i%2)) * 0.01 },
+			func(i int) float32 { return float32(1-2*(i%2)) * 0.01 },
 			func(i int) float32 { return float32(i%5) * 1e-20 },
 			func(i int) float32 { return -0.001 * float32(1+i%9) },
 			func(i int) float32 { return float32(i%32-16) * 0.5 }, // x·127/8 hits halves

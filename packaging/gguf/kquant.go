@@ -80,13 +80,16 @@ func scaleMinK4(j int, q []byte) (d, m uint8) {
 }
 
 // makeQKX2Quants is make_qkx2_quants(32, 15, x, w, L, &min, Laux, -1, 0.1, 20, false).
-func makeQKX2Quants(x, w []float32, L []uint8, theMin *float32, Laux []uint8) float32 {
+// min moves when a trial wins, so x − min is recomputed as the C code does;
+// fixed-size arrays drop the bounds checks.
+func makeQKX2Quants(xs, ws []float32, Ls []uint8, theMin *float32, Lauxs []uint8) float32 {
 	const nmax, rmin, rdelta, nstep = 15, float32(-1), float32(0.1), 20
-	n := len(x)
+	x, w := (*[32]float32)(xs), (*[32]float32)(ws)
+	L, Laux := (*[32]uint8)(Ls), (*[32]uint8)(Lauxs)
 	mn, mx := x[0], x[0]
 	sumW := w[0]
 	sumX := float32(sumW * x[0])
-	for i := 1; i < n; i++ {
+	for i := 1; i < 32; i++ {
 		mn, mx = min(mn, x[i]), max(mx, x[i])
 		sumW += w[i]
 		sumX += float32(w[i] * x[i])
@@ -95,14 +98,14 @@ func makeQKX2Quants(x, w []float32, L []uint8, theMin *float32, Laux []uint8) fl
 		mn = 0
 	}
 	if mx == mn {
-		clear(L[:n])
+		clear(L[:])
 		*theMin = -mn
 		return 0
 	}
 	iscale := nmax / (mx - mn)
 	scale := 1 / iscale
 	bestError := float32(0)
-	for i := 0; i < n; i++ {
+	for i := range 32 {
 		l := nearestInt(float32(iscale * (x[i] - mn)))
 		L[i] = uint8(max(0, min(nmax, l)))
 		diff := float32(float32(scale*float32(L[i]))+mn) - x[i]
@@ -111,9 +114,8 @@ func makeQKX2Quants(x, w []float32, L []uint8, theMin *float32, Laux []uint8) fl
 	for is := 0; is <= nstep; is++ {
 		iscale = (float32(rmin+float32(rdelta*float32(is))) + nmax) / (mx - mn)
 		var sumL, sumL2, sumXL float32
-		for i := 0; i < n; i++ {
-			l := nearestInt(float32(iscale * (x[i] - mn)))
-			l = max(0, min(nmax, l))
+		for i := range 32 {
+			l := max(0, min(nmax, nearestInt(float32(iscale*(x[i]-mn)))))
 			Laux[i] = uint8(l)
 			fl := float32(l)
 			wl := float32(w[i] * fl)
@@ -132,12 +134,12 @@ func makeQKX2Quants(x, w []float32, L []uint8, theMin *float32, Laux []uint8) fl
 			thisScale = sumXL / sumL2
 		}
 		curError := float32(0)
-		for i := 0; i < n; i++ {
+		for i := range 32 {
 			diff := float32(float32(thisScale*float32(Laux[i]))+thisMin) - x[i]
 			curError += float32(w[i] * float32(diff*diff))
 		}
 		if curError < bestError {
-			copy(L[:n], Laux[:n])
+			*L = *Laux
 			bestError, scale, mn = curError, thisScale, thisMin
 		}
 	}

@@ -114,10 +114,12 @@ func makeQKX2Quants(xs, ws []float32, Ls []uint8, theMin *float32, Lauxs []uint8
 	for is := 0; is <= nstep; is++ {
 		iscale = (float32(rmin+float32(rdelta*float32(is))) + nmax) / (mx - mn)
 		var sumL, sumL2, sumXL float32
+		var fl32 [32]float32
 		for i := range 32 {
 			l := max(0, min(nmax, nearestInt(float32(iscale*(x[i]-mn)))))
 			Laux[i] = uint8(l)
 			fl := float32(l)
+			fl32[i] = fl
 			wl := float32(w[i] * fl)
 			sumL += wl
 			sumL2 += float32(wl * fl)
@@ -135,7 +137,7 @@ func makeQKX2Quants(xs, ws []float32, Ls []uint8, theMin *float32, Lauxs []uint8
 		}
 		curError := float32(0)
 		for i := range 32 {
-			diff := float32(float32(thisScale*float32(Laux[i]))+thisMin) - x[i]
+			diff := float32(float32(thisScale*fl32[i])+thisMin) - x[i]
 			curError += float32(w[i] * float32(diff*diff))
 		}
 		if curError < bestError {

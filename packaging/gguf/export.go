@@ -55,7 +55,7 @@ func Export(ctx context.Context, srcDir, outPath string, o Options) error {
 	if err != nil {
 		return err
 	}
-	if v, ok := lookup(tok, "tokenizer.ggml.tokens"); ok && len(v.([]string)) != m.params.VocabSize {
+	if v, ok := (&File{KV: tok}).Get("tokenizer.ggml.tokens"); ok && len(v.([]string)) != m.params.VocabSize {
 		return fmt.Errorf("%s: %w: the tokenizer has %d tokens, %s says vocab_size %d", srcDir, ErrTokenizer, len(v.([]string)), m.configName(), m.params.VocabSize)
 	}
 	return m.write(ctx, outPath, append(modelKV(m.params, o, ftype), tok...), o)
@@ -97,15 +97,6 @@ func writeFile(ctx context.Context, path string, kv []KV, infos []TensorInfo, bo
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Commit()
-}
-
-func lookup(kv []KV, key string) (any, bool) {
-	for _, e := range kv {
-		if e.Key == key {
-			return e.Value, true
-		}
-	}
-	return nil, false
 }
 
 // contextLength is the model's trained context: max_position_embeddings,

@@ -48,7 +48,9 @@ func (c *converter) write(ctx context.Context, w io.Writer, s *source) error {
 	if s.unchanged() {
 		return copyRaw(w, s)
 	}
-	per := max(1, chunkBytes/rowIn)
+	// At most chunkBytes per chunk, and at least one chunk per worker so
+	// that a small tensor keeps every core busy too.
+	per := max(1, min(chunkBytes/rowIn, (s.rows+int64(c.workers)-1)/int64(c.workers)))
 	n := (s.rows + per - 1) / per
 	results := make([]*chunk, c.workers)
 	for base := int64(0); base < n; base += int64(c.workers) {

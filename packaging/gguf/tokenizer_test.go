@@ -1,0 +1,49 @@
+package gguf
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/synth"
+)
+
+// TestLlamaTokenizesLikeTiktoken exports a model with a 2,000-rank tekken
+// vocab (bytes, letter pairs and triples) and compares llama.cpp's
+// tokenization of a text set with a tiktoken encoder built from the same
+// tekken.json.
+func TestLlamaTokenizesLikeTiktoken(t *testing.T) {
+	l := testenv.RequireLlama(t)
+	dir := synthModel(t, synth.ModelOptions{Vocab: 3000})
+	out := export(t, dir, Options{Type: FileF32})
+	texts := [][]any{
+		{"the rain in spain stays mainly in the plain", false},
+		{"Hello World. This is a test, isn't it?", false},
+		{"one\n\ntwo\n\n\nthree\n", false},
+		{"digits 0123456789 and 3.14159, 1,000,000", false},
+		{"accents: café, naïve, Ærøskøbing, São Paulo, Zürich", false},
+		{"emoji 🙂👍🏽 and 🇫🇷 flags", false},
+		{"  leading spaces\tand\ttabs  ", false},
+		{"[INST] what is the plan? [/INST]", false},
+		{"[INST] what is the plan? [/INST]", true},
+		{"<s>[INST] hi [/INST] hello</s>", true},
+	}
+	b, _ := json.Marshal(map[string]any{"model": out, "tekken": filepath.Join(dir, "tekken.json"), "texts": texts})
+	var res []struct {
+		Text      string
+		Special   bool
+		Llama     []int
+		Reference []int
+	}
+	runJSON(t, &res, l.Node, nodeScript(t, l, "tekken.mjs"), string(b))
+	if len(res) != len(texts) {
+		t.Fatalf("%d results for %d texts", len(res), len(texts))
+	}
+	for _, r := range res {
+		if !slices.Equal(r.Llama, r.Reference) {
+			t.Errorf("%q (special %v):\n llama.cpp %v\n tiktoken  %v", r.Text, r.Special, r.Llama, r.Reference)
+		}
+	}
+}

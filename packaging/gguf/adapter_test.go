@@ -13,7 +13,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
-	"github.com/ckpt-dev/ckpt/plugins/merge"
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 )
 
 // TestLlamaAppliesAdapter exports adapters as LoRA GGUFs and has llama.cpp
@@ -50,18 +50,18 @@ func TestLlamaAppliesAdapter(t *testing.T) {
 			if err := synth.Adapter(ctx, adir, c.ao); err != nil {
 				t.Fatal(err)
 			}
-			lora := filepath.Join(t.TempDir(), "lora.gguf")
-			if err := ExportAdapter(ctx, adir, base, lora, AdapterOptions{Format: c.ao.Format, Name: "lora"}); err != nil {
+			loraFile := filepath.Join(t.TempDir(), "lora.gguf")
+			if err := ExportAdapter(ctx, adir, base, loraFile, AdapterOptions{Format: c.ao.Format, Name: "lora"}); err != nil {
 				t.Fatal(err)
 			}
 			mdir := filepath.Join(t.TempDir(), "merged")
 			os.MkdirAll(mdir, 0o755)
-			if err := merge.Merge(ctx, merge.Options{Base: base, Adapters: []merge.AdapterInput{{Dir: adir, Format: c.ao.Format}}, Out: mdir, DType: "bf16"}); err != nil {
+			if err := lora.Merge(ctx, lora.Options{Base: base, Adapters: []lora.AdapterInput{{Dir: adir, Format: c.ao.Format}}, Out: mdir, DType: "bf16"}); err != nil {
 				t.Fatal(err)
 			}
 			merged := export(t, mdir, Options{Type: FileBF16})
 			want := runLlama(t, l, script, llamaReq{Model: merged, Tokens: judgeTokens, Greedy: 6})
-			got := runLlama(t, l, script, llamaReq{Model: baseGGUF[c.base], Lora: lora, Tokens: judgeTokens, Greedy: 6})
+			got := runLlama(t, l, script, llamaReq{Model: baseGGUF[c.base], Lora: loraFile, Tokens: judgeTokens, Greedy: 6})
 			plain := runLlama(t, l, script, llamaReq{Model: baseGGUF[c.base], Tokens: judgeTokens})
 			d := maxAbsDiff(t, got.LogProbs, want.LogProbs)
 			t.Logf("base+LoRA vs merged: max |Δ log-prob| %.3g (bound %.3g); the adapter itself moves them by %.3g; greedy %v vs %v",

@@ -14,7 +14,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
-	"github.com/ckpt-dev/ckpt/plugins/merge"
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 )
 
 // judgeModel is a tiny model whose rows are multiples of 256, so that the
@@ -59,7 +59,7 @@ func mergedModel(t testing.TB, base string) (dir, adapter string) {
 	}
 	dir = filepath.Join(t.TempDir(), "merged")
 	os.MkdirAll(dir, 0o755)
-	err := merge.Merge(ctx, merge.Options{Base: base, Adapters: []merge.AdapterInput{{Dir: adapter, Format: peft.FormatPEFT}}, Out: dir, DType: "bf16"})
+	err := lora.Merge(ctx, lora.Options{Base: base, Adapters: []lora.AdapterInput{{Dir: adapter, Format: peft.FormatPEFT}}, Out: dir, DType: "bf16"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
-	"github.com/ckpt-dev/ckpt/packaging/lora"
 )
 
 // TestLlamaAppliesAdapter exports adapters as LoRA GGUFs and has llama.cpp

@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
-	"github.com/ckpt-dev/ckpt/packaging/lora"
 )
 
 // judgeModel is a tiny model whose rows are multiples of 256, so that the

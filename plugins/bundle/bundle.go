@@ -37,6 +37,7 @@ type config struct {
 	Authors         []string `json:"authors"`
 	Compression     string   `json:"compression"`
 	TextCompression string   `json:"text_compression"`
+	MediaTypes      string   `json:"media_types"`
 	Base            string   `json:"base"`
 }
 
@@ -53,7 +54,7 @@ func decode(raw json.RawMessage) (config, error) {
 
 func (c config) options(m *specv1.Metadata) modelpack.Options {
 	return modelpack.Options{Name: c.Name, Version: c.Version, Description: c.Description, Authors: c.Authors,
-		WeightCodec: c.Compression, TextCodec: c.TextCompression, Metadata: m}
+		WeightCodec: c.Compression, TextCodec: c.TextCompression, MediaTypes: c.MediaTypes, Metadata: m}
 }
 
 func (c component) Describe() specv1.Component { return c.desc }
@@ -70,19 +71,28 @@ func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []sp
 			m = &in.Metadata
 		}
 	}
+	return cfg.validate(m)
+}
+
+func (cfg config) validate(m *specv1.Metadata) []specv1.Diagnostic {
 	var ds []specv1.Diagnostic
 	switch cfg.Compression {
-	case "", modelpack.CodecNone, modelpack.CodecZstd, modelpack.CodecFloat:
+	case "", modelpack.CodecNone, modelpack.CodecTar, modelpack.CodecZstd, modelpack.CodecFloat:
 	default:
-		ds = append(ds, diag("compression", "compression must be none, zstd or float", cfg.Compression))
+		ds = append(ds, diag("compression", "compression must be none, tar, zstd or float", cfg.Compression))
 	}
 	if cfg.Compression == modelpack.CodecFloat && m != nil && m.DType != "" && m.DType != "bf16" && m.DType != "fp16" {
 		ds = append(ds, diag("compression", "compression \"float\" needs bf16 or fp16 weights", m.DType))
 	}
 	switch cfg.TextCompression {
-	case "", modelpack.CodecNone, modelpack.CodecZstd:
+	case "", modelpack.CodecNone, modelpack.CodecTar, modelpack.CodecZstd:
 	default:
-		ds = append(ds, diag("text_compression", "text_compression must be none or zstd", cfg.TextCompression))
+		ds = append(ds, diag("text_compression", "text_compression must be none, tar or zstd", cfg.TextCompression))
+	}
+	switch cfg.MediaTypes {
+	case "", modelpack.MediaTypesCNCF, modelpack.MediaTypesCNAI:
+	default:
+		ds = append(ds, diag("media_types", "media_types must be cncf or cnai", cfg.MediaTypes))
 	}
 	return ds
 }
@@ -135,12 +145,15 @@ func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descrip
 	opts := b.cfg.options(&m)
 	opts.Tag = Tag
 	opts.Progress = func(done, total int64) { b.ev.Progress(done, total, "bytes") }
-	if bases := b.req.InputsFor("base"); len(bases) == 1 && m.Kind == "adapter" {
+	if bases := b.req.InputsFor("base"); len(bases) == 1 && m.Kind == specv1.KindAdapter {
 		base, err := b.buildBase(ctx, bases[0])
 		if err != nil {
 			return base, err
 		}
 		opts.Subject = &base
+	}
+	if m.Kind == specv1.KindAdapter {
+		opts.Metadata = withSelf(m, from)
 	}
 	files, err := b.files(from)
 	if err != nil {
@@ -150,7 +163,21 @@ func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descrip
 	if err != nil {
 		return desc, err
 	}
-	return desc, b.attach(desc, &m)
+	return desc, b.attach(desc, opts.Metadata)
+}
+
+// withSelf returns m whose lineage also lists the adapter itself (role
+// adapter) before what it derives from, so that a reader of the bundle's
+// lineage sees both the adapter and its base.
+func withSelf(m specv1.Metadata, from specv1.Input) *specv1.Metadata {
+	self := specv1.Lineage{Role: "adapter", ID: m.ID, Digest: from.Digest, License: m.License, Step: from.Step}
+	for _, l := range m.Lineage {
+		if l.Role == self.Role && l.Digest == self.Digest {
+			return &m
+		}
+	}
+	m.Lineage = append([]specv1.Lineage{self}, m.Lineage...)
+	return &m
 }
 
 // buildBase packs the base model as its own ModelPack manifest.

@@ -18,8 +18,9 @@ func Components() []sdk.Component {
 			{Name: "version", Type: specv1.TypeString, Description: "Model version."},
 			{Name: "description", Type: specv1.TypeString, Description: "Model description."},
 			{Name: "authors", Type: specv1.TypeListString, Description: "Authors."},
-			{Name: "compression", Type: specv1.TypeString, Description: "Weights: none (default), zstd or float."},
-			{Name: "text_compression", Type: specv1.TypeString, Description: "Text files: none (default) or zstd."},
+			{Name: "compression", Type: specv1.TypeString, Description: "Weights: none (default), tar, zstd (tar+zstd) or float (ckpt's float codec: a ckpt float-coded model, not ModelPack)."},
+			{Name: "text_compression", Type: specv1.TypeString, Description: "Text files: none (default), tar or zstd (tar+zstd)."},
+			{Name: "media_types", Type: specv1.TypeString, Description: "Media type names: cncf (default) or cnai (legacy application/vnd.cnai.model.*)."},
 			{Name: "base", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel, specv1.KindMerge}, Description: "Base model of an adapter bundle: packed as a second manifest that the adapter's manifest names as its subject."},
 		}}}}}
 }

@@ -92,7 +92,7 @@ func Build(ctx context.Context, l *Layout, files []File, opts Options) (ocispec.
 	if err != nil {
 		return cd, err
 	}
-	ann, err := manifestAnnotations(opts)
+	ann, err := Annotations(opts)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
@@ -140,7 +140,10 @@ func floatDType(m *specv1.Metadata) (layer.DType, error) {
 	return 0, fmt.Errorf("compression float: dtype %q: want bf16 or fp16", dt)
 }
 
-func manifestAnnotations(opts Options) (map[string]string, error) {
+// Annotations are the manifest annotations of a bundle described by opts:
+// its extra annotations, ckpt's license and lineage, and the base
+// manifest of an adapter (Subject).
+func Annotations(opts Options) (map[string]string, error) {
 	ann := map[string]string{}
 	for k, v := range opts.Annotations {
 		ann[k] = v

@@ -115,12 +115,25 @@ func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 }
 
 // LayerPath is a layer's file path: org.cncf.model.filepath, the legacy
-// org.cnai.model.filepath, or org.opencontainers.image.title.
+// org.cnai.model.filepath, or the title. A title names the blob, which is
+// the file only for a raw layer (or an oras layer): a coded layer's title
+// loses its codec suffix (".bplane", ".zst"), and a tar layer's is no
+// file path at all (its entries name the files).
 func LayerPath(d ocispec.Descriptor) string {
-	for _, k := range []string{specv1.AnnotationFilepath, specv1.AnnotationFilepathLegacy, specv1.AnnotationTitle} {
+	for _, k := range []string{specv1.AnnotationFilepath, specv1.AnnotationFilepathLegacy} {
 		if p := d.Annotations[k]; p != "" {
 			return p
 		}
+	}
+	t := d.Annotations[specv1.AnnotationTitle]
+	if t == "" || strings.HasPrefix(d.MediaType, "application/vnd.oci.image.layer.") {
+		return t
+	}
+	switch enc := layer.EncodingOf(d.MediaType); enc {
+	case layer.Raw:
+		return t
+	case layer.Float, layer.Zstd:
+		return strings.TrimSuffix(t, TitleSuffix(enc))
 	}
 	return ""
 }

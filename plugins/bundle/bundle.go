@@ -25,8 +25,15 @@ const (
 	FileEvalReport = "eval-report.json"
 )
 
-// component is the bundle "modelpack" step.
-type component struct{ desc specv1.Component }
+// packer writes one manifest of files into a bundle layout.
+type packer func(context.Context, *modelpack.Layout, []modelpack.File, modelpack.Options) (ocispec.Descriptor, error)
+
+// component is a bundle step: "modelpack" (modelpack.Build) or "kitops"
+// (kitops.Build); both write the same layout with the same referrers.
+type component struct {
+	desc specv1.Component
+	pack packer
+}
 
 // config is the step's decoded configuration.
 type config struct {
@@ -116,7 +123,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
-	b := &builder{req: req, ev: ev, cfg: cfg, layout: l}
+	b := &builder{req: req, ev: ev, cfg: cfg, layout: l, pack: c.pack}
 	desc, err := b.build(ctx, from)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
@@ -138,6 +145,7 @@ type builder struct {
 	ev     sdk.Events
 	cfg    config
 	layout *modelpack.Layout
+	pack   packer
 }
 
 func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descriptor, error) {
@@ -159,7 +167,7 @@ func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descrip
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	desc, err := modelpack.Build(ctx, b.layout, files, opts)
+	desc, err := b.pack(ctx, b.layout, files, opts)
 	if err != nil {
 		return desc, err
 	}
@@ -189,7 +197,7 @@ func (b *builder) buildBase(ctx context.Context, base specv1.Input) (ocispec.Des
 	bm := base.Metadata
 	opts := b.cfg.options(&bm)
 	opts.Name, opts.Version, opts.Description, opts.Tag = bm.ID, "", "", TagBase
-	return modelpack.Build(ctx, b.layout, files, opts)
+	return b.pack(ctx, b.layout, files, opts)
 }
 
 // files lists the model's files, the eval reports of the gates and the

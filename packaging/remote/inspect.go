@@ -95,7 +95,7 @@ func Inspect(ctx context.Context, ref Ref, opts Options) (*Report, error) {
 	if r.Referrers, err = referrers(ctx, s, desc); err != nil {
 		return r, err
 	}
-	r.Warnings = lostReferrers(m, r.Referrers)
+	r.Warnings = lostReferrers(m, desc.Digest.String(), r.Referrers)
 	for _, rf := range r.Referrers { // sorted: the smallest digest first
 		if rf.ArtifactType == specv1.ArtifactTypeLicenseReport {
 			return r, r.readReport(ctx, s, rf.manifest, rf.Digest)
@@ -139,12 +139,19 @@ func referrers(ctx context.Context, s source, desc ocispec.Descriptor) ([]Referr
 
 // lostReferrers warns when a manifest ckpt published (it has ckpt's
 // license or lineage annotation) lacks the license report or provenance
-// every ckpt bundle carries: a copy (skopeo, crane) that dropped them.
-func lostReferrers(m ocispec.Manifest, refs []Referrer) []string {
+// every ckpt bundle carries: a copy (skopeo, crane) that dropped them. The
+// base model of an adapter bundle (an adapter names it as its base) has
+// none of its own: they are the adapter's.
+func lostReferrers(m ocispec.Manifest, digest string, refs []Referrer) []string {
 	_, lic := m.Annotations[specv1.AnnotationLicense]
 	_, lin := m.Annotations[specv1.AnnotationLineage]
 	if !lic && !lin {
 		return nil
+	}
+	for _, rf := range refs {
+		if rf.manifest.Annotations[specv1.AnnotationBaseManifest] == digest {
+			return nil
+		}
 	}
 	var out []string
 	for _, want := range []string{specv1.ArtifactTypeLicenseReport, specv1.ArtifactTypeProvenance} {

@@ -164,6 +164,9 @@ func TestBundleAdapterSubject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(baseRep.Warnings) != 0 {
+		t.Errorf("inspect of the base: %v (its referrers are the adapter's)", baseRep.Warnings)
+	}
 	if rep.Subject == "" || rep.Subject != baseRep.Digest || rep.Annotations[specv1.AnnotationBaseManifest] != baseRep.Digest {
 		t.Fatalf("adapter subject %q, base %q", rep.Subject, baseRep.Digest)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/oci"
 )
@@ -81,4 +82,20 @@ func TestVariantOptionErrors(t *testing.T) {
 			t.Errorf("%+v: no error", opts)
 		}
 	}
+}
+
+// FuzzDescribeKitOps feeds untrusted Kitfile configs to the layer naming.
+func FuzzDescribeKitOps(f *testing.F) {
+	f.Add([]byte(`{"model":{"path":"m.safetensors","digest":"sha256:00","parts":[{"path":"p.json"}]},"docs":[{"path":"README.md"}]}`))
+	f.Add([]byte(`{"model":null,"code":[{}]}`))
+	f.Fuzz(func(t *testing.T, cfg []byte) {
+		m := ocispec.Manifest{Config: ocispec.Descriptor{MediaType: "application/vnd.kitops.modelkit.config.v1+json"},
+			Layers: []ocispec.Descriptor{{MediaType: "application/vnd.kitops.modelkit.model.v1.tar"},
+				{MediaType: "application/vnd.kitops.modelkit.modelpart.v1.tar"}, {MediaType: "application/vnd.kitops.modelkit.docs.v1.tar"},
+				{MediaType: "application/vnd.kitops.modelkit.modelpart.v1.tar"}}}
+		a := Describe(m, cfg)
+		if a.Format != FormatKitOps || len(a.Files) != len(m.Layers) {
+			t.Fatalf("%s: %d files", a.Format, len(a.Files))
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -13,6 +14,9 @@ import (
 type TarOptions struct {
 	// ModTime is the fixed mtime of every entry (default: the Unix epoch).
 	ModTime time.Time
+	// Parents writes a folder entry (mode 0755) for each parent folder of
+	// the file first, for readers that do not create them (kit unpack).
+	Parents bool
 }
 
 // WriteTarFile writes a tar stream holding one regular file, name (slash
@@ -28,6 +32,16 @@ func WriteTarFile(w io.Writer, name string, mode int64, size int64, r io.Reader,
 		perm = 0o755
 	}
 	tw := tar.NewWriter(w)
+	if opts.Parents {
+		parts := strings.Split(name, "/")
+		for i := 1; i < len(parts); i++ {
+			dir := &tar.Header{Typeflag: tar.TypeDir, Name: strings.Join(parts[:i], "/") + "/", Mode: 0o755,
+				ModTime: mt.UTC(), Format: tar.FormatPAX}
+			if err := tw.WriteHeader(dir); err != nil {
+				return fmt.Errorf("tar header %s: %w", dir.Name, err)
+			}
+		}
+	}
 	hdr := &tar.Header{
 		Typeflag: tar.TypeReg, Name: name, Size: size, Mode: perm,
 		ModTime: mt.UTC(), Format: tar.FormatPAX,

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -158,4 +159,23 @@ func FuzzExtractTar(f *testing.F) {
 			t.Fatalf("wrote outside the destination: %v", ents)
 		}
 	})
+}
+
+func TestWriteTarFileParents(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTarFile(&buf, "a/b/c.txt", 0o644, 2, strings.NewReader("hi"), TarOptions{Parents: true}); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, fmt.Sprintf("%s %c %o", h.Name, h.Typeflag, h.Mode))
+	}
+	if got := strings.Join(names, ", "); got != "a/ 5 755, a/b/ 5 755, a/b/c.txt 0 644" {
+		t.Errorf("entries: %s", got)
+	}
 }

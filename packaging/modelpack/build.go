@@ -22,8 +22,15 @@ import (
 // Codec names accepted by Options.
 const (
 	CodecNone  = "none"
+	CodecTar   = "tar"
 	CodecZstd  = "zstd"
 	CodecFloat = "float"
+)
+
+// Media type families accepted by Options.MediaTypes.
+const (
+	MediaTypesCNCF = "cncf" // application/vnd.cncf.model.* (default)
+	MediaTypesCNAI = "cnai" // the legacy application/vnd.cnai.model.* (modctl v0.2.2 writes them)
 )
 
 // File is one file of a model: its slash-separated path in the bundle and
@@ -40,11 +47,14 @@ type File struct {
 type Options struct {
 	Name, Version, Description string
 	Authors                    []string
-	// WeightCodec encodes weight files: none (default), zstd (tar+zstd
-	// ModelPack layer) or float (ckpt's byte-plane codec).
+	// WeightCodec encodes weight files: none (default), tar (a ModelPack
+	// .tar layer), zstd (.tar+zstd) or float (ckpt's byte-plane codec,
+	// which makes the manifest a ckpt float-coded model, not ModelPack).
 	WeightCodec string
-	// TextCodec encodes every other file: none (default) or zstd.
+	// TextCodec encodes every other file: none (default), tar or zstd.
 	TextCodec string
+	// MediaTypes is the media type family: cncf (default) or cnai.
+	MediaTypes string
 	// Metadata gives the license, lineage, dtype and architecture.
 	Metadata *specv1.Metadata
 	// Subject makes the manifest a referrer of another (an adapter of its base).
@@ -77,30 +87,36 @@ func Build(ctx context.Context, l *Layout, files []File, opts Options) (ocispec.
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("model config: %w", err)
 	}
-	cd, err := l.PutBytes(specv1.MediaTypeModelConfig, cb)
+	artifactType, configType := opts.manifestTypes()
+	cd, err := l.PutBytes(configType, cb)
 	if err != nil {
 		return cd, err
 	}
-	ann, err := manifestAnnotations(opts)
+	ann, err := Annotations(opts)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	m := ocispec.Manifest{Versioned: specsVersioned(), MediaType: ocispec.MediaTypeImageManifest,
-		ArtifactType: specv1.MediaTypeModelManifest, Config: cd, Layers: layers,
+		ArtifactType: artifactType, Config: cd, Layers: layers,
 		Subject: opts.Subject, Annotations: ann}
 	return l.AddManifest(m, opts.Tag)
 }
 
 func (o Options) check() error {
 	switch o.WeightCodec {
-	case "", CodecNone, CodecZstd, CodecFloat:
+	case "", CodecNone, CodecTar, CodecZstd, CodecFloat:
 	default:
-		return fmt.Errorf("compression %q: want none, zstd or float", o.WeightCodec)
+		return fmt.Errorf("compression %q: want none, tar, zstd or float", o.WeightCodec)
 	}
 	switch o.TextCodec {
-	case "", CodecNone, CodecZstd:
+	case "", CodecNone, CodecTar, CodecZstd:
 	default:
-		return fmt.Errorf("text_compression %q: want none or zstd", o.TextCodec)
+		return fmt.Errorf("text_compression %q: want none, tar or zstd", o.TextCodec)
+	}
+	switch o.MediaTypes {
+	case "", MediaTypesCNCF, MediaTypesCNAI:
+	default:
+		return fmt.Errorf("media_types %q: want cncf or cnai", o.MediaTypes)
 	}
 	if o.WeightCodec == CodecFloat {
 		if _, err := floatDType(o.Metadata); err != nil {
@@ -124,7 +140,10 @@ func floatDType(m *specv1.Metadata) (layer.DType, error) {
 	return 0, fmt.Errorf("compression float: dtype %q: want bf16 or fp16", dt)
 }
 
-func manifestAnnotations(opts Options) (map[string]string, error) {
+// Annotations are the manifest annotations of a bundle described by opts:
+// its extra annotations, ckpt's license and lineage, and the base
+// manifest of an adapter (Subject).
+func Annotations(opts Options) (map[string]string, error) {
 	ann := map[string]string{}
 	for k, v := range opts.Annotations {
 		ann[k] = v
@@ -190,6 +209,8 @@ func buildLayer(ctx context.Context, l *Layout, f File, opts Options) (ocispec.D
 		codec = opts.WeightCodec
 	}
 	switch codec {
+	case CodecTar:
+		enc = layer.Tar
 	case CodecZstd:
 		enc = layer.TarZstd
 	case CodecFloat:
@@ -199,8 +220,8 @@ func buildLayer(ctx context.Context, l *Layout, f File, opts Options) (ocispec.D
 	if err != nil {
 		return d, diff, err
 	}
-	d.MediaType = MediaType(kind, enc)
-	d.Annotations, err = layerAnnotations(f, enc)
+	d.MediaType = opts.layerMediaType(kind, enc)
+	d.Annotations, err = layerAnnotations(f, enc, opts.MediaTypes == MediaTypesCNAI)
 	return d, diff, err
 }
 
@@ -220,6 +241,9 @@ func encodeLayer(ctx context.Context, l *Layout, f File, enc layer.Encoding, opt
 			dt, _ := floatDType(opts.Metadata)
 			_, err := layer.EncodeFloat(ctx, w, io.TeeReader(in, h), layer.FloatOptions{DType: dt})
 			return err
+		}
+		if enc == layer.Tar {
+			return layer.WriteTarFile(io.MultiWriter(w, h), f.Path, int64(f.Mode), f.Size, in, layer.TarOptions{})
 		}
 		zw, err := layer.NewZstdWriter(w)
 		if err != nil {
@@ -245,7 +269,11 @@ type fileMetadata struct {
 	Typeflag byte   `json:"typeflag"`
 }
 
-func layerAnnotations(f File, enc layer.Encoding) (map[string]string, error) {
+// layerAnnotations names a layer: org.cncf.model.filepath (or the legacy
+// org.cnai.model.filepath) is the file's path; the title, which oras pull
+// writes the blob under, is that path only for a raw layer, else the path
+// with the extension of what the blob is (".tar", ".tar.zst", ".bplane").
+func layerAnnotations(f File, enc layer.Encoding, cnai bool) (map[string]string, error) {
 	mode := uint32(0o644)
 	if f.Mode&0o111 != 0 {
 		mode = 0o755
@@ -255,10 +283,14 @@ func layerAnnotations(f File, enc layer.Encoding) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	pathKey, mdKey := specv1.AnnotationFilepath, specv1.AnnotationFileMetadata
+	if cnai {
+		pathKey, mdKey = specv1.AnnotationFilepathLegacy, annotationFileMetadataLegacy
+	}
 	ann := map[string]string{
-		specv1.AnnotationTitle:        f.Path,
-		specv1.AnnotationFilepath:     f.Path,
-		specv1.AnnotationFileMetadata: string(md),
+		specv1.AnnotationTitle: f.Path + TitleSuffix(enc),
+		pathKey:                f.Path,
+		mdKey:                  string(md),
 	}
 	switch enc {
 	case layer.TarZstd:

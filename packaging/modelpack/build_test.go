@@ -63,7 +63,7 @@ func build(t *testing.T, opts Options) (string, ocispec.Descriptor) {
 }
 
 func TestBuildDeterministic(t *testing.T) {
-	for _, codec := range []string{CodecNone, CodecZstd, CodecFloat} {
+	for _, codec := range []string{CodecNone, CodecTar, CodecZstd, CodecFloat} {
 		opts := Options{Name: "tiny", Metadata: testMeta, Tag: "bundle", WeightCodec: codec, TextCodec: CodecZstd}
 		_, a := build(t, opts)
 		_, b := build(t, opts)

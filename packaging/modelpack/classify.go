@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ckpt-dev/ckpt/packaging/layer"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // Kind is a ModelPack layer kind.
@@ -78,4 +79,33 @@ func MediaType(k Kind, enc layer.Encoding) string {
 		return floatMediaType
 	}
 	return "application/vnd.cncf.model." + string(k) + ".v1." + enc.String()
+}
+
+// TitleSuffix is what a layer's org.opencontainers.image.title adds to
+// the file's path so that the name says what the blob is: nothing for a
+// raw layer, ".tar", ".tar.zst", ".tar.gz", ".zst" or ".bplane".
+func TitleSuffix(enc layer.Encoding) string {
+	return [...]string{"", ".tar", ".tar.gz", ".tar.zst", ".zst", ".bplane"}[enc]
+}
+
+// layerMediaType is MediaType in the options' media type family.
+func (o Options) layerMediaType(k Kind, enc layer.Encoding) string {
+	mt := MediaType(k, enc)
+	if o.MediaTypes == MediaTypesCNAI {
+		mt = strings.Replace(mt, "application/vnd.cncf.model.", "application/vnd.cnai.model.", 1)
+	}
+	return mt
+}
+
+// manifestTypes returns the manifest's artifactType and config media type:
+// ModelPack's (cncf or cnai names), or ckpt's float-coded model types when
+// weights use the float codec, which ModelPack readers cannot decode.
+func (o Options) manifestTypes() (string, string) {
+	switch {
+	case o.WeightCodec == CodecFloat:
+		return ArtifactTypeFloatModel, MediaTypeFloatModelConfig
+	case o.MediaTypes == MediaTypesCNAI:
+		return MediaTypeModelManifestLegacy, MediaTypeModelConfigLegacy
+	}
+	return specv1.MediaTypeModelManifest, specv1.MediaTypeModelConfig
 }

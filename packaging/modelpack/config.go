@@ -9,6 +9,21 @@ import (
 // floatMediaType is ckpt's float codec layer type.
 const floatMediaType = specv1.MediaTypeWeightFloat
 
+// ckpt's float-coded model: a manifest shaped as ModelPack (same config
+// JSON, same layers but for the float-coded weights) under its own types,
+// so that no ModelPack reader takes it for one it can read.
+const (
+	ArtifactTypeFloatModel    = "application/vnd.ckpt.model.float.manifest.v1+json"
+	MediaTypeFloatModelConfig = "application/vnd.ckpt.model.float.config.v1+json"
+)
+
+// Legacy pre-CNCF ModelPack names (media_types = "cnai").
+const (
+	MediaTypeModelManifestLegacy = "application/vnd.cnai.model.manifest.v1+json"
+	MediaTypeModelConfigLegacy   = "application/vnd.cnai.model.config.v1+json"
+	annotationFileMetadataLegacy = "org.cnai.model.file.metadata+json"
+)
+
 // Config is the ModelPack model config (application/vnd.cncf.model.config.v1+json)
 // restricted to the fields valid in both model-spec v0.0.7 and main: no
 // descriptor.datasetsURL, no capabilities.embedding, no createdAt (it would

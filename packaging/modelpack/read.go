@@ -12,11 +12,12 @@ import (
 
 // Artifact formats Describe recognises.
 const (
-	FormatModelPack = "modelpack" // CNCF ModelPack (also legacy cnai names)
-	FormatKitOps    = "kitops"    // KitOps ModelKit
-	FormatDocker    = "docker"    // Docker model artifact
-	FormatCkpt      = "ckpt"      // a ckpt store artifact
-	FormatOCI       = "oci"       // any other OCI manifest
+	FormatModelPack = "modelpack"  // CNCF ModelPack (also legacy cnai names)
+	FormatKitOps    = "kitops"     // KitOps ModelKit
+	FormatDocker    = "docker"     // Docker model artifact
+	FormatCkpt      = "ckpt"       // a ckpt store artifact
+	FormatFloat     = "ckpt-float" // ckpt's float-coded model (ModelPack-shaped, own types)
+	FormatOCI       = "oci"        // any other OCI manifest
 )
 
 // Artifact is what a model manifest says about its files.
@@ -40,6 +41,9 @@ type FileInfo struct {
 	Encoding layer.Encoding
 	// DiffID is the uncompressed digest from the ModelPack config, if any.
 	DiffID string
+	// Name is what the artifact's config calls a layer without a Path (a
+	// KitOps layer's Kitfile path), for display.
+	Name string
 }
 
 // ParseManifest decodes an OCI image manifest.
@@ -59,6 +63,8 @@ func ParseManifest(b []byte) (ocispec.Manifest, error) {
 func DetectFormat(m ocispec.Manifest) string {
 	for _, t := range []string{m.ArtifactType, m.Config.MediaType} {
 		switch {
+		case strings.HasPrefix(t, "application/vnd.ckpt.model.float."):
+			return FormatFloat
 		case strings.HasPrefix(t, "application/vnd.cncf.model."), strings.HasPrefix(t, "application/vnd.cnai.model."):
 			return FormatModelPack
 		case strings.HasPrefix(t, "application/vnd.kitops.modelkit."), strings.HasPrefix(t, "application/vnd.jozu.model."):
@@ -76,7 +82,7 @@ func DetectFormat(m ocispec.Manifest) string {
 func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 	a := &Artifact{Format: DetectFormat(m), Manifest: m, Config: cfg}
 	var diffIDs []string
-	if a.Format == FormatModelPack && len(cfg) > 0 {
+	if (a.Format == FormatModelPack || a.Format == FormatFloat) && len(cfg) > 0 {
 		var c Config
 		if json.Unmarshal(cfg, &c) == nil {
 			diffIDs = c.ModelFS.DiffIDs
@@ -93,6 +99,9 @@ func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 		}
 		a.Files = append(a.Files, f)
 	}
+	if a.Format == FormatKitOps {
+		nameKitLayers(a.Files, cfg)
+	}
 	if lic := m.Annotations[specv1.AnnotationLicense]; lic != "" {
 		a.License = lic
 	}
@@ -106,12 +115,25 @@ func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 }
 
 // LayerPath is a layer's file path: org.cncf.model.filepath, the legacy
-// org.cnai.model.filepath, or org.opencontainers.image.title.
+// org.cnai.model.filepath, or the title. A title names the blob, which is
+// the file only for a raw layer (or an oras layer): a coded layer's title
+// loses its codec suffix (".bplane", ".zst"), and a tar layer's is no
+// file path at all (its entries name the files).
 func LayerPath(d ocispec.Descriptor) string {
-	for _, k := range []string{specv1.AnnotationFilepath, specv1.AnnotationFilepathLegacy, specv1.AnnotationTitle} {
+	for _, k := range []string{specv1.AnnotationFilepath, specv1.AnnotationFilepathLegacy} {
 		if p := d.Annotations[k]; p != "" {
 			return p
 		}
+	}
+	t := d.Annotations[specv1.AnnotationTitle]
+	if t == "" || strings.HasPrefix(d.MediaType, "application/vnd.oci.image.layer.") {
+		return t
+	}
+	switch enc := layer.EncodingOf(d.MediaType); enc {
+	case layer.Raw:
+		return t
+	case layer.Float, layer.Zstd:
+		return strings.TrimSuffix(t, TitleSuffix(enc))
 	}
 	return ""
 }

@@ -33,6 +33,9 @@ type Report struct {
 	Config          json.RawMessage   `json:"config,omitempty"`
 	Annotations     map[string]string `json:"annotations,omitempty"`
 	Referrers       []Referrer        `json:"referrers,omitempty"`
+	// Warnings say what is wrong with the artifact, such as a bundle ckpt
+	// published that has lost its referrers (a copy that dropped them).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // FileReport is one layer of an inspected artifact.
@@ -83,12 +86,16 @@ func Inspect(ctx context.Context, ref Ref, opts Options) (*Report, error) {
 		r.Subject = m.Subject.Digest.String()
 	}
 	for _, f := range a.Files {
+		if f.Path == "" {
+			f.Path = f.Name
+		}
 		r.Files = append(r.Files, FileReport{Path: f.Path, Size: f.Layer.Size, MediaType: f.Layer.MediaType,
 			Digest: f.Layer.Digest.String(), Kind: f.Kind})
 	}
 	if r.Referrers, err = referrers(ctx, s, desc); err != nil {
 		return r, err
 	}
+	r.Warnings = lostReferrers(m, desc.Digest.String(), r.Referrers)
 	for _, rf := range r.Referrers { // sorted: the smallest digest first
 		if rf.ArtifactType == specv1.ArtifactTypeLicenseReport {
 			return r, r.readReport(ctx, s, rf.manifest, rf.Digest)
@@ -128,4 +135,33 @@ func referrers(ctx context.Context, s source, desc ocispec.Descriptor) ([]Referr
 		return out[i].Digest < out[j].Digest
 	})
 	return out, nil
+}
+
+// lostReferrers warns when a manifest ckpt published (it has ckpt's
+// license or lineage annotation) lacks the license report or provenance
+// every ckpt bundle carries: a copy (skopeo, crane) that dropped them. The
+// base model of an adapter bundle (an adapter names it as its base) has
+// none of its own: they are the adapter's.
+func lostReferrers(m ocispec.Manifest, digest string, refs []Referrer) []string {
+	_, lic := m.Annotations[specv1.AnnotationLicense]
+	_, lin := m.Annotations[specv1.AnnotationLineage]
+	if !lic && !lin {
+		return nil
+	}
+	for _, rf := range refs {
+		if rf.manifest.Annotations[specv1.AnnotationBaseManifest] == digest {
+			return nil
+		}
+	}
+	var out []string
+	for _, want := range []string{specv1.ArtifactTypeLicenseReport, specv1.ArtifactTypeProvenance} {
+		found := false
+		for _, rf := range refs {
+			found = found || rf.ArtifactType == want
+		}
+		if !found {
+			out = append(out, fmt.Sprintf("published by ckpt but its %s referrer is missing: copy bundles with `ckpt copy`, which keeps referrers", want))
+		}
+	}
+	return out
 }

@@ -38,7 +38,7 @@ func (r *Report) readLicense(a *modelpack.Artifact) error {
 	}
 	license := ""
 	switch m.Config.MediaType {
-	case specv1.MediaTypeModelConfig:
+	case specv1.MediaTypeModelConfig, modelpack.MediaTypeModelConfigLegacy, modelpack.MediaTypeFloatModelConfig:
 		var c modelpack.Config
 		if err := json.Unmarshal(a.Config, &c); err != nil {
 			return fmt.Errorf("config %s: %w", m.Config.Digest, err)

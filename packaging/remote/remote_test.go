@@ -135,7 +135,7 @@ func TestPullInclude(t *testing.T) {
 func TestPullCodecs(t *testing.T) {
 	ctx := context.Background()
 	m := testModel(3<<20 + 1)
-	for _, codec := range []string{modelpack.CodecZstd, modelpack.CodecFloat} {
+	for _, codec := range []string{modelpack.CodecTar, modelpack.CodecZstd, modelpack.CodecFloat} {
 		layout, _ := bundle(t, m, modelpack.Options{WeightCodec: codec, TextCodec: modelpack.CodecZstd})
 		out := t.TempDir()
 		if _, err := Pull(ctx, Ref{Dir: layout, Reference: "bundle"}, out, PullOptions{}); err != nil {

@@ -25,8 +25,15 @@ const (
 	FileEvalReport = "eval-report.json"
 )
 
-// component is the bundle "modelpack" step.
-type component struct{ desc specv1.Component }
+// packer writes one manifest of files into a bundle layout.
+type packer func(context.Context, *modelpack.Layout, []modelpack.File, modelpack.Options) (ocispec.Descriptor, error)
+
+// component is a bundle step: "modelpack" (modelpack.Build) or "kitops"
+// (kitops.Build); both write the same layout with the same referrers.
+type component struct {
+	desc specv1.Component
+	pack packer
+}
 
 // config is the step's decoded configuration.
 type config struct {
@@ -37,6 +44,7 @@ type config struct {
 	Authors         []string `json:"authors"`
 	Compression     string   `json:"compression"`
 	TextCompression string   `json:"text_compression"`
+	MediaTypes      string   `json:"media_types"`
 	Base            string   `json:"base"`
 }
 
@@ -53,7 +61,7 @@ func decode(raw json.RawMessage) (config, error) {
 
 func (c config) options(m *specv1.Metadata) modelpack.Options {
 	return modelpack.Options{Name: c.Name, Version: c.Version, Description: c.Description, Authors: c.Authors,
-		WeightCodec: c.Compression, TextCodec: c.TextCompression, Metadata: m}
+		WeightCodec: c.Compression, TextCodec: c.TextCompression, MediaTypes: c.MediaTypes, Metadata: m}
 }
 
 func (c component) Describe() specv1.Component { return c.desc }
@@ -70,19 +78,28 @@ func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []sp
 			m = &in.Metadata
 		}
 	}
+	return cfg.validate(m)
+}
+
+func (cfg config) validate(m *specv1.Metadata) []specv1.Diagnostic {
 	var ds []specv1.Diagnostic
 	switch cfg.Compression {
-	case "", modelpack.CodecNone, modelpack.CodecZstd, modelpack.CodecFloat:
+	case "", modelpack.CodecNone, modelpack.CodecTar, modelpack.CodecZstd, modelpack.CodecFloat:
 	default:
-		ds = append(ds, diag("compression", "compression must be none, zstd or float", cfg.Compression))
+		ds = append(ds, diag("compression", "compression must be none, tar, zstd or float", cfg.Compression))
 	}
 	if cfg.Compression == modelpack.CodecFloat && m != nil && m.DType != "" && m.DType != "bf16" && m.DType != "fp16" {
 		ds = append(ds, diag("compression", "compression \"float\" needs bf16 or fp16 weights", m.DType))
 	}
 	switch cfg.TextCompression {
-	case "", modelpack.CodecNone, modelpack.CodecZstd:
+	case "", modelpack.CodecNone, modelpack.CodecTar, modelpack.CodecZstd:
 	default:
-		ds = append(ds, diag("text_compression", "text_compression must be none or zstd", cfg.TextCompression))
+		ds = append(ds, diag("text_compression", "text_compression must be none, tar or zstd", cfg.TextCompression))
+	}
+	switch cfg.MediaTypes {
+	case "", modelpack.MediaTypesCNCF, modelpack.MediaTypesCNAI:
+	default:
+		ds = append(ds, diag("media_types", "media_types must be cncf or cnai", cfg.MediaTypes))
 	}
 	return ds
 }
@@ -106,7 +123,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{req: req, ev: ev, cfg: cfg, layout: l}
+	b := &builder{req: req, ev: ev, cfg: cfg, layout: l, pack: c.pack}
 	desc, err := b.build(ctx, from)
 	if err != nil {
 		return nil, err
@@ -128,6 +145,7 @@ type builder struct {
 	ev     sdk.Events
 	cfg    config
 	layout *modelpack.Layout
+	pack   packer
 }
 
 func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descriptor, error) {
@@ -135,22 +153,39 @@ func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descrip
 	opts := b.cfg.options(&m)
 	opts.Tag = Tag
 	opts.Progress = func(done, total int64) { b.ev.Progress(done, total, "bytes") }
-	if bases := b.req.InputsFor("base"); len(bases) == 1 && m.Kind == "adapter" {
+	if bases := b.req.InputsFor("base"); len(bases) == 1 && m.Kind == specv1.KindAdapter {
 		base, err := b.buildBase(ctx, bases[0])
 		if err != nil {
 			return base, err
 		}
 		opts.Subject = &base
 	}
+	if m.Kind == specv1.KindAdapter {
+		opts.Metadata = withSelf(m, from)
+	}
 	files, err := b.files(from)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	desc, err := modelpack.Build(ctx, b.layout, files, opts)
+	desc, err := b.pack(ctx, b.layout, files, opts)
 	if err != nil {
 		return desc, err
 	}
-	return desc, b.attach(desc, &m)
+	return desc, b.attach(desc, opts.Metadata)
+}
+
+// withSelf returns m whose lineage also lists the adapter itself (role
+// adapter) before what it derives from, so that a reader of the bundle's
+// lineage sees both the adapter and its base.
+func withSelf(m specv1.Metadata, from specv1.Input) *specv1.Metadata {
+	self := specv1.Lineage{Role: "adapter", ID: m.ID, Digest: from.Digest, License: m.License, Step: from.Step}
+	for _, l := range m.Lineage {
+		if l.Role == self.Role && l.Digest == self.Digest {
+			return &m
+		}
+	}
+	m.Lineage = append([]specv1.Lineage{self}, m.Lineage...)
+	return &m
 }
 
 // buildBase packs the base model as its own ModelPack manifest.
@@ -162,7 +197,7 @@ func (b *builder) buildBase(ctx context.Context, base specv1.Input) (ocispec.Des
 	bm := base.Metadata
 	opts := b.cfg.options(&bm)
 	opts.Name, opts.Version, opts.Description, opts.Tag = bm.ID, "", "", TagBase
-	return modelpack.Build(ctx, b.layout, files, opts)
+	return b.pack(ctx, b.layout, files, opts)
 }
 
 // files lists the model's files, the eval reports of the gates and the

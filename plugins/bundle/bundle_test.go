@@ -10,6 +10,7 @@ import (
 
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
 	"github.com/ckpt-dev/ckpt/packaging/remote"
+	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -37,15 +38,27 @@ var mergeMeta = specv1.Metadata{Kind: "merge", ID: "support", Architecture: "mis
 // run runs the bundle step in a fresh folder tree under root.
 func run(t *testing.T, root string, cfg map[string]any, from specv1.Input, more ...specv1.Input) (*specv1.Metadata, string) {
 	t.Helper()
+	return runType(t, root, "modelpack", cfg, from, more...)
+}
+
+// runType runs the bundle step of type typ.
+func runType(t *testing.T, root, typ string, cfg map[string]any, from specv1.Input, more ...specv1.Input) (*specv1.Metadata, string) {
+	t.Helper()
 	raw, _ := json.Marshal(cfg)
 	out := filepath.Join(root, "out")
 	os.MkdirAll(out, 0o755)
-	req := &specv1.RunRequest{Kind: "bundle", Type: "modelpack", Step: "bundle.release", Config: raw,
+	req := &specv1.RunRequest{Kind: "bundle", Type: typ, Step: "bundle.release", Config: raw,
 		Inputs: append([]specv1.Input{from}, more...), OutputDir: out, ScratchDir: filepath.Join(root, "scratch"),
 		Build: &specv1.BuildInfo{CkptVersion: "0.1.0-test", SpecDigest: "sha256:" + strings.Repeat("c", 64),
 			Variables: map[string]string{"registry": "localhost:5000"},
 			Steps:     []specv1.BuildStep{{Step: "merge.support", ArtifactDigest: from.Digest, Plugin: "builtin", PluginVersion: "0.1.0", PluginDigest: "sha256:" + strings.Repeat("d", 64)}}}}
-	m, err := Components()[0].Run(context.Background(), req, &events{})
+	var c sdk.Component
+	for _, x := range Components() {
+		if x.Describe().Type == typ {
+			c = x
+		}
+	}
+	m, err := c.Run(context.Background(), req, &events{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +153,8 @@ func TestBundleAdapterSubject(t *testing.T) {
 	adir := filepath.Join(root, "adapter")
 	writeDir(t, adir, map[string]string{"lora.safetensors": "lora", "params.json": `{"r": 8}`})
 	adapter := specv1.Input{Step: "adapter.support", Attr: "from", Dir: adir, Digest: "sha256:" + strings.Repeat("f", 64),
-		Metadata: specv1.Metadata{Kind: "adapter", ID: "support-lora", License: "Apache-2.0", DType: "bf16"}}
+		Metadata: specv1.Metadata{Kind: "adapter", ID: "support-lora", License: "Apache-2.0", DType: "bf16",
+			Lineage: []specv1.Lineage{{Role: "base", ID: "mistral-7b-v0.3", Digest: base.Digest, Step: "model.base"}}}}
 	m, out := run(t, root, map[string]any{"from": "adapter.support", "name": "support-lora", "base": "model.base"}, adapter, base)
 	rep, err := remote.Inspect(context.Background(), remote.Ref{Dir: out, Reference: Tag}, remote.Options{})
 	if err != nil {
@@ -149,6 +163,9 @@ func TestBundleAdapterSubject(t *testing.T) {
 	baseRep, err := remote.Inspect(context.Background(), remote.Ref{Dir: out, Reference: TagBase}, remote.Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(baseRep.Warnings) != 0 {
+		t.Errorf("inspect of the base: %v (its referrers are the adapter's)", baseRep.Warnings)
 	}
 	if rep.Subject == "" || rep.Subject != baseRep.Digest || rep.Annotations[specv1.AnnotationBaseManifest] != baseRep.Digest {
 		t.Fatalf("adapter subject %q, base %q", rep.Subject, baseRep.Digest)
@@ -161,6 +178,10 @@ func TestBundleAdapterSubject(t *testing.T) {
 			t.Error("base weights inside the adapter manifest")
 		}
 	}
+	if len(rep.Lineage) != 2 || rep.Lineage[0].Role != "adapter" || rep.Lineage[0].Digest != adapter.Digest ||
+		rep.Lineage[0].ID != "support-lora" || rep.Lineage[1].Role != "base" {
+		t.Errorf("adapter lineage %+v: want the adapter itself, then its base", rep.Lineage)
+	}
 }
 
 func TestBundleValidate(t *testing.T) {
@@ -169,6 +190,7 @@ func TestBundleValidate(t *testing.T) {
 		`{"compression":"lz4"}`:     "compression",
 		`{"text_compression":"xz"}`: "text_compression",
 		`{"compression":"float"}`:   "compression",
+		`{"media_types":"oci"}`:     "media_types",
 	} {
 		ds := c.Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(cfg),
 			Inputs: []specv1.Input{{Attr: "from", Metadata: specv1.Metadata{DType: "fp32"}}}})

@@ -40,6 +40,9 @@ func inspectRun(cmd *cobra.Command, stdio *IO, arg string, tf transferFlags, asJ
 	if err != nil {
 		return err
 	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stdio.Err, "Warning:", w)
+	}
 	if asJSON {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")

@@ -90,7 +90,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 		newValidateCmd(stdio), newFmtCmd(stdio), newPlanCmd(stdio), newGraphCmd(stdio),
 		newInitCmd(stdio), newBuildCmd(stdio), newExportCmd(stdio), newLedgerCmd(stdio),
 		newSynthCmd(stdio), newCheckCmd(stdio), newCheckDataCmd(stdio), newAuditCmd(stdio),
-		newPushCmd(stdio), newPullCmd(stdio), newUnpackCmd(stdio), newInspectCmd(stdio),
+		newPushCmd(stdio), newPullCmd(stdio), newUnpackCmd(stdio), newInspectCmd(stdio), newCopyCmd(stdio),
 		newGCCmd(stdio), newServePluginCmd(stdio),
 		newTemplateCmd(stdio),
 	)

@@ -20,17 +20,20 @@ const CosignVersion = "v2.6.5"
 // cosignModule is what `go install` builds cosign from.
 const cosignModule = "github.com/sigstore/cosign/v2/cmd/cosign@" + CosignVersion
 
-// CacheBin is the folder CI keeps the tools it builds in: $CKPT_CI_CACHE,
-// else ~/.cache/ckpt-ci/bin.
-func CacheBin() string {
+// CacheBin is the folder CI keeps the tools it builds in: CacheRoot()/bin.
+func CacheBin() string { return filepath.Join(CacheRoot(), "bin") }
+
+// CacheRoot is where CI keeps what it installs between runs:
+// $CKPT_CI_CACHE, else ~/.cache/ckpt-ci.
+func CacheRoot() string {
 	if d := os.Getenv("CKPT_CI_CACHE"); d != "" {
 		return d
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return filepath.Join(os.TempDir(), "ckpt-ci", "bin")
+		return filepath.Join(os.TempDir(), "ckpt-ci")
 	}
-	return filepath.Join(home, ".cache", "ckpt-ci", "bin")
+	return filepath.Join(home, ".cache", "ckpt-ci")
 }
 
 // Cosign returns the path of cosign CosignVersion: the one on PATH if it

@@ -26,19 +26,6 @@ func (l Llama) Bundle() string {
 	return filepath.Join(l.Dir, "node_modules/node-llama-cpp/llama/gitRelease.bundle")
 }
 
-// CacheDir is where CI tools are cached between runs: $CKPT_CI_CACHE, or
-// ~/.cache/ckpt-ci.
-func CacheDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("CKPT_CI_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(home, ".cache", "ckpt-ci")
-}
 
 // RequireLlama finds node-llama-cpp@LlamaVersion in the cache folder or
 // installs it there with npm (CPU build only, nothing compiled), skipping
@@ -48,7 +35,7 @@ func RequireLlama(t testing.TB) Llama {
 	t.Helper()
 	node := RequireTool(t, "node")
 	npm := RequireTool(t, "npm")
-	dir := filepath.Join(CacheDir(t), "node", "llama-"+LlamaVersion)
+	dir := filepath.Join(CacheRoot(), "node", "llama-"+LlamaVersion)
 	l := Llama{Dir: dir, Node: node, Lib: filepath.Join(dir, "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64")}
 	ready := filepath.Join(dir, ".installed")
 	if _, err := os.Stat(ready); err == nil {

@@ -14,7 +14,7 @@ import (
 // peers' install.sh (a few minutes the first time); elsewhere it skips.
 func RequirePeer(t testing.TB, name string) string {
 	t.Helper()
-	dir := peerCache()
+	dir := CacheBin()
 	bin := filepath.Join(dir, name)
 	if _, err := os.Stat(bin); err == nil {
 		return bin
@@ -27,18 +27,6 @@ func RequirePeer(t testing.TB, name string) string {
 		t.Fatalf("build %s: %v\n%s", name, err, out)
 	}
 	return bin
-}
-
-// peerCache is where built peer tools are kept.
-func peerCache() string {
-	if d := os.Getenv("CKPT_CI_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "ckpt-ci", "bin")
-	}
-	return filepath.Join(home, ".cache", "ckpt-ci", "bin")
 }
 
 // peerSources is $CKPT_PEERS, else ../shared/peers beside the repository

@@ -76,8 +76,9 @@ func (e *engine) failOrCancel(ctx context.Context, r *StepResult, err error) *St
 	return fail(r, err)
 }
 
-// fromCache fills r from the store when its cache key is there, and points
-// the step's name at it. Findings are judged again: the cache key does not
+// fromCache fills r from the store when its cache key is there and its
+// artifact can be read whole (else it is a miss), and points the step's
+// name at it. Findings are judged again: the cache key does not
 // cover on_failure, so a cached artifact with error findings (made by a
 // step with on_failure = "warn") fails a strict step.
 func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
@@ -89,8 +90,15 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 		return false, err
 	}
 	meta, err := e.st.Metadata(ctx, desc)
-	if err != nil {
-		return false, fmt.Errorf("cached artifact %s: %w", desc.Digest, err)
+	if err == nil {
+		err = e.st.CheckArtifact(ctx, desc)
+	}
+	if err != nil { // unreadable: a miss, and the rebuild's writes repair the store
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: fmt.Sprintf("cached artifact %s is damaged (%v); rebuilding", desc.Digest, err)})
+		return false, nil
 	}
 	if cur, err := e.st.Resolve(ctx, state.StepTag(r.Address)); err != nil || cur.Digest != desc.Digest {
 		if err := e.st.Tag(ctx, desc, state.StepTag(r.Address)); err != nil {

@@ -93,7 +93,11 @@ func Pull(ctx context.Context, src Ref, dir string, opts PullOptions) (*PullResu
 		g.Go(func() error {
 			names, err := pullFile(gctx, s, root, f, opts)
 			if err != nil {
-				return fmt.Errorf("pull %s (%s): %w", f.Path, f.Layer.Digest, err)
+				label := f.Path
+				if label == "" {
+					label = "layer" // its error names the files
+				}
+				return fmt.Errorf("pull %s (%s): %w", label, f.Layer.Digest, err)
 			}
 			written[i] = names
 			return nil

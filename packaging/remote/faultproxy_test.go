@@ -29,6 +29,7 @@ type faultProxy struct {
 	conns    int
 	down     atomic.Int64 // bytes forwarded to clients
 	ranges   atomic.Int64 // requests with a Range header (as far as seen)
+	faults   atomic.Int64 // faults that struck
 	active   map[net.Conn]bool
 	done     chan struct{}
 	wg       sync.WaitGroup
@@ -58,18 +59,19 @@ func (p *faultProxy) setPlan(plan func(conn int) *fault) {
 	p.mu.Unlock()
 }
 
-// randomPlan faults each of the first few connections with probability
-// 1/2: a random kind, direction and offset below maxAt.
-func randomPlan(seed uint64, maxAt int64) func(int) *fault {
+// randomPlan faults each of the first conns connections with probability
+// 1/2: a random kind, direction and offset (up to maxAt).
+func randomPlan(seed uint64, maxAt int64, conns int) func(int) *fault {
 	rng := rand.New(rand.NewPCG(seed, 16))
 	var mu sync.Mutex
 	return func(conn int) *fault {
 		mu.Lock()
 		defer mu.Unlock()
-		if conn >= 4 || rng.IntN(2) == 0 {
+		if conn >= conns || rng.IntN(2) == 0 {
 			return nil
 		}
-		return &fault{kind: []string{"drop", "truncate", "stall"}[rng.IntN(3)], down: rng.IntN(2) == 0, at: rng.Int64N(maxAt)}
+		at := rng.Int64N(min(maxAt, 1<<rng.IntN(19)) + 1) // log-uniform: short exchanges are hit too
+		return &fault{kind: []string{"drop", "truncate", "stall"}[rng.IntN(3)], down: rng.IntN(2) == 0, at: at}
 	}
 }
 
@@ -157,6 +159,7 @@ func (p *faultProxy) forward(dst, src net.Conn, down bool, f *fault, ended chan 
 	if n, _ := io.CopyN(w, src, f.at); n < f.at {
 		return
 	}
+	p.faults.Add(1)
 	switch f.kind {
 	case "drop": // RST both ways
 		for _, c := range []net.Conn{dst, src} {

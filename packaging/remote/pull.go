@@ -71,7 +71,7 @@ func Pull(ctx context.Context, src Ref, dir string, opts PullOptions) (*PullResu
 	}
 	a, err := fetchArtifact(ctx, s, desc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pull %s: %w", src, err)
 	}
 	files, err := selectFiles(a, opts.Include)
 	if err != nil {
@@ -97,7 +97,7 @@ func Pull(ctx context.Context, src Ref, dir string, opts PullOptions) (*PullResu
 				if label == "" {
 					label = "layer" // its error names the files
 				}
-				return fmt.Errorf("pull %s (%s): %w", label, f.Layer.Digest, err)
+				return fmt.Errorf("pull %s %s (%s): %w", src, label, f.Layer.Digest, err)
 			}
 			written[i] = names
 			return nil

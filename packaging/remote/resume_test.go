@@ -94,7 +94,6 @@ func (p *sessionProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.Copy(w, resp.Body)
 }
 
-
 // A chunked upload whose connection breaks mid-chunk continues from the
 // offset the registry reports, in the same session, sending no byte twice
 // (issue 16, failure 10).

@@ -207,16 +207,23 @@ func fetchSmall(ctx context.Context, f content.Fetcher, d ocispec.Descriptor) ([
 		}
 		return d.Data, nil
 	}
-	rc, err := f.Fetch(ctx, d)
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", d.Digest, err)
+	b, err := fetchOnce(ctx, f, d)
+	for i := 1; i < 3 && err != nil && retriable(ctx, err); i++ { // a cut connection
+		b, err = fetchOnce(ctx, f, d)
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, d.Size+1))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", d.Digest, err)
 	}
 	return b, verifyBytes(d, b)
+}
+
+func fetchOnce(ctx context.Context, f content.Fetcher, d ocispec.Descriptor) ([]byte, error) {
+	rc, err := f.Fetch(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, d.Size+1))
 }
 
 // ErrDigestMismatch is returned when content does not match its descriptor.

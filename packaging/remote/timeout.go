@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -70,10 +71,28 @@ type timeoutTransport struct {
 	connect, header, idle time.Duration
 }
 
-// RoundTrip sends req; a request body the connection stops taking, or a
-// response body that stops arriving, for the idle timeout cancels the
-// exchange with a TimeoutError.
+// RoundTrip sends req. A GET or HEAD that times out or whose connection
+// breaks before the response is tried once more at once (the retry client
+// above backs off on what it retries itself: 5xx, resets).
 func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if err != nil && (req.Method == http.MethodGet || req.Method == http.MethodHead) && broken(err) && req.Context().Err() == nil {
+		resp, err = t.roundTrip(req)
+	}
+	return resp, err
+}
+
+// broken tells an exchange cut by the network or a timeout.
+func broken(err error) bool {
+	var te *TimeoutError
+	return errors.As(err, &te) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || strings.Contains(err.Error(), "transport connection broken")
+}
+
+// roundTrip sends req once; a request body the connection stops taking,
+// or a response body that stops arriving, for the idle timeout cancels the
+// exchange with a TimeoutError.
+func (t *timeoutTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
 	out := req.Clone(ctx)
 	var up *watchdog

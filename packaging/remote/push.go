@@ -21,7 +21,8 @@ import (
 type PushOptions struct {
 	Options
 	// Attempts is how many times one blob upload is tried (default 3); each
-	// retry re-opens the blob from the source.
+	// retry re-opens the blob from the source. A chunked upload also retries
+	// each chunk as many times, continuing from the registry's offset.
 	Attempts int
 	// ChunkSize is the PATCH size of chunked uploads to registries: 0 sends
 	// blobs of 512 MiB or more in 256 MiB chunks, a positive size chunks

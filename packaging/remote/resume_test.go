@@ -125,3 +125,19 @@ func TestChunkedPushResumesFromRegistryOffset(t *testing.T) {
 	}
 	checkFiles(t, out, m)
 }
+
+func TestUploadedRange(t *testing.T) {
+	for _, c := range []struct {
+		header string
+		held   int64
+		ok     bool
+	}{
+		{"0-0", 0, true}, {"0-65535", 65536, true}, {"bytes=0-9", 10, true},
+		{"", 0, false}, {"5-9", 0, false}, {"0-x", 0, false}, {"0--2", 0, false},
+	} {
+		resp := &http.Response{Header: http.Header{"Range": {c.header}}}
+		if held, ok := uploadedRange(resp); held != c.held || ok != c.ok {
+			t.Errorf("Range %q: %d %v, want %d %v", c.header, held, ok, c.held, c.ok)
+		}
+	}
+}

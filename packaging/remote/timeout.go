@@ -21,9 +21,9 @@ const (
 )
 
 // TimeoutError reports a registry that stopped answering: it names the
-// registry, the phase of the exchange and the timeout that ran out. It is
-// not retried by the HTTP client: blob transfers retry it themselves,
-// continuing where they stopped.
+// registry, the phase of the exchange and the timeout that ran out. The
+// HTTP client tries a GET or HEAD that timed out once more, no other
+// request: blob transfers retry themselves, continuing where they stopped.
 type TimeoutError struct {
 	// Registry is the host (and port) of the registry.
 	Registry string

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote"
@@ -52,50 +53,167 @@ func monolithicOnly(host string) bool {
 		strings.HasSuffix(h, "-docker.pkg.dev") || strings.HasSuffix(h, ".amazonaws.com")
 }
 
-// pushChunked uploads blob d from r in chunks of size bytes.
-func pushChunked(ctx context.Context, repo *remote.Repository, d ocispec.Descriptor, r io.Reader, size int64) error {
-	ref := repo.Reference
-	ctx = auth.AppendRepositoryScope(ctx, ref, auth.ActionPull, auth.ActionPush)
+// chunkedUpload is one blob's chunked upload session.
+type chunkedUpload struct {
+	repo *remote.Repository
+	d    ocispec.Descriptor
+	size int64 // of a chunk
+	// reopen opens the blob from its source again, at an offset.
+	reopen func(ctx context.Context, off int64) (io.ReadCloser, error)
+	// progress is told the bytes the registry holds.
+	progress func(done int64)
+	attempts int
+}
+
+// push uploads the blob read from r in chunks. When a chunk fails, it asks
+// the registry how much of the upload it holds (GET on the session, whose
+// Range header says) and continues from there, reading the source again
+// from that offset; when the registry cannot tell (a session it no longer
+// accepts: distribution refuses one whose recorded offset moved, as after
+// a chunk cut mid-body), it starts a new session. attempts bounds the
+// failures in a row.
+func (u *chunkedUpload) push(ctx context.Context, r io.Reader) error {
+	ctx = auth.AppendRepositoryScope(ctx, u.repo.Reference, auth.ActionPull, auth.ActionPush)
+	loc, err := u.start(ctx)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, min(u.size, u.d.Size))
+	var off, pos int64 // bytes the registry holds, position of r
+	var closer io.Closer
+	defer func() {
+		if closer != nil {
+			closer.Close()
+		}
+	}()
+	for failures, wait := 0, 250*time.Millisecond; ; {
+		if pos != off {
+			if closer != nil {
+				closer.Close()
+			}
+			rc, err := u.reopen(ctx, off)
+			if err != nil {
+				return fmt.Errorf("re-open %s at %d: %w", u.d.Digest, off, err)
+			}
+			r, closer, pos = rc, rc, off
+		}
+		next, n, err := u.step(ctx, loc, r, buf, off)
+		pos += n
+		if err == nil && next == nil {
+			return nil // the closing PUT was accepted
+		}
+		if err == nil {
+			loc, off, failures, wait = next, off+n, 0, 250*time.Millisecond
+			u.progress(off)
+			continue
+		}
+		if failures++; failures >= u.attempts || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wait *= 2
+		if ok, _ := u.repo.Blobs().Exists(ctx, u.d); ok {
+			return nil // the closing PUT landed; its answer was lost
+		}
+		if loc, off, err = u.resume(ctx, loc); err != nil {
+			return err
+		}
+	}
+}
+
+// step sends the next chunk at off (read from r into buf), or the closing
+// PUT when the registry holds the whole blob (next is then nil). n is the
+// bytes read from r.
+func (u *chunkedUpload) step(ctx context.Context, loc *url.URL, r io.Reader, buf []byte, off int64) (*url.URL, int64, error) {
+	if off >= u.d.Size {
+		return nil, 0, u.finish(ctx, loc)
+	}
+	n, err := io.ReadFull(r, buf[:min(u.size, u.d.Size-off)])
+	if err != nil {
+		return nil, int64(n), fmt.Errorf("read %s at %d: %w", u.d.Digest, off, err)
+	}
+	hdr := http.Header{"Content-Type": {"application/octet-stream"},
+		"Content-Range": {fmt.Sprintf("%d-%d", off, off+int64(n)-1)}}
+	resp, err := do(ctx, u.repo, http.MethodPatch, loc.String(), buf[:n], int64(n), hdr)
+	if err != nil {
+		return nil, int64(n), fmt.Errorf("upload %s chunk at %d: %w", u.d.Digest, off, err)
+	}
+	next, err := nextLocation(loc, resp, http.StatusAccepted)
+	if err != nil {
+		return nil, int64(n), fmt.Errorf("upload %s chunk at %d: %w", u.d.Digest, off, err)
+	}
+	return next, int64(n), nil
+}
+
+// start opens an upload session and returns its location.
+func (u *chunkedUpload) start(ctx context.Context) (*url.URL, error) {
+	ref := u.repo.Reference
 	scheme := "https"
-	if repo.PlainHTTP {
+	if u.repo.PlainHTTP {
 		scheme = "http"
 	}
 	base := &url.URL{Scheme: scheme, Host: ref.Host(), Path: "/v2/" + ref.Repository + "/blobs/uploads/"}
-	resp, err := do(ctx, repo, http.MethodPost, base.String(), nil, 0, nil)
+	resp, err := do(ctx, u.repo, http.MethodPost, base.String(), nil, 0, nil)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("start upload of %s: %w", u.d.Digest, err)
 	}
 	loc, err := nextLocation(base, resp, http.StatusAccepted)
 	if err != nil {
-		return fmt.Errorf("start upload of %s: %w", d.Digest, err)
+		return nil, fmt.Errorf("start upload of %s: %w", u.d.Digest, err)
 	}
-	buf := make([]byte, min(size, d.Size))
-	for off := int64(0); off < d.Size; {
-		n, err := io.ReadFull(r, buf[:min(size, d.Size-off)])
-		if err != nil {
-			return fmt.Errorf("read %s at %d: %w", d.Digest, off, err)
+	return loc, nil
+}
+
+// resume asks the session at loc how many bytes it holds; a session that
+// cannot answer is replaced by a new one (from offset 0).
+func (u *chunkedUpload) resume(ctx context.Context, loc *url.URL) (*url.URL, int64, error) {
+	resp, err := do(ctx, u.repo, http.MethodGet, loc.String(), nil, 0, nil)
+	if err == nil {
+		held, ok := uploadedRange(resp)
+		if next, lerr := nextLocation(loc, resp, http.StatusNoContent); lerr == nil && ok && held <= u.d.Size {
+			return next, held, nil
 		}
-		hdr := http.Header{"Content-Type": {"application/octet-stream"},
-			"Content-Range": {fmt.Sprintf("%d-%d", off, off+int64(n)-1)}}
-		resp, err := do(ctx, repo, http.MethodPatch, loc.String(), buf[:n], int64(n), hdr)
-		if err != nil {
-			return err
-		}
-		if loc, err = nextLocation(loc, resp, http.StatusAccepted); err != nil {
-			return fmt.Errorf("upload %s chunk at %d: %w", d.Digest, off, err)
-		}
-		off += int64(n)
 	}
-	q := loc.Query()
-	q.Set("digest", d.Digest.String())
-	loc.RawQuery = q.Encode()
-	resp, err = do(ctx, repo, http.MethodPut, loc.String(), nil, 0, nil)
+	next, err := u.start(ctx)
+	return next, 0, err
+}
+
+// uploadedRange reads the Range header of an upload status ("0-N", or
+// "bytes=0-N"): the session holds N+1 bytes. distribution says "0-0" for
+// an empty session too; it is read as empty (resending one byte is safe).
+func uploadedRange(resp *http.Response) (int64, bool) {
+	v := strings.TrimPrefix(resp.Header.Get("Range"), "bytes=")
+	start, end, ok := strings.Cut(v, "-")
+	if !ok || start != "0" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(end, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	if n == 0 {
+		return 0, true
+	}
+	return n + 1, true
+}
+
+// finish closes the session with PUT ?digest=.
+func (u *chunkedUpload) finish(ctx context.Context, loc *url.URL) error {
+	put := *loc
+	q := put.Query()
+	q.Set("digest", u.d.Digest.String())
+	put.RawQuery = q.Encode()
+	resp, err := do(ctx, u.repo, http.MethodPut, put.String(), nil, 0, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("finish upload of %s: %w", u.d.Digest, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("finish upload of %s: %s", d.Digest, resp.Status)
+		return fmt.Errorf("finish upload of %s: %s", u.d.Digest, resp.Status)
 	}
 	return nil
 }

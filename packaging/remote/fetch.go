@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/ckpt-dev/ckpt/packaging/layer"
@@ -19,11 +21,19 @@ import (
 	"oras.land/oras-go/v2/errdef"
 )
 
-// pullFile downloads one layer into PartialDir, verifies it and puts its
-// file(s) in place.
+// pullFile downloads one layer into PartialDir, verifies it, decodes it
+// there and checks the decoded bytes against the layer's diffId, then
+// moves its file(s) in place: nothing unverified ever carries a final
+// name. A refused layer (its bytes or its decoded content do not match,
+// it is unsafe or a bomb) leaves nothing in PartialDir; one interrupted by
+// the network is kept there for the next pull to resume.
 func pullFile(ctx context.Context, s source, root *os.Root, f modelpack.FileInfo, opts PullOptions) ([]string, error) {
 	partial := path.Join(PartialDir, f.Layer.Digest.Encoded())
 	if err := download(ctx, s, root, partial, f.Layer, opts); err != nil {
+		if _, network := s.(ranger); !network || errors.Is(err, ErrDigestMismatch) {
+			_ = root.Remove(partial)
+			_ = root.Remove(partial + ".parts")
+		}
 		return nil, err
 	}
 	opts.emit(Event{Action: "done", Desc: f.Layer, Done: f.Layer.Size})
@@ -31,14 +41,42 @@ func pullFile(ctx context.Context, s source, root *os.Root, f modelpack.FileInfo
 	case layer.Raw:
 		return []string{f.Path}, place(root, partial, f.Path)
 	case layer.Float, layer.Zstd:
-		return []string{f.Path}, decodeFile(ctx, root, partial, f)
+		err := decodeFile(ctx, root, partial, f)
+		_ = root.Remove(partial)
+		return []string{f.Path}, err
 	default:
-		names, err := extract(root, partial, f, opts.Include)
+		staging := partial + ".x"
+		defer root.RemoveAll(staging)
+		names, err := extract(root, partial, staging, f, opts.Include)
+		_ = root.Remove(partial)
 		if err == nil {
-			err = root.Remove(partial)
+			err = moveTree(root, staging)
+		}
+		if err != nil && f.Path == "" && len(names) > 0 {
+			err = fmt.Errorf("%s: %w", strings.Join(names, ", "), err)
 		}
 		return names, err
 	}
+}
+
+// moveTree moves everything under the folder from (inside root) to the
+// same relative paths in root, replacing files that were there.
+func moveTree(root *os.Root, from string) error {
+	sub, err := root.OpenRoot(from)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	return fs.WalkDir(sub.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." {
+			return err
+		}
+		if d.IsDir() {
+			return root.MkdirAll(p, 0o755)
+		}
+		_ = root.Remove(p)
+		return root.Rename(path.Join(from, p), p)
+	})
 }
 
 // place moves a verified blob to its path, replacing what was there.
@@ -55,8 +93,8 @@ func place(root *os.Root, from, to string) error {
 	return root.Chmod(to, 0o644)
 }
 
-// decodeFile decodes a float- or zstd-coded blob, checks the result against
-// the layer's diffId and moves it into place.
+// decodeFile decodes a float- or zstd-coded blob into PartialDir, checks
+// the result against the layer's diffId and moves it into place.
 func decodeFile(ctx context.Context, root *os.Root, partial string, f modelpack.FileInfo) error {
 	in, err := root.Open(partial)
 	if err != nil {
@@ -85,7 +123,6 @@ func decodeFile(ctx context.Context, root *os.Root, partial string, f modelpack.
 		_ = root.Remove(tmp)
 		return err
 	}
-	_ = root.Remove(partial)
 	return place(root, tmp, f.Path)
 }
 
@@ -150,13 +187,23 @@ func checkDiffID(f modelpack.FileInfo, h hash.Hash) error {
 	return nil
 }
 
-// extract unpacks a tar layer (plain, gzip or zstd) under root.
-func extract(root *os.Root, partial string, f modelpack.FileInfo, include []string) ([]string, error) {
+// extract unpacks a tar layer (plain, gzip or zstd) into the folder
+// staging inside root and checks it against the layer's diffId.
+func extract(root *os.Root, partial, staging string, f modelpack.FileInfo, include []string) ([]string, error) {
 	in, err := root.Open(partial)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
+	_ = root.RemoveAll(staging)
+	if err := root.Mkdir(staging, 0o755); err != nil {
+		return nil, err
+	}
+	dst, err := root.OpenRoot(staging)
+	if err != nil {
+		return nil, err
+	}
+	defer dst.Close()
 	var r io.Reader = in
 	switch f.Encoding {
 	case layer.TarZstd:
@@ -181,7 +228,7 @@ func extract(root *os.Root, partial string, f modelpack.FileInfo, include []stri
 	if f.Path == "" && len(include) > 0 {
 		opt.Include = func(name string) bool { return matches(include, name) }
 	}
-	names, err := layer.ExtractTar(io.TeeReader(r, h), root, opt)
+	names, err := layer.ExtractTar(io.TeeReader(r, h), dst, opt)
 	if err != nil {
 		return names, err
 	}

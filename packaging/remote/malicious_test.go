@@ -27,11 +27,17 @@ type evilLayer struct {
 // layers, then lets tamper change blob files.
 func evilLayout(t *testing.T, layers []evilLayer, tamper func(l *modelpack.Layout, ds []ocispec.Descriptor)) string {
 	t.Helper()
+	return evilLayoutConfig(t, `{"descriptor":{},"config":{},"modelfs":{"type":"layers","diffIds":[]}}`, layers, tamper)
+}
+
+// evilLayoutConfig is evilLayout with the given ModelPack config.
+func evilLayoutConfig(t *testing.T, config string, layers []evilLayer, tamper func(l *modelpack.Layout, ds []ocispec.Descriptor)) string {
+	t.Helper()
 	l, err := modelpack.CreateLayout(filepath.Join(t.TempDir(), "layout"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := l.PutBytes(specv1.MediaTypeModelConfig, []byte(`{"descriptor":{},"config":{},"modelfs":{"type":"layers","diffIds":[]}}`))
+	cfg, _ := l.PutBytes(specv1.MediaTypeModelConfig, []byte(config))
 	var ds []ocispec.Descriptor
 	for _, e := range layers {
 		d, err := l.PutBytes(e.mediaType, e.data)

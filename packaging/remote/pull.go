@@ -71,7 +71,7 @@ func Pull(ctx context.Context, src Ref, dir string, opts PullOptions) (*PullResu
 	}
 	a, err := fetchArtifact(ctx, s, desc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pull %s: %w", src, err)
 	}
 	files, err := selectFiles(a, opts.Include)
 	if err != nil {
@@ -93,7 +93,11 @@ func Pull(ctx context.Context, src Ref, dir string, opts PullOptions) (*PullResu
 		g.Go(func() error {
 			names, err := pullFile(gctx, s, root, f, opts)
 			if err != nil {
-				return fmt.Errorf("pull %s (%s): %w", f.Path, f.Layer.Digest, err)
+				label := f.Path
+				if label == "" {
+					label = "layer" // its error names the files
+				}
+				return fmt.Errorf("pull %s %s (%s): %w", src, label, f.Layer.Digest, err)
 			}
 			written[i] = names
 			return nil

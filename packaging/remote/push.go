@@ -21,7 +21,8 @@ import (
 type PushOptions struct {
 	Options
 	// Attempts is how many times one blob upload is tried (default 3); each
-	// retry re-opens the blob from the source.
+	// retry re-opens the blob from the source. A chunked upload also retries
+	// each chunk as many times, continuing from the registry's offset.
 	Attempts int
 	// ChunkSize is the PATCH size of chunked uploads to registries: 0 sends
 	// blobs of 512 MiB or more in 256 MiB chunks, a positive size chunks
@@ -78,7 +79,9 @@ func Push(ctx context.Context, layoutDir, srcRef string, dst Ref, opts PushOptio
 
 // retryTarget retries failed blob uploads by re-opening the blob from the
 // source (oras-go's HTTP retry cannot rewind a file body), and reports
-// bytes as they are sent.
+// bytes as they are sent. A chunked upload retries its chunks itself,
+// continuing from the registry's offset; a whole-blob retry follows when
+// it gives up.
 type retryTarget struct {
 	oras.Target
 	src  content.Fetcher
@@ -86,13 +89,10 @@ type retryTarget struct {
 }
 
 func (t *retryTarget) Push(ctx context.Context, d ocispec.Descriptor, r io.Reader) error {
-	attempts := t.opts.Attempts
-	if attempts <= 0 {
-		attempts = 3
-	}
+	attempts := t.attempts()
 	backoff := 500 * time.Millisecond
 	for i := 1; ; i++ {
-		err := t.push(ctx, d, &progressReader{r: r, d: d, opts: t.opts.Options})
+		err := t.push(ctx, d, r)
 		if err == nil || errors.Is(err, errdef.ErrAlreadyExists) || i >= attempts || ctx.Err() != nil {
 			return err
 		}
@@ -112,14 +112,43 @@ func (t *retryTarget) Push(ctx context.Context, d ocispec.Descriptor, r io.Reade
 }
 
 // push sends one blob, in chunks when the target is a registry and the
-// blob is large.
+// blob is large (a chunked upload resumes from what the registry holds).
 func (t *retryTarget) push(ctx context.Context, d ocispec.Descriptor, r io.Reader) error {
 	if repo, ok := t.Target.(*remote.Repository); ok && !isManifest(d) {
 		if size := chunkPlan(repo, d, t.opts); size > 0 {
-			return pushChunked(ctx, repo, d, r, size)
+			u := &chunkedUpload{repo: repo, d: d, size: size, attempts: t.attempts(), reopen: t.reopen(d),
+				progress: func(n int64) { t.opts.emit(Event{Action: "push", Desc: d, Done: n}) }}
+			return u.push(ctx, r)
 		}
 	}
-	return t.Target.Push(ctx, d, r)
+	return t.Target.Push(ctx, d, &progressReader{r: r, d: d, opts: t.opts.Options})
+}
+
+func (t *retryTarget) attempts() int {
+	if t.opts.Attempts > 0 {
+		return t.opts.Attempts
+	}
+	return 3
+}
+
+// reopen opens blob d from the source at offset off.
+func (t *retryTarget) reopen(d ocispec.Descriptor) func(ctx context.Context, off int64) (io.ReadCloser, error) {
+	return func(ctx context.Context, off int64) (io.ReadCloser, error) {
+		rc, err := t.src.Fetch(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if sk, ok := rc.(io.Seeker); ok {
+			_, err = sk.Seek(off, io.SeekStart)
+		} else {
+			_, err = io.CopyN(io.Discard, rc, off)
+		}
+		if err != nil {
+			rc.Close()
+			return nil, err
+		}
+		return rc, nil
+	}
 }
 
 func isManifest(d ocispec.Descriptor) bool {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
@@ -27,8 +28,16 @@ type Options struct {
 	// Concurrency is the number of blobs (or byte ranges) moved at once
 	// (default 3, as oras, dockerd and containerd).
 	Concurrency int
-	// HTTPClient replaces the retrying HTTP client (tests).
+	// HTTPClient replaces the retrying HTTP client (tests); the timeouts
+	// below are then the client's business.
 	HTTPClient *http.Client
+	// ConnectTimeout bounds connecting to a registry (TCP and TLS; default
+	// DefaultConnectTimeout), ResponseTimeout the wait for response headers
+	// once a request is sent (DefaultResponseTimeout), IdleTimeout a body
+	// transfer that moves no byte (DefaultIdleTimeout). A timeout gives a
+	// TimeoutError; a stalled blob transfer is retried from where it
+	// stopped (Attempts).
+	ConnectTimeout, ResponseTimeout, IdleTimeout time.Duration
 	// UserAgent is sent to registries (default "ckpt").
 	UserAgent string
 	// Progress, when set, receives transfer events.
@@ -59,7 +68,7 @@ func (o Options) emit(e Event) {
 
 // Repository opens the registry repository r names (not a layout folder)
 // with oras-go's retry client (5 retries with backoff on 5xx, 429 and
-// network errors) and the credentials of the Docker config
+// network errors) over a transport with opts' timeouts, and the credentials of the Docker config
 // ($DOCKER_CONFIG/config.json, else ~/.docker/config.json) and its
 // credential helpers, never logged. It is ckpt's one credentialed opener
 // (push, pull, inspect, audit, plugin install). A missing config means
@@ -80,7 +89,7 @@ func Repository(ctx context.Context, r Ref, opts Options) (*remote.Repository, e
 	}
 	base := opts.HTTPClient
 	if base == nil {
-		base = retry.DefaultClient
+		base = &http.Client{Transport: retry.NewTransport(opts.transport())}
 	}
 	ua := opts.UserAgent
 	if ua == "" {
@@ -198,16 +207,23 @@ func fetchSmall(ctx context.Context, f content.Fetcher, d ocispec.Descriptor) ([
 		}
 		return d.Data, nil
 	}
-	rc, err := f.Fetch(ctx, d)
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", d.Digest, err)
+	b, err := fetchOnce(ctx, f, d)
+	for i := 1; i < 3 && err != nil && retriable(ctx, err); i++ { // a cut connection
+		b, err = fetchOnce(ctx, f, d)
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, d.Size+1))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", d.Digest, err)
 	}
 	return b, verifyBytes(d, b)
+}
+
+func fetchOnce(ctx context.Context, f content.Fetcher, d ocispec.Descriptor) ([]byte, error) {
+	rc, err := f.Fetch(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, d.Size+1))
 }
 
 // ErrDigestMismatch is returned when content does not match its descriptor.

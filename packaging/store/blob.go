@@ -18,7 +18,7 @@ var ErrCorrupt = errors.New("blob content does not match its digest")
 const copyBuf = 1 << 20
 
 // Push stores the blob read from r, which must match expected's digest and
-// size. A blob already present is not written again.
+// size. A blob already present is not written again unless it is corrupt.
 func (s *Store) Push(ctx context.Context, expected ocispec.Descriptor, r io.Reader) error {
 	if _, err := s.BlobPath(expected.Digest); err != nil {
 		return err

@@ -27,7 +27,8 @@ import (
 // Every blob goes through commit: its bytes are first hashed (streamed into
 // a synced temporary file in ingest/, or read where they already are on
 // disk), then renamed or hard-linked to blobs/sha256/<hex>, and the folder
-// is synced. A blob already present is kept. index.json is written
+// is synced. A blob already present is kept when its bytes still match
+// its digest, and replaced otherwise (repair on write). index.json is written
 // atomically (internal/state), entries sorted by digest, then name.
 //
 // Layout does not lock index.json: the Store does (index.lock), a bundle
@@ -37,6 +38,9 @@ type Layout struct {
 	// committed, when set, is told of every blob the layout wrote (the
 	// Store stamps it as verified).
 	committed func(d digest.Digest, path string)
+	// intact, when set, tells whether the existing blob d is intact (the
+	// Store trusts its stamps); default: hash the file.
+	intact func(ctx context.Context, d digest.Digest) bool
 }
 
 // CreateLayout opens the OCI image layout at root for writing, creating its
@@ -111,7 +115,7 @@ func (l *Layout) IngestFunc(ctx context.Context, write func(w io.Writer) error) 
 
 func (l *Layout) ingest(ctx context.Context, write func(io.Writer) error, want digest.Digest, size int64) (ocispec.Descriptor, error) {
 	if want != "" {
-		if ok, err := l.Exists(want); err != nil || ok {
+		if ok, err := l.present(ctx, want); err != nil || ok {
 			return ocispec.Descriptor{Digest: want, Size: size}, err
 		}
 	}
@@ -137,7 +141,7 @@ func (l *Layout) ingest(ctx context.Context, write func(io.Writer) error, want d
 	if want != "" && (desc.Digest != want || (size >= 0 && desc.Size != size)) {
 		return desc, fmt.Errorf("ingest %s: got %s (%d bytes, want %d): %w", want, desc.Digest, desc.Size, size, ErrCorrupt)
 	}
-	return desc, l.commit(desc.Digest, func(p string) error { return renameReadOnly(tmp, p) })
+	return desc, l.commit(ctx, desc.Digest, tmp, func(p string) error { return renameReadOnly(tmp, p) })
 }
 
 // MoveFile hashes the file at path and moves it into blobs/ (read-only).
@@ -153,7 +157,7 @@ func (l *Layout) MoveFile(ctx context.Context, path string) (ocispec.Descriptor,
 		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Nlink != 1 {
 			return false, nil
 		}
-		err = l.commit(desc.Digest, func(p string) error { return renameReadOnly(path, p) })
+		err = l.commit(ctx, desc.Digest, "", func(p string) error { return renameReadOnly(path, p) })
 		if errors.Is(err, syscall.EXDEV) {
 			return false, nil
 		}
@@ -165,7 +169,7 @@ func (l *Layout) MoveFile(ctx context.Context, path string) (ocispec.Descriptor,
 // the file is left as it is), or copies it when a link is impossible.
 func (l *Layout) LinkFile(ctx context.Context, path string) (ocispec.Descriptor, error) {
 	return l.addFile(ctx, path, func(_ *os.File, desc ocispec.Descriptor) (bool, error) {
-		err := l.commit(desc.Digest, func(p string) error { return os.Link(path, p) })
+		err := l.commit(ctx, desc.Digest, "", func(p string) error { return os.Link(path, p) })
 		return err == nil, nil
 	})
 }
@@ -185,7 +189,7 @@ func (l *Layout) addFile(ctx context.Context, path string, place func(*os.File, 
 	if err != nil {
 		return desc, fmt.Errorf("%s: %w", path, err)
 	}
-	if ok, err := l.Exists(desc.Digest); err != nil || ok {
+	if ok, err := l.present(ctx, desc.Digest); err != nil || ok {
 		return desc, err
 	}
 	if done, err := place(f, desc); done || err != nil {
@@ -204,16 +208,20 @@ func (l *Layout) addFile(ctx context.Context, path string, place func(*os.File, 
 // commit is the one function that puts a blob into an OCI layout: place
 // moves or links bytes already known to hash to d to the blob's path,
 // then the folder is synced. A blob already present is kept (place is not
-// called).
-func (l *Layout) commit(d digest.Digest, place func(blobPath string) error) error {
+// called) when it is intact; a corrupt one is replaced atomically: place
+// puts the bytes at a temporary name in ingest/ (tmp, when they are there
+// already) that is renamed over it.
+func (l *Layout) commit(ctx context.Context, d digest.Digest, tmp string, place func(blobPath string) error) error {
 	p, err := l.BlobPath(d)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(p); err == nil {
+	if ok, err := l.present(ctx, d); err != nil {
+		return err
+	} else if ok {
 		return nil
 	}
-	if err := place(p); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := l.replace(d, p, tmp, place); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
 	if err := state.SyncDir(l.blobDir()); err != nil {
@@ -221,6 +229,68 @@ func (l *Layout) commit(d digest.Digest, place func(blobPath string) error) erro
 	}
 	if l.committed != nil {
 		l.committed(d, p)
+	}
+	return nil
+}
+
+// replace puts the blob at p: straight there when p is free, else through
+// a temporary name renamed over what p holds.
+func (l *Layout) replace(d digest.Digest, p, tmp string, place func(string) error) error {
+	if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+		if err := place(p); err == nil || !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		// another writer committed it meanwhile: that one is intact
+		return nil
+	}
+	if tmp == "" {
+		f, err := os.CreateTemp(l.ingestDir(), "repair-*")
+		if err != nil {
+			return err
+		}
+		tmp = f.Name()
+		f.Close()
+		os.Remove(tmp)
+		defer os.Remove(tmp)
+		if err := place(tmp); err != nil {
+			return err
+		}
+	} else if err := os.Chmod(tmp, 0o444); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// present reports whether blob d is in the layout with bytes that match
+// its digest. A blob that does not is reported absent, so that the write
+// at hand replaces it.
+func (l *Layout) present(ctx context.Context, d digest.Digest) (bool, error) {
+	if ok, err := l.Exists(d); err != nil || !ok {
+		return false, err
+	}
+	if l.intact != nil {
+		return l.intact(ctx, d), ctx.Err()
+	}
+	return hashFile(ctx, l, d) == nil, ctx.Err()
+}
+
+// hashFile checks that blob d's file hashes to d.
+func hashFile(ctx context.Context, l *Layout, d digest.Digest) error {
+	p, err := l.BlobPath(d)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	defer f.Close()
+	v := d.Verifier()
+	if _, err := copyCtx(ctx, v, f); err != nil {
+		return fmt.Errorf("blob %s: %w", d, err)
+	}
+	if !v.Verified() {
+		return fmt.Errorf("blob %s: %w", d, ErrCorrupt)
 	}
 	return nil
 }

@@ -147,8 +147,9 @@ func (s *Store) relock() {
 	}
 }
 
-// mark adds desc and everything it reaches to live. Blobs already missing
-// are left out: a layout damaged by hand is pruned, not refused.
+// mark adds desc and everything it reaches to live. What a missing or
+// corrupt manifest refers to is left out: a damaged layout is pruned, not
+// refused.
 func (s *Store) mark(ctx context.Context, desc ocispec.Descriptor, live map[digest.Digest]bool) error {
 	if live[desc.Digest] {
 		return nil
@@ -161,7 +162,7 @@ func (s *Store) mark(ctx context.Context, desc ocispec.Descriptor, live map[dige
 		return nil
 	}
 	b, err := s.FetchAll(ctx, desc)
-	if errors.Is(err, errdef.ErrNotFound) {
+	if errors.Is(err, errdef.ErrNotFound) || errors.Is(err, ErrCorrupt) {
 		return nil
 	}
 	if err != nil {

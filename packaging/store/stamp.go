@@ -155,3 +155,17 @@ func (s *Store) verifyStamped(ctx context.Context, desc ocispec.Descriptor) erro
 	}
 	return s.Verify(ctx, desc)
 }
+
+// intactBlob tells whether the existing blob d matches its digest: by its
+// stamp, else by hashing it.
+func (s *Store) intactBlob(ctx context.Context, d digest.Digest) bool {
+	p, err := s.BlobPath(d)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	return s.verifyStamped(ctx, ocispec.Descriptor{Digest: d, Size: fi.Size()}) == nil
+}

@@ -13,7 +13,10 @@
 // blobs to steps as hard links, hashes only the blobs whose file changed
 // since the store wrote or last verified them: a verification stamp per
 // blob (verified/sha256/<hex>) records the file's device, inode, size and
-// mtime. Verify always hashes.
+// mtime. Verify always hashes. A write of a blob that is present checks
+// the existing one (by stamp, else by hashing it) and replaces it when it
+// is corrupt; CheckArtifact tells a cache hit whose artifact cannot be
+// read whole, and VerifyAll hashes the whole layout (ckpt store verify).
 //
 // index.json is read, modified and rewritten atomically (internal/state's
 // helper: temporary file, fsync, rename) under a file lock (index.lock), so several ckpt processes may write one store at
@@ -59,7 +62,7 @@ func Open(ctx context.Context, root string) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}
 	s := &Store{root: root, lay: lay}
-	lay.committed = s.stampFile
+	lay.committed, lay.intact = s.stampFile, s.intactBlob
 	if err := os.MkdirAll(s.stampDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}

@@ -16,12 +16,15 @@ import (
 // Store is the content store the engine keeps artifacts in
 // (packaging/store.Store implements it). Resolve takes a name in the store's
 // index or a manifest digest; an unknown name wraps errdef.ErrNotFound.
+// CheckArtifact reports an artifact that cannot be read whole (a missing
+// or corrupt manifest, config or layer).
 type Store interface {
 	PutDir(ctx context.Context, dir string, meta specv1.Metadata, annotations map[string]string) (ocispec.Descriptor, error)
 	Tag(ctx context.Context, desc ocispec.Descriptor, name string) error
 	Resolve(ctx context.Context, name string) (ocispec.Descriptor, error)
 	Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.Metadata, error)
 	Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error
+	CheckArtifact(ctx context.Context, desc ocispec.Descriptor) error
 }
 
 // Options configures a build. The zero value runs every step but those

@@ -72,11 +72,12 @@ func (e *engine) failOrCancel(ctx context.Context, r *StepResult, op string, err
 	return fail(r, op, err)
 }
 
-// fromCache fills r from the store when its cache key is there and, when
-// the step passes, points the project's step tag at it. Findings are judged
-// again: the cache key does not cover on_failure, so a cached artifact with
-// error findings (made by a step with on_failure = "warn", perhaps in
-// another project sharing the store) fails a strict step.
+// fromCache fills r from the store when its cache key is there and its
+// artifact can be read whole (else it is a miss), and, when the step
+// passes, points the project's step tag at it. Findings are judged again:
+// the cache key does not cover on_failure, so a cached artifact with error
+// findings (made by a step with on_failure = "warn", perhaps in another
+// project sharing the store) fails a strict step.
 func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 	desc, err := e.st.Resolve(ctx, state.CacheTag(r.CacheKey))
 	if errors.Is(err, errdef.ErrNotFound) {
@@ -86,8 +87,15 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 		return false, err
 	}
 	meta, err := e.st.Metadata(ctx, desc)
-	if err != nil {
-		return false, fmt.Errorf("cached artifact %s: %w", desc.Digest, err)
+	if err == nil {
+		err = e.st.CheckArtifact(ctx, desc)
+	}
+	if err != nil { // unreadable: a miss, and the rebuild's writes repair the store
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: fmt.Sprintf("cached artifact %s is damaged (%v); rebuilding", desc.Digest, err)})
+		return false, nil
 	}
 	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
 	r.Status, r.Cached = StatusCached, true

@@ -19,6 +19,11 @@ type Attribute struct {
 	Kinds []string `json:"kinds,omitempty"`
 	// Sensitive values are redacted from logs and ledgers.
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Published values end up where others read them: an artifact's id,
+	// its lineage or training record, a tag or a pushed reference. The core
+	// refuses a value derived from a sensitive variable there, unless the
+	// spec wraps it in nonsensitive(...).
+	Published bool `json:"published,omitempty"`
 }
 
 // Block is a nested block type.

@@ -136,6 +136,12 @@ func (st *Step) MarshalJSON() ([]byte, error) {
 	type plain Step
 	c := plain(*st)
 	c.Config = st.ShownConfig()
+	if len(st.secrets) > 0 && len(st.Paths) > 0 {
+		c.Paths = make([]string, len(st.Paths))
+		for i, p := range st.Paths {
+			c.Paths[i] = RedactString(st.secrets, p)
+		}
+	}
 	return json.Marshal(&c)
 }
 

@@ -59,8 +59,11 @@ func New(sp *spec.Spec, r Resolver) (*Graph, hcl.Diagnostics) {
 	g.Steps = order
 	g.collectSecrets(sp, steps)
 	diags = append(diags, ds...)
-	for _, d := range diags {
-		d.Summary, d.Detail = g.Redact(d.Summary), g.Redact(d.Detail)
+	if len(g.secrets) > 0 {
+		for _, d := range diags {
+			d.Summary, d.Detail = g.Redact(d.Summary), g.Redact(d.Detail)
+			d.EvalContext = nil // it holds the sensitive values
+		}
 	}
 	spec.SortDiags(diags)
 	return g, diags

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/ckpt-dev/ckpt/pipeline/spec"
@@ -15,7 +16,7 @@ import (
 )
 
 // Redacted is what is shown and stored instead of a sensitive value.
-const Redacted = "(sensitive)"
+const Redacted = spec.Redacted
 
 // sensitive records the sensitive parts of attribute a's value v (at
 // config path prefix) and returns v without marks. A sensitive value in a
@@ -37,9 +38,11 @@ func (w *walker) sensitive(a specv1.Attribute, v cty.Value, prefix []string) cty
 		return uv
 	}
 	if a.Published && !a.Sensitive {
-		name := strings.Join(at, ".")
-		w.errorAt(at[0], "Sensitive value in a published attribute",
-			fmt.Sprintf("Attribute %q is published (an id, a lineage or training field, a tag or a pushed reference), and its value is derived from a sensitive variable. Use a value that is not secret, or wrap it in nonsensitive(...) to publish it knowingly.", name))
+		rng := w.st.PathRange(paths[0])
+		w.diags = append(w.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in a published attribute",
+			Detail: fmt.Sprintf("Attribute %q is published (an id, a lineage or training field, a tag or a pushed reference), and its value is derived from a sensitive variable. Use a value that is not secret, or wrap it in nonsensitive(...) to publish it knowingly.",
+				strings.Join(paths[0], ".")),
+			Subject: &rng})
 	}
 	w.d.sensitive = append(w.d.sensitive, paths...)
 	w.d.secrets = append(w.d.secrets, spec.SensitiveStrings(v)...)
@@ -112,20 +115,11 @@ func redactAt(tree any, path []string) any {
 func (g *Graph) Secrets() []string { return g.secrets }
 
 func (g *Graph) collectSecrets(sp *spec.Spec, steps []*Step) {
-	var all []string
-	for _, v := range sp.Variables {
-		all = append(all, spec.SensitiveStrings(v.Value)...)
-	}
+	all := sp.Secrets()
 	for _, st := range steps {
 		all = append(all, st.secrets...)
 	}
-	slices.SortFunc(all, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	g.secrets = slices.Compact(all)
+	g.secrets = spec.SortSecrets(all)
 	for _, st := range steps {
 		st.secrets = g.secrets // for Step.Diagnostic
 	}
@@ -139,21 +133,11 @@ func (st *Step) MarshalJSON() ([]byte, error) {
 	if len(st.secrets) > 0 && len(st.Paths) > 0 {
 		c.Paths = make([]string, len(st.Paths))
 		for i, p := range st.Paths {
-			c.Paths[i] = RedactString(st.secrets, p)
+			c.Paths[i] = spec.Redact(st.secrets, p)
 		}
 	}
 	return json.Marshal(&c)
 }
 
 // Redact replaces every secret of the spec in s by "(sensitive)".
-func (g *Graph) Redact(s string) string { return RedactString(g.secrets, s) }
-
-// RedactString replaces every one of secrets (longest first) in s.
-func RedactString(secrets []string, s string) string {
-	for _, x := range secrets {
-		if x != "" && strings.Contains(s, x) {
-			s = strings.ReplaceAll(s, x, Redacted)
-		}
-	}
-	return s
-}
+func (g *Graph) Redact(s string) string { return spec.Redact(g.secrets, s) }

@@ -66,8 +66,8 @@ func (s *Step) Diagnostic(d specv1.Diagnostic) *hcl.Diagnostic {
 		summary = fmt.Sprintf("Invalid %s configuration", s.Address)
 	}
 	rng := s.PathRange(d.Path)
-	return &hcl.Diagnostic{Severity: sev, Summary: RedactString(s.secrets, summary),
-		Detail: RedactString(s.secrets, d.Detail), Subject: &rng}
+	return &hcl.Diagnostic{Severity: sev, Summary: spec.Redact(s.secrets, summary),
+		Detail: spec.Redact(s.secrets, d.Detail), Subject: &rng}
 }
 
 // PathSubject returns the spec range of the path attribute whose value is

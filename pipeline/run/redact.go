@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/ckpt-dev/ckpt/pipeline/plan"
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -14,7 +14,7 @@ import (
 // its request, and may echo them in its metadata, logs or errors.
 type redactor []string
 
-func (r redactor) str(s string) string { return plan.RedactString(r, s) }
+func (r redactor) str(s string) string { return spec.Redact(r, s) }
 
 // event redacts an event's texts.
 func (r redactor) event(e Event) Event {

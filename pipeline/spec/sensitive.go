@@ -1,6 +1,10 @@
 package spec
 
 import (
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )
@@ -12,6 +16,55 @@ type mark string
 // sensitive = true, or passed through sensitive(). cty carries marks
 // through expressions and functions; IsSensitive finds them.
 const Sensitive = mark("sensitive")
+
+// Redacted is what is shown and stored instead of a sensitive value.
+const Redacted = "(sensitive)"
+
+// Redact replaces every one of secrets in s by Redacted, in order (see
+// SortSecrets).
+func Redact(secrets []string, s string) string {
+	for _, x := range secrets {
+		if x != "" && strings.Contains(s, x) {
+			s = strings.ReplaceAll(s, x, Redacted)
+		}
+	}
+	return s
+}
+
+// SortSecrets sorts secrets longest first, so that a secret containing
+// another is replaced whole, and drops duplicates and empty strings.
+func SortSecrets(secrets []string) []string {
+	secrets = slices.DeleteFunc(secrets, func(s string) bool { return s == "" })
+	slices.SortFunc(secrets, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(secrets)
+}
+
+// Secrets are the strings of the sensitive variables' values.
+func (s *Spec) Secrets() []string {
+	var out []string
+	for _, v := range s.Variables {
+		out = append(out, SensitiveStrings(v.Value)...)
+	}
+	return SortSecrets(out)
+}
+
+// redact removes the secrets from diagnostics' texts; a function error,
+// say, may quote its argument.
+func (s *Spec) redact(diags hcl.Diagnostics) {
+	secrets := s.Secrets()
+	if len(secrets) == 0 {
+		return
+	}
+	for _, d := range diags {
+		d.Summary, d.Detail = Redact(secrets, d.Summary), Redact(secrets, d.Detail)
+		d.EvalContext = nil // it holds the sensitive values
+	}
+}
 
 // IsSensitive reports whether v or any value inside it is sensitive.
 func IsSensitive(v cty.Value) bool {

@@ -72,3 +72,28 @@ variable "token" {
 		}
 	}
 }
+
+// TestSensitiveFunctionErrors: a function error that quotes its argument
+// does not show a sensitive value.
+func TestSensitiveFunctionErrors(t *testing.T) {
+	dir := write(t, map[string]string{"a.ckpt.hcl": `
+variable "token" {
+  sensitive = true
+  default   = "s3cret-value"
+}
+locals {
+  n = tonumber(var.token)
+  f = file(var.token)
+  r = regex(var.token, "x")
+}
+`})
+	_, diags := spec.Load(t.Context(), dir, spec.Options{})
+	if len(diags) < 3 {
+		t.Fatalf("want 3 errors, got %v", diags)
+	}
+	for _, d := range diags {
+		if strings.Contains(d.Summary+d.Detail, "s3cret") || d.EvalContext != nil {
+			t.Errorf("diagnostic shows the value: %s: %s", d.Summary, d.Detail)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -139,4 +141,52 @@ func grepTree(t *testing.T, root, s string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestPluginEnvHasNoSpecVariables: a running plugin's environment holds
+// ckpt's environment without the CKPT_VAR_* entries (Linux: /proc).
+func TestPluginEnvHasNoSpecVariables(t *testing.T) {
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skip("no /proc")
+	}
+	dir := slowProject(t)
+	cmd, wait := startBuild(t, dir, "check.long", "CKPT_TESTPLUG_BLOCK=1", "CKPT_VAR_token="+token)
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		wait()
+	}()
+	env := pluginEnviron(t, cmd.Process.Pid, "ckpt-plugin-testplug")
+	if !strings.Contains(env, "CKPT_TESTPLUG_BLOCK=1") {
+		t.Fatal("the plugin's environment lacks ckpt's CKPT_TESTPLUG_BLOCK")
+	}
+	for _, kv := range strings.Split(env, "\n") {
+		if strings.HasPrefix(kv, "CKPT_VAR_") || strings.Contains(kv, token) {
+			t.Errorf("the plugin's environment holds %q", kv)
+		}
+	}
+}
+
+// pluginEnviron returns the environment of the child of pid whose command
+// line names bin.
+func pluginEnviron(t *testing.T, pid int, bin string) string {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		stat, err := os.ReadFile(filepath.Join(p, "stat"))
+		i := bytes.LastIndexByte(stat, ')')
+		if err != nil || i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(stat[i+1:]))
+		cmdline, _ := os.ReadFile(filepath.Join(p, "cmdline"))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) && bytes.Contains(cmdline, []byte(bin)) {
+			env, err := os.ReadFile(filepath.Join(p, "environ"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(bytes.ReplaceAll(env, []byte{0}, []byte{'\n'}))
+		}
+	}
+	t.Fatalf("no process %s under %d", bin, pid)
+	return ""
 }

@@ -40,7 +40,7 @@ func (w *walker) sensitive(a specv1.Attribute, v cty.Value, prefix []string) cty
 	if a.Published && !a.Sensitive {
 		rng := w.st.PathRange(paths[0])
 		w.diags = append(w.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sensitive value in a published attribute",
-			Detail: fmt.Sprintf("Attribute %q is published (an id, a lineage or training field, a tag or a pushed reference), and its value is derived from a sensitive variable. Use a value that is not secret, or wrap it in nonsensitive(...) to publish it knowingly.",
+			Detail: fmt.Sprintf("Attribute %q is published (an id, a license, a lineage or training field, a tag or a pushed reference), and its value is derived from a sensitive variable. Use a value that is not secret, or wrap it in nonsensitive(...) to publish it knowingly.",
 				strings.Join(paths[0], ".")),
 			Subject: &rng})
 	}

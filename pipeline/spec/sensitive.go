@@ -20,11 +20,20 @@ const Sensitive = mark("sensitive")
 // Redacted is what is shown and stored instead of a sensitive value.
 const Redacted = "(sensitive)"
 
+// MinSecretScan is the length from which Redact replaces a secret inside
+// a longer string; a shorter one ("1", "a") is replaced only where it is
+// the whole string, lest every "a" of a log line go.
+const MinSecretScan = 4
+
 // Redact replaces every one of secrets in s by Redacted, in order (see
 // SortSecrets).
 func Redact(secrets []string, s string) string {
 	for _, x := range secrets {
-		if x != "" && strings.Contains(s, x) {
+		switch {
+		case x == "":
+		case s == x:
+			return Redacted
+		case len(x) >= MinSecretScan && strings.Contains(s, x):
 			s = strings.ReplaceAll(s, x, Redacted)
 		}
 	}

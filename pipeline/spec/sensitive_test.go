@@ -97,3 +97,17 @@ locals {
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	secrets := spec.SortSecrets([]string{"tok", "Bearer s3cret", "s3cret", "", "s3cret"})
+	for in, want := range map[string]string{
+		"auth Bearer s3cret, s3cret": "auth (sensitive), (sensitive)",
+		"tok":                        "(sensitive)",
+		"a token":                    "a token", // "tok" is too short to replace inside a string
+		"nothing":                    "nothing",
+	} {
+		if got := spec.Redact(secrets, in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func (w *walker) sensitive(a specv1.Attribute, v cty.Value, prefix []string) cty
 			paths = append(paths, append(slices.Clone(at), pathSteps(pv.Path)...))
 		}
 	}
-	if a.Sensitive && uv.IsWhollyKnown() {
+	if a.Sensitive { // the component says its whole value is a secret
 		w.d.secrets = append(w.d.secrets, spec.SensitiveStrings(uv.Mark(spec.Sensitive))...)
 		paths = [][]string{at}
 	}

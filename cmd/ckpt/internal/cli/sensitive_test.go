@@ -50,7 +50,7 @@ func TestSensitiveRefusedWherePublished(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("validate accepted sensitive published values:\n%s", out)
 	}
-	for _, attr := range []string{`\"id\"`, `\"training\"`, `\"tag\"`} {
+	for _, attr := range []string{`\"id\"`, `\"training.dataset\"`, `\"tag\"`} {
 		if !strings.Contains(out, "Sensitive value in a published attribute") || !strings.Contains(out, attr) {
 			t.Errorf("validate --json does not refuse %s:\n%s", attr, out)
 		}

@@ -39,18 +39,19 @@ func sensitiveProject(t *testing.T, edits ...string) (dir string, env []string) 
 }
 
 // TestSensitiveRefusedWherePublished: a sensitive value in a model id, an
-// adapter's training record and a push ref is an error naming each
+// adapter's training record, a layout tag and a push ref is an error naming each
 // attribute, and neither validate --json nor plan --json shows the value.
 func TestSensitiveRefusedWherePublished(t *testing.T) {
 	dir, env := sensitiveProject(t,
 		`id      = "mistral-7b-instruct-v0.3"`, `id      = "mistral-${var.token}"`,
 		`dataset         = "support-tickets@2026-10-01"`, `dataset         = var.token`,
-		`tag    = var.tag`, `tag    = "v-${upper(var.token)}"`)
+		`tag    = var.tag`, `tag    = "v-${upper(var.token)}"`,
+		`push "layout" "release" {`, "push \"registry\" \"reg\" {\n  bundle = bundle.release\n  ref    = \"localhost:5000/m:${var.token}\"\n}\n\npush \"layout\" \"release\" {")
 	code, out, errOut := ckptProc(t, env, "validate", dir, "--json")
 	if code == 0 {
 		t.Fatalf("validate accepted sensitive published values:\n%s", out)
 	}
-	for _, attr := range []string{`\"id\"`, `\"training.dataset\"`, `\"tag\"`} {
+	for _, attr := range []string{`\"id\"`, `\"training.dataset\"`, `\"tag\"`, `\"ref\"`} {
 		if !strings.Contains(out, "Sensitive value in a published attribute") || !strings.Contains(out, attr) {
 			t.Errorf("validate --json does not refuse %s:\n%s", attr, out)
 		}

@@ -26,6 +26,10 @@ type decoded struct {
 	paths              []string
 	pathRanges         []hcl.Range // the spec range of each path
 	timeout, onFailure string
+	// sensitive are the config paths of sensitive values; secrets their
+	// strings.
+	sensitive [][]string
+	secrets   []string
 }
 
 // decodeStep decodes a step body with its component's schema. known holds
@@ -56,7 +60,7 @@ func (g *Graph) decodeStep(st *Step, known map[string]map[string]string) (*decod
 	val, ds := hcldec.Decode(st.body, st.spec, g.scope.ctx(known, patches))
 	diags = append(diags, fixMissing(ds, st)...)
 	w := &walker{g: g, st: st, d: d}
-	d.config = w.object(schema, val, true)
+	d.config = w.object(schema, val, nil)
 	w.reserved(val)
 	return d, append(diags, w.diags...)
 }
@@ -101,6 +105,7 @@ func fixMissing(diags hcl.Diagnostics, st *Step) hcl.Diagnostics {
 // reserved reads depends_on, timeout and on_failure.
 // Edges of depends_on come from its references; here it is only checked.
 func (w *walker) reserved(val cty.Value) {
+	val, _ = val.UnmarkDeep() // a sensitive timeout is no secret worth refusing
 	if !val.IsKnown() || val.IsNull() {
 		return
 	}

@@ -57,7 +57,14 @@ func New(sp *spec.Spec, r Resolver) (*Graph, hcl.Diagnostics) {
 	diags = append(diags, g.addGates(steps)...)
 	order, ds := g.order(steps)
 	g.Steps = order
+	g.collectSecrets(sp, steps)
 	diags = append(diags, ds...)
+	if len(g.secrets) > 0 {
+		for _, d := range diags {
+			d.Summary, d.Detail = g.Redact(d.Summary), g.Redact(d.Detail)
+			d.EvalContext = nil // it holds the sensitive values
+		}
+	}
 	spec.SortDiags(diags)
 	return g, diags
 }
@@ -72,6 +79,7 @@ func (g *Graph) plan(st *Step) hcl.Diagnostics {
 	}
 	st.Config, st.Pending, st.Paths, st.pathRanges = cfg, d.pending, d.paths, d.pathRanges
 	st.Timeout, st.OnFailure = d.timeout, d.onFailure
+	st.Sensitive, st.secrets = d.sensitive, d.secrets
 	for _, e := range d.edges {
 		st.addEdge(Edge{Step: e.addr, Attr: e.attr}, e.rng)
 	}
@@ -134,8 +142,8 @@ func variables(sp *spec.Spec) []Variable {
 	var out []Variable
 	for _, v := range sp.Variables {
 		raw := json.RawMessage("null")
-		if v.Value.IsWhollyKnown() {
-			if b, err := ctyjson.Marshal(v.Value, v.Value.Type()); err == nil {
+		if val, _ := v.Value.UnmarkDeep(); val.IsWhollyKnown() {
+			if b, err := ctyjson.Marshal(val, val.Type()); err == nil {
 				raw = b
 			}
 		}

@@ -64,8 +64,13 @@ type Step struct {
 	// checkout keeps its keys) and, for a pending step, only the known
 	// attributes. The run engine extends it with input digests and path
 	// fingerprints.
-	Key      string    `json:"key"`
-	DefRange hcl.Range `json:"-"`
+	Key string `json:"key"`
+	// Sensitive are the config paths (attribute names, map keys, list
+	// indexes) whose values derive from sensitive variables; ShownConfig
+	// redacts them.
+	Sensitive [][]string `json:"sensitive,omitempty"`
+	DefRange  hcl.Range  `json:"-"`
+	secrets   []string
 
 	body hcl.Body
 	spec hcldec.ObjectSpec
@@ -88,8 +93,9 @@ type Graph struct {
 	Digest    string     `json:"digest"`
 	Variables []Variable `json:"variables,omitempty"`
 
-	index map[string]*Step
-	scope *scope
+	index   map[string]*Step
+	scope   *scope
+	secrets []string
 }
 
 // Variable is a spec variable's final value, for provenance. Sensitive

@@ -40,7 +40,7 @@ func (g *Graph) Validate(ctx context.Context, v Validator) hcl.Diagnostics {
 		ds, err := v.Validate(ctx, st.Component, req)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot validate step",
-				Detail:  fmt.Sprintf("Plugin %s could not validate %s: %s.", st.Component.Plugin.Name, st.Address, err),
+				Detail:  g.Redact(fmt.Sprintf("Plugin %s could not validate %s: %s.", st.Component.Plugin.Name, st.Address, err)),
 				Subject: st.DefRange.Ptr()})
 			continue
 		}
@@ -54,7 +54,8 @@ func (g *Graph) Validate(ctx context.Context, v Validator) hcl.Diagnostics {
 
 // Diagnostic turns a plugin's diagnostic about this step into an HCL
 // diagnostic on the range its path names. A warning stays a warning;
-// every other severity is an error.
+// every other severity is an error. The spec's secrets are redacted from
+// its text.
 func (s *Step) Diagnostic(d specv1.Diagnostic) *hcl.Diagnostic {
 	sev := hcl.DiagError
 	if d.Severity == specv1.SeverityWarning {
@@ -65,7 +66,8 @@ func (s *Step) Diagnostic(d specv1.Diagnostic) *hcl.Diagnostic {
 		summary = fmt.Sprintf("Invalid %s configuration", s.Address)
 	}
 	rng := s.PathRange(d.Path)
-	return &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: d.Detail, Subject: &rng}
+	return &hcl.Diagnostic{Severity: sev, Summary: spec.Redact(s.secrets, summary),
+		Detail: spec.Redact(s.secrets, d.Detail), Subject: &rng}
 }
 
 // PathSubject returns the spec range of the path attribute whose value is

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -26,8 +27,9 @@ type walker struct {
 
 // object converts a decoded object; unset (null) attributes are omitted,
 // unknown ones too (the step is then pending).
-func (w *walker) object(s specv1.Schema, val cty.Value, top bool) map[string]any {
+func (w *walker) object(s specv1.Schema, val cty.Value, prefix []string) map[string]any {
 	out := map[string]any{}
+	top := len(prefix) == 0
 	if val.IsNull() || !val.IsKnown() {
 		return out
 	}
@@ -36,6 +38,7 @@ func (w *walker) object(s specv1.Schema, val cty.Value, top bool) map[string]any
 		if v.IsNull() {
 			continue
 		}
+		v = w.sensitive(a, v, prefix)
 		if x, ok := w.attr(a, v, top); ok {
 			out[a.Name] = x
 		}
@@ -46,13 +49,13 @@ func (w *walker) object(s specv1.Schema, val cty.Value, top bool) map[string]any
 			continue
 		}
 		if !b.List {
-			out[b.Name] = w.object(b.Schema, v, false)
+			out[b.Name] = w.object(b.Schema, v, append(slices.Clone(prefix), b.Name))
 			continue
 		}
 		list := []any{}
 		for it := v.ElementIterator(); it.Next(); {
 			_, ev := it.Element()
-			list = append(list, w.object(b.Schema, ev, false))
+			list = append(list, w.object(b.Schema, ev, append(slices.Clone(prefix), b.Name, strconv.Itoa(len(list)))))
 		}
 		out[b.Name] = list
 	}

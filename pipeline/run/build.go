@@ -65,7 +65,7 @@ func Build(ctx context.Context, g *plan.Graph, ex Executor, st Store, o Options)
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{g: g, ex: ex, st: st, o: o, sink: &lockedSink{sink: o.Sink, now: o.Now},
+	e := &engine{g: g, ex: ex, st: st, o: o, sink: &lockedSink{sink: o.Sink, now: o.Now, secrets: redactor(g.Secrets())},
 		files: loadHashCache(o.state().Hashes(), time.Now)}
 	defer e.files.save() // best effort: a cache not saved costs one more hash
 	sweepTmp(o.state().Tmp())
@@ -218,6 +218,7 @@ func newResult(s *plan.Step) *StepResult {
 }
 
 func (e *engine) finish(r *StepResult) {
+	e.sink.secrets.result(r)
 	e.sink.emit(Event{Type: EventStepFinished, Step: r.Address, Status: r.Status, Cached: r.Cached,
 		CacheKey: r.CacheKey, DurationMS: r.Duration.Milliseconds(), Artifact: r.Artifact, Error: r.Error})
 }

@@ -64,12 +64,14 @@ func (nopSink) Event(Event) {}
 
 // lockedSink serializes events from concurrent steps.
 type lockedSink struct {
-	mu   sync.Mutex
-	sink Sink
-	now  func() time.Time
+	mu      sync.Mutex
+	sink    Sink
+	now     func() time.Time
+	secrets redactor
 }
 
 func (s *lockedSink) emit(e Event) {
+	e = s.secrets.event(e)
 	e.Time = s.now().UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,7 +10,7 @@ import (
 
 // Redacted replaces a sensitive variable's value in the ledger and in
 // provenance.
-const Redacted = "(sensitive)"
+const Redacted = plan.Redacted
 
 // LastSucceeded returns the artifact digest of step addr in the latest
 // entry for spec folder dir (absolute) where the step succeeded, or "":

@@ -194,6 +194,7 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 	if meta.Kind == "" {
 		meta.Kind = j.step.Kind
 	}
+	e.sink.secrets.metadata(meta)
 	desc, err := e.st.PutDir(ctx, out, *meta, map[string]string{specv1.AnnotationStep: r.Address})
 	if err != nil {
 		return e.failOrCancel(ctx, r, specv1.OpStore, fmt.Errorf("store output: %w", err))

@@ -67,6 +67,7 @@ func functions(dir string, m *meter) map[string]function.Function {
 		}
 	}
 	maps.Copy(fs, guardFunctions(m))
+	maps.Copy(fs, sensitiveFunctions())
 	return fs
 }
 

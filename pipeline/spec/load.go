@@ -58,6 +58,7 @@ func Load(ctx context.Context, path string, opts Options) (*Spec, hcl.Diagnostic
 	}
 	s.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	diags = append(diags, s.decodeRoot(bodies, parser, opts)...)
+	s.redact(diags)
 	Tidy(diags)
 	SortDiags(diags)
 	return s, diags

@@ -43,6 +43,9 @@ func (s *Spec) finishVariable(d *varDecl, set map[string]setting) hcl.Diagnostic
 	if bad := s.checkValue(val, at, "var."+d.v.Name); bad != nil {
 		diags, val = append(diags, bad), cty.UnknownVal(d.v.Type)
 	}
+	if d.v.Sensitive {
+		val = val.Mark(Sensitive)
+	}
 	d.v.Value = val
 	s.Variables = append(s.Variables, d.v)
 	if val.IsWhollyKnown() {
@@ -63,6 +66,7 @@ func (s *Spec) runValidation(v *Variable, vr validation, origin *hcl.Range) hcl.
 	if diags.HasErrors() {
 		return diags
 	}
+	cond, _ = cond.Unmark()
 	cond, err := convert.Convert(cond, cty.Bool)
 	if err != nil || cond.IsNull() || !cond.IsKnown() {
 		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid validation condition",
@@ -73,8 +77,15 @@ func (s *Spec) runValidation(v *Variable, vr validation, origin *hcl.Range) hcl.
 	}
 	msg, ds := vr.message.Value(ctx)
 	text := "The value does not satisfy the validation rule."
-	if !ds.HasErrors() && !msg.IsNull() && msg.IsKnown() && msg.Type() == cty.String {
+	switch {
+	case ds.HasErrors() || msg.IsNull() || !msg.IsKnown() || msg.Type() != cty.String:
+	case IsSensitive(msg):
+		text = "The value does not satisfy the validation rule (its error message refers to a sensitive value and is not shown)."
+	default:
 		text = msg.AsString()
+	}
+	if v.Sensitive {
+		ctx = nil // no value of it in the diagnostic
 	}
 	subject := origin
 	if subject == nil {

@@ -12,9 +12,9 @@ func attrs() []specv1.Attribute {
 	return []specv1.Attribute{
 		{Name: "path", Type: specv1.TypePath, Required: true, Description: "Adapter folder."},
 		{Name: "base", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel}, Required: true, Description: "The base model the adapter was trained on."},
-		{Name: "id", Type: specv1.TypeString, Description: "Adapter id."},
-		{Name: "license", Type: specv1.TypeString, Description: "SPDX license expression or LicenseRef-*."},
-		{Name: "training", Type: specv1.TypeAny, Description: "Training metadata: dataset, hyperparameters, chat_template...; datasets = [{ id, license }] become lineage entries."},
+		{Name: "id", Type: specv1.TypeString, Published: true, Description: "Adapter id."},
+		{Name: "license", Type: specv1.TypeString, Published: true, Description: "SPDX license expression or LicenseRef-*."},
+		{Name: "training", Type: specv1.TypeAny, Published: true, Description: "Training metadata: dataset, hyperparameters, chat_template...; datasets = [{ id, license }] become lineage entries."},
 		{Name: "basis", Type: specv1.TypeString, Description: "q/k row basis the adapter was trained in: hf or native (default: hf for peft, native for mistral-finetune)."},
 	}
 }

@@ -14,10 +14,10 @@ import (
 func Components() []sdk.Component {
 	common := []specv1.Attribute{
 		{Name: "from", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel, specv1.KindMerge, specv1.KindAdapter}, Required: true, Description: "Artifact to bundle."},
-		{Name: "name", Type: specv1.TypeString, Required: true, Description: "Model name."},
-		{Name: "version", Type: specv1.TypeString, Description: "Model version."},
-		{Name: "description", Type: specv1.TypeString, Description: "Model description."},
-		{Name: "authors", Type: specv1.TypeListString, Description: "Authors."},
+		{Name: "name", Type: specv1.TypeString, Required: true, Published: true, Description: "Model name."},
+		{Name: "version", Type: specv1.TypeString, Published: true, Description: "Model version."},
+		{Name: "description", Type: specv1.TypeString, Published: true, Description: "Model description."},
+		{Name: "authors", Type: specv1.TypeListString, Published: true, Description: "Authors."},
 		{Name: "base", Type: specv1.TypeStep, Kinds: []string{specv1.KindModel, specv1.KindMerge}, Description: "Base model of an adapter bundle: packed as a second manifest that the adapter's manifest names as its subject."},
 	}
 	mp := append(append([]specv1.Attribute(nil), common...),

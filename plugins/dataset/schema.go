@@ -14,7 +14,7 @@ func Components() []sdk.Component {
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "train", Type: specv1.TypePath, Required: true, Description: "Training split (JSONL)."},
 			{Name: "validation", Type: specv1.TypePath, Description: "Validation split (JSONL)."},
-			{Name: "id", Type: specv1.TypeString, Description: "Dataset id, e.g. support-tickets@2026-10-01."},
-			{Name: "license", Type: specv1.TypeString, Description: "SPDX license expression or LicenseRef-*."},
+			{Name: "id", Type: specv1.TypeString, Published: true, Description: "Dataset id, e.g. support-tickets@2026-10-01."},
+			{Name: "license", Type: specv1.TypeString, Published: true, Description: "SPDX license expression or LicenseRef-*."},
 		}}}}}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -50,7 +51,9 @@ func start(ctx, stop context.Context, bin binary, stderr io.Writer) (*proc, erro
 	unwatch := watch(release, ctx, stop)
 	cmd := exec.CommandContext(cctx, bin.path, bin.args...)
 	setDeathSignal(cmd)
+	cmd.Env = pluginEnv(os.Environ())
 	client := plugin.NewClient(&plugin.ClientConfig{
+		SkipHostEnv:      true, // cmd.Env holds it, without spec variables
 		HandshakeConfig:  sdk.Handshake(),
 		VersionedPlugins: sdk.PluginSets(nil),
 		Cmd:              cmd,
@@ -302,4 +305,17 @@ func (w *lineWriter) Write(b []byte) (int, error) {
 		w.buf = w.buf[:0]
 	}
 	return len(b), nil
+}
+
+// pluginEnv is env without the CKPT_VAR_* entries that set spec variables:
+// a plugin gets the values its config uses in its request, not every
+// variable (sensitive ones included) through its environment.
+func pluginEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "CKPT_VAR_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

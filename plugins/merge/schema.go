@@ -16,7 +16,7 @@ func Components() []sdk.Component {
 			{Name: "adapters", Type: specv1.TypeSteps, Kinds: []string{specv1.KindAdapter}, Required: true, Description: "Adapters to merge, in order."},
 			{Name: "weights", Type: specv1.TypeListNumber, Description: "One weight per adapter (default 1)."},
 			{Name: "dtype", Type: specv1.TypeString, Description: "Output dtype: bf16, fp16 or fp32 (default: the base's)."},
-			{Name: "id", Type: specv1.TypeString, Description: "Id of the merged model."},
+			{Name: "id", Type: specv1.TypeString, Published: true, Description: "Id of the merged model."},
 			{Name: "shard_size", Type: specv1.TypeString, Description: "Maximum shard size for HF output, e.g. 5GB."},
 		}}}}}
 }

@@ -14,8 +14,8 @@ func Components() []sdk.Component {
 		Description: "A local checkpoint folder, native (params.json) or Hugging Face (config.json) layout.",
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "path", Type: specv1.TypePath, Required: true, Description: "Checkpoint folder."},
-			{Name: "id", Type: specv1.TypeString, Required: true, Description: "Pinned model id; an id ending in -latest is an error."},
-			{Name: "license", Type: specv1.TypeString, Description: "SPDX license expression or LicenseRef-*."},
-			{Name: "notices", Type: specv1.TypeListString, Description: "Notice texts that must travel with the model."},
+			{Name: "id", Type: specv1.TypeString, Required: true, Published: true, Description: "Pinned model id; an id ending in -latest is an error."},
+			{Name: "license", Type: specv1.TypeString, Published: true, Description: "SPDX license expression or LicenseRef-*."},
+			{Name: "notices", Type: specv1.TypeListString, Published: true, Description: "Notice texts that must travel with the model."},
 		}}}}}
 }

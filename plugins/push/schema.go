@@ -17,7 +17,7 @@ func Components() []sdk.Component {
 		component{desc: specv1.Component{Kind: specv1.KindPush, Type: "registry",
 			Description: "Push a bundle to an OCI registry.", Capabilities: publishes,
 			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
-				{Name: "ref", Type: specv1.TypeString, Required: true, Description: "Target reference, e.g. localhost:5000/models/support:v1."},
+				{Name: "ref", Type: specv1.TypeString, Required: true, Published: true, Description: "Target reference, e.g. localhost:5000/models/support:v1."},
 				{Name: "plain_http", Type: specv1.TypeBool, Description: "Use plain HTTP (local registries)."},
 				unlicensed, concurrency,
 			}}}},
@@ -25,7 +25,7 @@ func Components() []sdk.Component {
 			Description: "Copy a bundle into an OCI image layout folder.", Capabilities: publishes,
 			Schema: specv1.Schema{Attributes: []specv1.Attribute{bundle,
 				{Name: "path", Type: specv1.TypePath, Required: true, Description: "OCI layout folder."},
-				{Name: "tag", Type: specv1.TypeString, Description: "Tag in the layout (default: latest)."},
+				{Name: "tag", Type: specv1.TypeString, Published: true, Description: "Tag in the layout (default: latest)."},
 				unlicensed,
 			}}}},
 	}

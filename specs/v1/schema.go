@@ -17,8 +17,13 @@ type Attribute struct {
 	// Kinds restricts a TypeStep or TypeSteps reference to steps of these
 	// kinds (empty: any kind).
 	Kinds []string `json:"kinds,omitempty"`
-	// Sensitive values are redacted from logs and ledgers.
+	// Sensitive values are shown and stored as "(sensitive)".
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Published values end up where others read them: an artifact's id,
+	// license, notices, lineage or training record, a tag or a pushed
+	// reference. The core refuses a value derived from a sensitive variable
+	// there, unless the spec wraps it in nonsensitive(...).
+	Published bool `json:"published,omitempty"`
 }
 
 // Block is a nested block type.

@@ -115,5 +115,6 @@ func (g *gen) function() string {
 	return g.pick([]string{"range", "join", "split", "format", "formatlist", "flatten", "setproduct", "jsondecode",
 		"jsonencode", "replace", "indent", "tostring", "tolist", "toset", "tomap", "upper", "strrev", "lookup",
 		"merge", "concat", "keys", "values", "length", "distinct", "chunklist", "zipmap", "regexall", "csvdecode",
-		"substr", "try", "can", "coalesce", "max", "pow", "parseint", "sha256", "element", "slice", "sort", "contains"})
+		"substr", "try", "can", "coalesce", "max", "pow", "parseint", "sha256", "element", "slice", "sort", "contains",
+		"sensitive", "nonsensitive"})
 }

@@ -1,15 +1,14 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/ckpt-dev/ckpt/internal/testenv"
 	"github.com/ckpt-dev/ckpt/packaging/mlbom"
 	"github.com/ckpt-dev/ckpt/packaging/remote"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // checkMLBOM pulls the ML-BOM referrer of the bundle rep describes,
@@ -31,7 +30,7 @@ func checkMLBOM(t *testing.T, layout string, rep *remote.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	validateCycloneDX(t, doc)
+	testenv.ValidateCycloneDX(t, doc)
 	files, err := mlbom.Files(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -43,36 +42,5 @@ func checkMLBOM(t *testing.T, layout string, rep *remote.Report) {
 		if got := files[f.Path]; got.String() != f.Digest {
 			t.Errorf("ML-BOM: %s is %s, the layer %s", f.Path, got, f.Digest)
 		}
-	}
-}
-
-// validateCycloneDX validates doc with the schema packaging/mlbom vendors.
-func validateCycloneDX(t *testing.T, doc []byte) {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	for _, f := range []string{"bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "packaging", "mlbom", "testdata", "schema", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.AddResource("http://cyclonedx.org/schema/"+f, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.AssertFormat()
-	s, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(inst); err != nil {
-		t.Fatalf("the ML-BOM does not validate against CycloneDX 1.6: %v\n%s", err, doc)
 	}
 }

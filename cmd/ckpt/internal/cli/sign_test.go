@@ -167,8 +167,30 @@ func TestSignedReleaseJudgedByCosignAndAudit(t *testing.T) {
 		cs.accepts("ckpt sign's attestation", cosignVerifyAttestation(otherPub, ref)...)
 		cs.accepts("the push step's signature beside it", cosignVerify(pub, ref)...)
 	})
+	cosignKey := auditCosignSigned(t, cs, &log, reg.Host, policy)
 	tamperRelease(t, cs, &log, reg.Host, pub)
-	noSecretsLeak(t, log.String(), filepath.Join(dir, ".ckpt"), reg.Host, []string{"models/support"}, filepath.Join(dir, "cosign.key"), otherKey)
+	noSecretsLeak(t, log.String(), filepath.Join(dir, ".ckpt"), reg.Host, []string{"models/support"},
+		filepath.Join(dir, "cosign.key"), otherKey, cosignKey)
+}
+
+// auditCosignSigned signs the release with a key cosign makes, as cosign
+// signs: ckpt audit --key accepts it, its verdict resting on the texts
+// (cosign attested no license report). It returns the key's path.
+func auditCosignSigned(t *testing.T, cs *cosignCLI, log *bytes.Buffer, host, policy string) string {
+	t.Helper()
+	cs.accepts("generate-key-pair", "generate-key-pair")
+	key, pub := filepath.Join(cs.dir, "cosign.key"), filepath.Join(cs.dir, "cosign.pub")
+	d, err := repo(t, host, "models/support").Resolve(context.Background(), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.accepts("sign", "sign", "--key", key, "--tlog-upload=false", "--allow-insecure-registry", "-y",
+		host+"/models/support@"+d.Digest.String())
+	code, r := audit(t, log, "--key", pub, "--policy", policy, host+"/models/support:v1")
+	if code != 0 || r.Verdict != verdictPass || r.License != "Apache-2.0" || strings.Join(r.Sources, ",") != "license texts" {
+		t.Fatalf("ckpt audit --key of a bundle cosign signed: exit %d, %+v", code, r)
+	}
+	return key
 }
 
 // checkReleaseMLBOM: the pushed release carries a CycloneDX 1.6 ML-BOM

@@ -27,6 +27,9 @@ type Report struct {
 	// Uses holds, for research, commercial, production and redistribution,
 	// the verdict under the zero policy with that use.
 	Uses []UseVerdict `json:"uses"`
+	// Texts are the licenses the shipped LICENSE, COPYING, NOTICE and
+	// README.md texts name (Detector), when they were read.
+	Texts []Detection `json:"texts,omitempty"`
 }
 
 // Info is one license of the report.

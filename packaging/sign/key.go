@@ -95,7 +95,7 @@ func LoadPrivateKey(name string, pemBytes, password []byte) (*Signer, error) {
 	}
 	priv, err := cryptoutils.UnmarshalPEMToPrivateKey(pemBytes, cryptoutils.StaticPasswordFunc(password))
 	if err != nil {
-		return nil, fmt.Errorf("private key %s: cannot decrypt it (wrong password in $%s?): %w", name, PasswordEnv, err)
+		return nil, fmt.Errorf("private key %s: cannot decrypt it (wrong password?): %w", name, err)
 	}
 	ec, ok := priv.(*ecdsa.PrivateKey)
 	if !ok || ec.Curve != elliptic.P256() {

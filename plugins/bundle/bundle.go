@@ -146,6 +146,7 @@ type builder struct {
 	cfg    config
 	layout *modelpack.Layout
 	pack   packer
+	texts  []lic.Detection // what the license gates found in the texts
 }
 
 func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descriptor, error) {
@@ -171,6 +172,7 @@ func (b *builder) build(ctx context.Context, from specv1.Input) (ocispec.Descrip
 	if err != nil {
 		return desc, err
 	}
+	b.texts = gateTexts(b.req, from.Digest)
 	return desc, b.attach(desc, opts.Metadata)
 }
 
@@ -234,9 +236,10 @@ func (b *builder) files(from specv1.Input) ([]modelpack.File, error) {
 	return files, nil
 }
 
-// attach adds the license report and the provenance as referrers.
+// attach adds the license report, the provenance and the ML-BOM as referrers.
 func (b *builder) attach(desc ocispec.Descriptor, m *specv1.Metadata) error {
 	r := lic.NewReport(m, desc.Digest.String())
+	r.Texts = b.texts
 	js, err := r.JSON()
 	if err != nil {
 		return err
@@ -262,7 +265,7 @@ func (b *builder) attach(desc ocispec.Descriptor, m *specv1.Metadata) error {
 	if err != nil {
 		return fmt.Errorf("provenance: %w", err)
 	}
-	return nil
+	return b.attachMLBOM(desc, m)
 }
 
 // walk lists the regular files under dir (slash-separated paths, sorted).

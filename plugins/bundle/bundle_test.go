@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ckpt-dev/ckpt/packaging/mlbom"
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
 	"github.com/ckpt-dev/ckpt/packaging/remote"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
@@ -101,14 +102,15 @@ func TestBundleLayout(t *testing.T) {
 			t.Errorf("%s: media type %q, want %q (files %v)", p, kinds[p], mt, kinds)
 		}
 	}
-	if len(rep.Referrers) != 2 || rep.Referrers[0].ArtifactType != specv1.ArtifactTypeLicenseReport ||
-		rep.Referrers[1].ArtifactType != specv1.ArtifactTypeProvenance {
+	if len(rep.Referrers) != 3 || rep.Referrers[0].ArtifactType != specv1.ArtifactTypeLicenseReport ||
+		rep.Referrers[1].ArtifactType != mlbom.MediaType || rep.Referrers[2].ArtifactType != specv1.ArtifactTypeProvenance {
 		t.Fatalf("referrers %+v", rep.Referrers)
 	}
 	if strings.Join(rep.Referrers[0].Files, ",") != "license-report.json,license-report.spdx.json" {
 		t.Errorf("license report files %v", rep.Referrers[0].Files)
 	}
-	checkProvenance(t, out, rep.Referrers[1].Digest, m.Outputs["digest"])
+	checkProvenance(t, out, rep.Referrers[2].Digest, m.Outputs["digest"])
+	checkMLBOM(t, out, rep)
 }
 
 func checkProvenance(t *testing.T, layout, refDigest, subject string) {

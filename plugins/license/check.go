@@ -85,10 +85,18 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		out.Findings = append(out.Findings, specv1.Finding{Code: v.Code, Severity: v.Severity, Message: v.Message})
 		ev.Log(v.Severity + ": " + v.Message)
 	}
+	texts, err := detect(in.Dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range lic.Mismatch(target.License, texts) {
+		out.Findings = append(out.Findings, f)
+		ev.Log(f.Severity + ": " + f.Message)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := writeFiles(req.OutputDir, &target, in.Digest); err != nil {
+	if err := writeFiles(req.OutputDir, &target, in.Digest, texts); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -104,6 +112,15 @@ func subject(in specv1.Input) *specv1.Metadata {
 	return &m
 }
 
+// detect identifies the license texts the target ships (none when it
+// has no folder).
+func detect(dir string) ([]lic.Detection, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	return lic.DetectFolder(dir)
+}
+
 func decode(raw json.RawMessage) (config, error) {
 	var cfg config
 	if len(raw) == 0 {
@@ -116,8 +133,9 @@ func decode(raw json.RawMessage) (config, error) {
 }
 
 // writeFiles writes the report (JSON and SPDX) and LICENSE/NOTICE.
-func writeFiles(dir string, m *specv1.Metadata, subject string) error {
+func writeFiles(dir string, m *specv1.Metadata, subject string, texts []lic.Detection) error {
 	r := lic.NewReport(m, subject)
+	r.Texts = texts
 	files := lic.Files(m)
 	js, err := r.JSON()
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package license is the built-in check "license" step: license policy over
-// the target's lineage.
+// the target's lineage, and the target's shipped license texts (LICENSE,
+// COPYING, NOTICE, README.md front matter) against its declared license.
 package license
 
 import (

@@ -30,6 +30,8 @@ type config struct {
 	Tag             string `json:"tag"`
 	AllowUnlicensed bool   `json:"allow_unlicensed"`
 	Concurrency     int    `json:"concurrency"`
+	SignKey         string `json:"sign_key"`
+	SignPasswordEnv string `json:"sign_password_env"`
 }
 
 func decode(raw json.RawMessage) (config, error) {
@@ -84,6 +86,10 @@ func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []sp
 		}
 		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "invalid target", Detail: err.Error(), Path: []string{attr}})
 	}
+	if cfg.SignPasswordEnv != "" && cfg.SignKey == "" {
+		ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Summary: "sign_password_env without sign_key",
+			Detail: "sign_key names the cosign private key the password unlocks", Path: []string{"sign_password_env"}})
+	}
 	for _, in := range req.Inputs {
 		if in.Attr == "bundle" && !cfg.AllowUnlicensed && in.Metadata.Kind != "" {
 			if err := lic.RequireLicense(&in.Metadata, optOut); err != nil {
@@ -111,6 +117,10 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		}
 	}
 	dst, err := c.target(cfg)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := cfg.signer()
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +154,12 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	ev.Log(fmt.Sprintf("pushed %s@%s", dst, d.Digest))
 	out := sdk.Derive("push", b.Metadata)
 	out.Outputs = map[string]string{"ref": dst.String(), "digest": d.Digest.String()}
+	if signer != nil {
+		if err := signPushed(ctx, dst, d.Digest, signer, opts.Options, ev); err != nil {
+			return nil, err
+		}
+		out.Outputs["signed_by"] = signer.KeyID()
+	}
 	return out, nil
 }
 

@@ -12,12 +12,14 @@ import (
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
+	"github.com/ckpt-dev/ckpt/packaging/sign"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // auditOptions are the flags of ckpt audit.
 type auditOptions struct {
 	PolicyFile string
+	Key        string
 	JSON       bool
 	PlainHTTP  bool
 }
@@ -30,8 +32,11 @@ type auditResult struct {
 	License string           `json:"license,omitempty"`
 	Lineage []specv1.Lineage `json:"lineage,omitempty"`
 	// Sources say where the license and lineage were read: annotation,
-	// config, report.
-	Sources    []string        `json:"sources,omitempty"`
+	// config, report, license texts; with --key, attested license report
+	// or license texts.
+	Sources []string `json:"sources,omitempty"`
+	// SignedBy is the key id whose signature was verified (--key).
+	SignedBy   string          `json:"signedBy,omitempty"`
 	Verdict    string          `json:"verdict"`
 	Violations []lic.Violation `json:"violations,omitempty"`
 	Choices    []string        `json:"choices,omitempty"`
@@ -52,8 +57,20 @@ func newAuditCmd(stdio *IO) *cobra.Command {
 		Short: "Check the licenses and lineage of published bundles against a policy",
 		Long: `Audit reads, for each bundle, its manifest, its config (ModelPack
 descriptor.licenses), ckpt's license and lineage annotations and the attached
-license report referrer, evaluates the policy and prints one row per bundle.
-It exits 1 when any bundle violates the policy or cannot be read.
+license report referrer, identifies the license texts the bundle ships
+(LICENSE, COPYING, NOTICE, README.md front matter), evaluates the policy
+and prints one row per bundle. A bundle that declares no license (modctl's
+carry none) is judged by its texts; a text that contradicts the declared
+license fails (license.declared_mismatch). It exits 1 when any bundle
+violates the policy or cannot be read.
+
+With --key PUB (a cosign public key), or when the policy sets
+require_signature = true, the verdict rests on signed data only: the
+signature over the manifest digest (cosign's format), the attestations
+about that digest (the license report), and the texts of the signed
+manifest; annotations and config are not trusted. An unsigned bundle, one
+signed with another key, or an attestation about another manifest fails
+with the reason.
 
 REF is a registry reference (host:port/repo:tag or host:port/repo@sha256:...)
 or an OCI image layout folder: oci:DIR[:TAG] or oci:DIR@sha256:..., as for
@@ -67,6 +84,7 @@ The policy file (HCL, or JSON when it ends in .json) holds:
   allow         = ["LicenseRef-..."]   # accepted whatever their terms
   deny          = ["CC-BY-NC-4.0"]     # refused whatever their terms
   allow_unknown = false                # accept unknown or missing licenses
+  require_signature = false            # refuse bundles --key does not verify
 Without --policy, the policy is research use with unknown licenses refused.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -79,6 +97,7 @@ Without --policy, the policy is research use with unknown licenses refused.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.PolicyFile, "policy", "", "policy file (HCL or JSON)")
+	cmd.Flags().StringVar(&o.Key, "key", "", "cosign public key: judge only what it signed")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print results as JSON")
 	cmd.Flags().BoolVar(&o.PlainHTTP, "plain-http", false, "use plain HTTP for registries")
 	return cmd
@@ -89,10 +108,18 @@ func runAudit(cmd *cobra.Command, stdio *IO, o auditOptions, refs []string) erro
 	if err != nil {
 		return usagef("%w", err)
 	}
+	a := &auditor{opts: o, policy: p}
+	if o.Key != "" {
+		if a.key, err = sign.LoadPublicKeyFile(o.Key); err != nil {
+			return usagef("--key: %w", err)
+		}
+	} else if p.RequireSignature {
+		return usagef("policy %s sets require_signature: pass the signer's public key with --key", o.PolicyFile)
+	}
 	results := make([]auditResult, 0, len(refs))
 	failed := false
 	for _, ref := range refs {
-		r := auditOne(cmd, ref, p, o)
+		r := a.auditOne(cmd.Context(), ref)
 		failed = failed || r.Verdict != verdictPass
 		results = append(results, r)
 	}
@@ -110,15 +137,35 @@ func runAudit(cmd *cobra.Command, stdio *IO, o auditOptions, refs []string) erro
 	return nil
 }
 
-func auditOne(cmd *cobra.Command, ref string, p lic.Policy, o auditOptions) auditResult {
+func (a *auditor) auditOne(ctx context.Context, ref string) auditResult {
 	r := auditResult{Ref: ref}
-	b, err := readBundle(cmd.Context(), ref, o.PlainHTTP)
+	pr, err := ckptremote.ParseRef(ref)
+	if err != nil {
+		r.Verdict, r.Error = verdictError, err.Error()
+		return r
+	}
+	b, err := ckptremote.Inspect(ctx, pr, a.remoteOptions())
 	if err != nil {
 		r.Verdict, r.Error = verdictError, err.Error()
 		return r
 	}
 	r.Digest, r.Format, r.License, r.Lineage, r.Sources = b.Digest, b.Format, b.License, b.Lineage, b.LicenseSources
-	r.Violations, r.Choices = lic.Explain(b.Metadata(), p)
+	if a.key != nil {
+		a.auditSigned(ctx, pr, b, &r)
+		return r
+	}
+	texts, err := a.texts(ctx, pr, b.Digest, b.Files)
+	if err != nil {
+		r.Verdict, r.Error = verdictError, err.Error()
+		return r
+	}
+	m := b.Metadata()
+	if m.License == "" && len(texts) > 0 {
+		m.License, r.License = lic.Expression(texts), lic.Expression(texts)
+		r.Sources = append(r.Sources, lic.FromTexts)
+	}
+	r.Violations, r.Choices = lic.Explain(m, a.policy.Policy)
+	r.Violations = append(r.Violations, textViolations(b.License, texts)...)
 	if b.LicenseMismatch != "" {
 		r.Violations = append(r.Violations, lic.Violation{Code: "license.mismatch", Severity: specv1.SeverityWarning,
 			Input: "bundle", Message: b.LicenseMismatch})
@@ -128,16 +175,6 @@ func auditOne(cmd *cobra.Command, ref string, p lic.Policy, o auditOptions) audi
 		r.Verdict = verdictFail
 	}
 	return r
-}
-
-// readBundle inspects ref, in the syntax of push and pull
-// (oci:DIR[:TAG|@DIGEST] or a registry reference).
-func readBundle(ctx context.Context, ref string, plainHTTP bool) (*ckptremote.Report, error) {
-	r, err := ckptremote.ParseRef(ref)
-	if err != nil {
-		return nil, err
-	}
-	return ckptremote.Inspect(ctx, r, ckptremote.Options{PlainHTTP: plainHTTP, UserAgent: "ckpt/" + Version})
 }
 
 func writeAuditJSON(w io.Writer, results []auditResult) error {

@@ -15,18 +15,27 @@ type policyFile struct {
 	Allow        []string `hcl:"allow,optional"`
 	Deny         []string `hcl:"deny,optional"`
 	AllowUnknown bool     `hcl:"allow_unknown,optional"`
+	// RequireSignature refuses to audit without --key.
+	RequireSignature bool `hcl:"require_signature,optional"`
+}
+
+// auditPolicy is a license policy and what audit demands of signatures.
+type auditPolicy struct {
+	lic.Policy
+	RequireSignature bool
 }
 
 // loadPolicy reads a policy file; an empty path is the zero policy.
-func loadPolicy(path string) (lic.Policy, error) {
+func loadPolicy(path string) (auditPolicy, error) {
 	if path == "" {
-		return lic.Policy{}, nil
+		return auditPolicy{}, nil
 	}
 	var f policyFile
 	if err := hclsimple.DecodeFile(path, nil, &f); err != nil {
-		return lic.Policy{}, fmt.Errorf("policy %s: %w", path, err)
+		return auditPolicy{}, fmt.Errorf("policy %s: %w", path, err)
 	}
-	p := lic.Policy{Use: f.Use, Redistribute: f.Redistribute, Allow: f.Allow, Deny: f.Deny, AllowUnknown: f.AllowUnknown}
+	p := auditPolicy{Policy: lic.Policy{Use: f.Use, Redistribute: f.Redistribute, Allow: f.Allow, Deny: f.Deny,
+		AllowUnknown: f.AllowUnknown}, RequireSignature: f.RequireSignature}
 	if err := p.Validate(); err != nil {
 		return p, fmt.Errorf("policy %s: %w", path, err)
 	}

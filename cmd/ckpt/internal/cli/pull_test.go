@@ -80,7 +80,7 @@ func TestPushPullInspectUnpack(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("inspect --json: %d %s %s", code, out, errOut)
 	}
-	if rep.License != "Apache-2.0" || len(rep.Referrers) != 2 || rep.Format != "modelpack" {
+	if rep.License != "Apache-2.0" || len(rep.Referrers) != 3 || rep.Format != "modelpack" {
 		t.Errorf("inspect: %+v", rep)
 	}
 	code, out, _ = ckpt("inspect", ref, "--plain-http")

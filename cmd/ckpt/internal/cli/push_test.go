@@ -49,8 +49,8 @@ func TestPushSpecTwoFolders(t *testing.T) {
 		reports = append(reports, rep)
 	}
 	a, b := reports[0], reports[1]
-	if a.Digest != b.Digest || len(a.Referrers) != 2 || len(b.Referrers) != 2 ||
-		a.Referrers[0].Digest != b.Referrers[0].Digest || a.Referrers[1].Digest != b.Referrers[1].Digest {
+	if a.Digest != b.Digest || len(a.Referrers) != 3 || len(b.Referrers) != 3 || a.Referrers[0].Digest != b.Referrers[0].Digest ||
+		a.Referrers[1].Digest != b.Referrers[1].Digest || a.Referrers[2].Digest != b.Referrers[2].Digest {
 		t.Fatalf("two folders, different bundles:\n%+v\n%+v", a, b)
 	}
 	ref, _ := ckptremote.ParseRef(reg.Host + "/support:v1")
@@ -58,7 +58,7 @@ func TestPushSpecTwoFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pushed.Digest != a.Digest || len(pushed.Referrers) != 2 || pushed.Referrers[1].ArtifactType != specv1.ArtifactTypeProvenance {
+	if pushed.Digest != a.Digest || len(pushed.Referrers) != 3 || pushed.Referrers[2].ArtifactType != specv1.ArtifactTypeProvenance {
 		t.Errorf("registry has %+v", pushed)
 	}
 }

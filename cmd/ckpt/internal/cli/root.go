@@ -92,7 +92,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 		newSynthCmd(stdio), newCheckCmd(stdio), newCheckDataCmd(stdio), newAuditCmd(stdio),
 		newPushCmd(stdio), newPullCmd(stdio), newUnpackCmd(stdio), newInspectCmd(stdio), newCopyCmd(stdio),
 		newGCCmd(stdio), newStoreCmd(stdio), newServePluginCmd(stdio),
-		newTemplateCmd(stdio),
+		newTemplateCmd(stdio), newSignCmd(stdio),
 	)
 	return root
 }

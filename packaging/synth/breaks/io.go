@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/packaging/safetensors"
 )
 
@@ -37,13 +38,7 @@ func editJSON(dir, name string, f func(m map[string]any) error) error {
 }
 
 // writeFile replaces path atomically.
-func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+func writeFile(path string, data []byte) error { return state.WriteFile(path, data, 0o644) }
 
 // copyFile copies src to dst.
 func copyFile(src, dst string) error {
@@ -135,7 +130,7 @@ func rewriteTensors(path string, edit func([]safetensors.Spec) []safetensors.Spe
 	if err := errors.Join(w.Close(), f.Close()); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return os.Rename(tmp, path)
+	return state.Rename(tmp, path)
 }
 
 type zeros struct{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
@@ -31,13 +32,45 @@ func (c component) Describe() specv1.Component { return c.desc }
 
 // Validate checks the attributes and, with input metadata, that every
 // adapter was trained on this merge's base.
-func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+func (c component) Validate(ctx context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
 	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
 	}
 	ds := cfg.diagnostics()
-	return append(ds, baseMismatch(req.Inputs)...)
+	ds = append(ds, baseMismatch(req.Inputs)...)
+	return append(ds, adapterErrors(ctx, req.Inputs)...)
+}
+
+// adapterErrors applies the adapter rules of ckpt check --runtime
+// vllm-lora (compat.CheckAdapter) to every adapter input with files and
+// returns the errors: a merge refuses what the check refuses, even from an
+// adapter artifact an older ckpt accepted.
+func adapterErrors(ctx context.Context, inputs []specv1.Input) []specv1.Diagnostic {
+	var ds []specv1.Diagnostic
+	n := 0
+	for _, in := range inputs {
+		if in.Attr != "adapters" {
+			continue
+		}
+		path := []string{"adapters", strconv.Itoa(n)}
+		n++
+		if in.Dir == "" {
+			continue
+		}
+		fs, err := compat.CheckAdapter(ctx, in.Dir)
+		if err != nil {
+			ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Path: path, Summary: fmt.Sprintf("adapter %s: %v", in.Step, err)})
+			continue
+		}
+		for _, d := range compat.Diagnostics(fs, path...) {
+			if d.Severity == specv1.SeverityError {
+				d.Summary = "adapter " + in.Step + ": " + d.Summary
+				ds = append(ds, d)
+			}
+		}
+	}
+	return ds
 }
 
 func (cfg config) diagnostics() []specv1.Diagnostic {
@@ -101,7 +134,8 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.Report(ev, append(cfg.diagnostics(), baseMismatch(req.Inputs)...)); err != nil {
+	ds := append(cfg.diagnostics(), baseMismatch(req.Inputs)...)
+	if err := sdk.Report(ev, append(ds, adapterErrors(ctx, req.Inputs)...)); err != nil {
 		return nil, err
 	}
 	bases, adapters := req.InputsFor("base"), req.InputsFor("adapters")

@@ -151,6 +151,9 @@ func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunReques
 	if se != nil {
 		return nil, se
 	}
+	if dl, ok := ctx.Deadline(); ok && status.Code(err) == codes.DeadlineExceeded && time.Until(dl) < time.Second {
+		<-ctx.Done() // gRPC may report the step's deadline before ctx does
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, h.stopTimedOut(p, ended)
 	}

@@ -26,6 +26,8 @@ type config struct {
 	DType     string    `json:"dtype"`
 	ID        string    `json:"id"`
 	ShardSize string    `json:"shard_size"`
+	// Parallelism is lora.Options.Workers (0: GOMAXPROCS).
+	Parallelism int `json:"parallelism"`
 }
 
 func (c component) Describe() specv1.Component { return c.desc }
@@ -95,6 +97,9 @@ func (cfg config) diagnostics() []specv1.Diagnostic {
 	if _, err := lora.ParseSize(cfg.ShardSize); err != nil {
 		bad([]string{"shard_size"}, "%v", err)
 	}
+	if cfg.Parallelism < 0 {
+		bad([]string{"parallelism"}, "parallelism = %d: want a positive number of tensors merged at once", cfg.Parallelism)
+	}
 	return ds
 }
 
@@ -155,7 +160,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 
 func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input) (lora.Options, error) {
 	size, _ := lora.ParseSize(cfg.ShardSize)
-	o := lora.Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size}
+	o := lora.Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size, Workers: cfg.Parallelism}
 	if o.DType == "" {
 		o.DType = base.Metadata.DType
 	}

@@ -111,6 +111,7 @@ func TestPluginErrorsWriteNothing(t *testing.T) {
 		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"weights":[1]}`:       "weights",
 		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"dtype":"int8"}`:      "dtype",
 		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"shard_size":"lots"}`: "shard_size",
+		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"parallelism":-1}`:    "parallelism",
 		`{"base":"model.base","adapters":["adapter.a1"]}`:                                  "",
 	} {
 		ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(cfg)})

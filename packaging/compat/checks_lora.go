@@ -146,13 +146,22 @@ func CheckAdapter(ctx context.Context, dir string) ([]specv1.Finding, error) {
 	return rep.sorted(), nil
 }
 
-// Diagnostics turns findings into step diagnostics on the config attribute
-// path, each naming its file and rule code.
-func Diagnostics(fs []specv1.Finding, path ...string) []specv1.Diagnostic {
+// AdapterErrors is CheckAdapter's error findings as step diagnostics on
+// the config attribute path, each naming its file and rule code: what the
+// adapter and merge steps refuse. Warnings (e.g. lora.max_lora_rank) only
+// matter to whoever serves the adapter unmerged; a check "runtime" step
+// reports them.
+func AdapterErrors(ctx context.Context, dir string, path ...string) ([]specv1.Diagnostic, error) {
+	fs, err := CheckAdapter(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
 	var ds []specv1.Diagnostic
 	for _, f := range fs {
-		ds = append(ds, specv1.Diagnostic{Severity: f.Severity, Code: f.Code, Path: path,
-			Summary: fmt.Sprintf("%s: %s (%s)", f.File, f.Message, f.Code)})
+		if f.Severity == specv1.SeverityError {
+			ds = append(ds, specv1.Diagnostic{Severity: f.Severity, Code: f.Code, Path: path,
+				Summary: fmt.Sprintf("%s: %s (%s)", f.File, f.Message, f.Code)})
+		}
 	}
-	return ds
+	return ds, nil
 }

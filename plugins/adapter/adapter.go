@@ -103,11 +103,11 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	fs, err := compat.CheckAdapter(ctx, cfg.Path)
+	ds, err := compat.AdapterErrors(ctx, cfg.Path, "path")
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.Report(ev, compat.Diagnostics(fs, "path")); err != nil {
+	if err := sdk.Report(ev, ds); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
 	md, err := Check(cfg.Path, peft.Format(c.desc.Type), mistral.Basis(cfg.Basis), base.Dir)

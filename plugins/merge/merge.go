@@ -60,16 +60,14 @@ func adapterErrors(ctx context.Context, inputs []specv1.Input) []specv1.Diagnost
 		if in.Dir == "" {
 			continue
 		}
-		fs, err := compat.CheckAdapter(ctx, in.Dir)
+		errs, err := compat.AdapterErrors(ctx, in.Dir, path...)
 		if err != nil {
 			ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Path: path, Summary: fmt.Sprintf("adapter %s: %v", in.Step, err)})
 			continue
 		}
-		for _, d := range compat.Diagnostics(fs, path...) {
-			if d.Severity == specv1.SeverityError {
-				d.Summary = "adapter " + in.Step + ": " + d.Summary
-				ds = append(ds, d)
-			}
+		for _, d := range errs {
+			d.Summary = "adapter " + in.Step + ": " + d.Summary
+			ds = append(ds, d)
 		}
 	}
 	return ds

@@ -59,10 +59,10 @@ func (c *checker) checkLoRAConfig(cfg obj) {
 	}
 }
 
-// vLLM's LoRA rank limits (vllm/config/lora.py): --max-lora-rank is one of
-// maxLoRARanks and defaults to 16; an adapter whose rank exceeds it is
+// vLLM's LoRA rank limits (vllm/config/lora.py, MaxLoRARanks): the values
+// --max-lora-rank accepts, default 16; an adapter whose rank exceeds it is
 // refused at load ("LoRA rank R is greater than max_lora_rank M").
-var maxLoRARanks = [...]int64{1, 8, 16, 32, 64, 128, 256, 320, 512}
+func maxLoRARanks() []int64 { return []int64{1, 8, 16, 32, 64, 128, 256, 320, 512} }
 
 const defaultMaxLoRARank = 16
 
@@ -86,14 +86,15 @@ func (c *checker) checkLoRARank(cfg obj) {
 			top, path = v, "rank_pattern."+k
 		}
 	}
-	largest := maxLoRARanks[len(maxLoRARanks)-1]
+	ranks := maxLoRARanks()
+	largest := ranks[len(ranks)-1]
 	if top > largest {
 		c.rep.add(LoRARank, f, path, "rank %d is above %d, the largest --max-lora-rank vLLM accepts: vLLM refuses the adapter (\"LoRA rank %d is greater than max_lora_rank\"); merge it instead", top, largest, top)
 		return
 	}
 	if top > defaultMaxLoRARank {
 		need := largest
-		for _, m := range maxLoRARanks {
+		for _, m := range ranks {
 			if m >= top {
 				need = m
 				break

@@ -3,7 +3,10 @@
 native bf16 consolidated.safetensors the way a numpy user would (memory-map
 the base, float32 B@A via BLAS, W + s*dW, round to bf16), tensor by tensor.
 
-usage: merge_numpy.py BASE_DIR ADAPTER_DIR OUT_DIR
+usage: merge_numpy.py BASE_DIR ADAPTER_DIR OUT_DIR [SHARD]
+
+With SHARD (a model-*.safetensors file of an HF base, as bench/scale.sh
+uses), merge that one shard into OUT_DIR/SHARD (HF names, no q/k permute).
 """
 import json
 import math
@@ -49,6 +52,10 @@ HF = {"wq": "self_attn.q_proj", "wk": "self_attn.k_proj", "wv": "self_attn.v_pro
 
 
 def lora_names(native):
+    m = re.fullmatch(r"model\.layers\.(\d+)\.((?:self_attn|mlp)\.\w+_proj)\.weight", native)
+    if m:
+        pre = "base_model.model.model.layers.%s.%s" % (m.group(1), m.group(2))
+        return pre + ".lora_A.weight", pre + ".lora_B.weight", "hf"
     m = re.fullmatch(r"layers\.(\d+)\.(attention|feed_forward)\.(w\w)\.weight", native)
     if not m:
         return None
@@ -64,15 +71,16 @@ def permute_to_native(b, heads):
 
 def main():
     base, adapter, out = sys.argv[1:4]
-    params = json.load(open(os.path.join(base, "params.json")))
+    shard = sys.argv[4] if len(sys.argv) > 4 else "consolidated.safetensors"
+    params = json.load(open(os.path.join(base, "params.json"))) if shard == "consolidated.safetensors" else {}
     scale, lora = load_adapter(adapter)
-    src = os.path.join(base, "consolidated.safetensors")
+    src = os.path.join(base, shard)
     n, h = header(src)
     data = np.memmap(src, dtype=np.uint8, mode="r", offset=8 + n)
     os.makedirs(out, exist_ok=True)
     with open(src, "rb") as f:
         head = f.read(8 + n)
-    with open(os.path.join(out, "consolidated.safetensors"), "wb") as o:
+    with open(os.path.join(out, shard), "wb") as o:
         o.write(head)
         for name, info in sorted(((k, v) for k, v in h.items() if k != "__metadata__"), key=lambda kv: kv[1]["data_offsets"][0]):
             b, e = info["data_offsets"]

@@ -66,6 +66,9 @@ const (
 	LoRAModulesToSave        Code = "lora.modules_to_save"
 	LoRADoRA                 Code = "lora.dora"
 	LoRARSLoRA               Code = "lora.rslora"
+	LoRARank                 Code = "lora.rank"
+	LoRAMaxRank              Code = "lora.max_lora_rank"
+	LoRATargets              Code = "lora.target_modules"
 	IDLatest                 Code = "id.latest"
 	IDRetired                Code = "id.retired"
 	CheckInternal            Code = "check.internal"
@@ -136,7 +139,10 @@ func Rules() []Rule {
 		{VisionTokenID, sevErr, "image token ids differ between model and tokenizer"},
 		{VisionImageSize, sevWarn, "maximum image sizes differ between model and image config"},
 		{LoRAFormat, sevWarn, "a mistral-finetune adapter vLLM cannot serve"},
-		{LoRAConfig, sevErr, "adapter_config.json lacks what vLLM needs (LORA, r, lora_alpha, target_modules)"},
+		{LoRAConfig, sevErr, "adapter_config.json lacks what vLLM needs (LORA, lora_alpha)"},
+		{LoRARank, sevErr, "r (or a rank_pattern value) is not a positive integer up to 512, vLLM's largest max_lora_rank"},
+		{LoRAMaxRank, sevWarn, "r is above vLLM's default max_lora_rank 16: serving needs --max-lora-rank"},
+		{LoRATargets, sevErr, "target_modules is missing, empty, or neither a list of names nor a regex string"},
 		{LoRAModulesToSave, sevErr, "vLLM refuses modules_to_save"},
 		{LoRADoRA, sevErr, "vLLM refuses DoRA adapters"},
 		{LoRARSLoRA, sevWarn, "older vLLM versions refuse use_rslora"},

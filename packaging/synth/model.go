@@ -258,35 +258,69 @@ func writeWeights(ctx context.Context, dir string, o ModelOptions, p *mistral.Pa
 		keys[name] = ts.Name
 	}
 	if o.Layout == mistral.FormatNative {
-		return writeShard(ctx, filepath.Join(dir, "consolidated.safetensors"), specs, keys, o, p, safetensors.WriteOptions{NoMetadata: true})
+		return writeShards(ctx, []string{filepath.Join(dir, "consolidated.safetensors")}, [][]safetensors.Spec{specs}, keys, o, p, safetensors.WriteOptions{NoMetadata: true})
 	}
 	return writeHF(ctx, dir, specs, keys, o, p)
 }
 
+// writeHF writes the shards at once: one pool of generator workers fills
+// every shard's tensors (memory: a block per worker, whatever the size).
 func writeHF(ctx context.Context, dir string, specs []safetensors.Spec, keys map[string]string, o ModelOptions, p *mistral.Params) error {
 	shards := safetensors.Shard(specs, o.ShardSize)
 	if len(shards) == 1 {
-		return writeShard(ctx, filepath.Join(dir, "model.safetensors"), specs, keys, o, p, safetensors.WriteOptions{})
+		return writeShards(ctx, []string{filepath.Join(dir, "model.safetensors")}, shards, keys, o, p, safetensors.WriteOptions{})
 	}
 	idx := &safetensors.Index{WeightMap: map[string]string{}}
+	var paths []string
 	for i, sh := range shards {
 		name := fmt.Sprintf("model-%05d-of-%05d.safetensors", i+1, len(shards))
-		if err := writeShard(ctx, filepath.Join(dir, name), sh, keys, o, p, safetensors.WriteOptions{}); err != nil {
-			return err
-		}
+		paths = append(paths, filepath.Join(dir, name))
 		for _, s := range sh {
 			idx.WeightMap[s.Name] = name
 			idx.Metadata.TotalSize += safetensors.SpecBytes(s)
 		}
 	}
+	if err := writeShards(ctx, paths, shards, keys, o, p, safetensors.WriteOptions{}); err != nil {
+		return err
+	}
 	return safetensors.WriteIndex(filepath.Join(dir, "model.safetensors.index.json"), idx)
 }
 
-func writeShard(ctx context.Context, path string, specs []safetensors.Spec, keys map[string]string, o ModelOptions, p *mistral.Params, wo safetensors.WriteOptions) error {
-	fw, err := safetensors.Create(path, specs, wo)
-	if err != nil {
+// writeShards creates one file per shard, generates every tensor of all of
+// them on one worker pool and commits them; on error none is left.
+func writeShards(ctx context.Context, paths []string, shards [][]safetensors.Spec, keys map[string]string, o ModelOptions, p *mistral.Params, wo safetensors.WriteOptions) error {
+	var fws []*safetensors.FileWriter
+	abort := func() {
+		for _, fw := range fws {
+			fw.Abort()
+		}
+	}
+	var fills []*fill
+	for i, path := range paths {
+		fw, err := safetensors.Create(path, shards[i], wo)
+		if err != nil {
+			abort()
+			return err
+		}
+		fws = append(fws, fw)
+		fills = append(fills, shardFills(fw, keys, o, p)...)
+	}
+	if err := writeAll(ctx, o.Seed, fills); err != nil {
+		abort()
 		return err
 	}
+	for i, fw := range fws {
+		if err := fw.Commit(); err != nil {
+			for _, rest := range fws[i+1:] {
+				rest.Abort()
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func shardFills(fw *safetensors.FileWriter, keys map[string]string, o ModelOptions, p *mistral.Params) []*fill {
 	var fills []*fill
 	for _, t := range fw.Layout.Tensors {
 		f := &fill{file: fw, name: t.Name, key: keys[t.Name], dtype: t.DType, rows: 1, cols: t.Elements(), ones: isNorm(t.Name)}
@@ -299,9 +333,5 @@ func writeShard(ctx context.Context, path string, specs []safetensors.Spec, keys
 		}
 		fills = append(fills, f)
 	}
-	if err := writeAll(ctx, o.Seed, fills); err != nil {
-		fw.Abort()
-		return err
-	}
-	return fw.Commit()
+	return fills
 }

@@ -179,7 +179,7 @@ func (e *engine) execute(ctx context.Context, j *job, r *StepResult) *StepResult
 		r.Status, r.Error = StatusCancelled, "cancelled"
 		return r
 	case errors.Is(sctx.Err(), context.DeadlineExceeded):
-		return fail(r, specv1.OpRun, fmt.Errorf("timed out after %s", j.step.Timeout))
+		return fail(r, specv1.OpRun, timedOut(j.step.Timeout, err))
 	case err != nil:
 		return fail(r, specv1.OpRun, err)
 	case meta == nil:
@@ -235,6 +235,15 @@ func findingsError(fs []specv1.Finding) error {
 		return nil
 	}
 	return fmt.Errorf("%d error finding(s): %s", len(msgs), strings.Join(msgs, "; "))
+}
+
+// timedOut is a step's timeout failure; what the executor did to a plugin
+// that kept running (err not wrapping DeadlineExceeded) is part of it.
+func timedOut(timeout string, err error) error {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("timed out after %s", timeout)
+	}
+	return fmt.Errorf("timed out after %s: %w", timeout, err)
 }
 
 func withTimeout(ctx context.Context, timeout string) (context.Context, context.CancelFunc, error) {

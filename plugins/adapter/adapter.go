@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
 	"github.com/ckpt-dev/ckpt/packaging/tree"
@@ -87,7 +88,8 @@ func (cfg config) datasets() ([]dataset, error) {
 	return t.Datasets, nil
 }
 
-// Run validates the adapter against its base and links its files into the
+// Run applies the adapter rules of ckpt check --runtime vllm-lora,
+// validates the adapter against its base and links its files into the
 // output folder.
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
 	cfg, err := sdk.DecodeConfig[config](req.Config)
@@ -100,6 +102,13 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	base, err := sdk.OneInput(req, "base")
 	if err != nil {
 		return nil, err
+	}
+	ds, err := compat.AdapterErrors(ctx, cfg.Path, "path")
+	if err != nil {
+		return nil, err
+	}
+	if err := sdk.Report(ev, ds); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
 	md, err := Check(cfg.Path, peft.Format(c.desc.Type), mistral.Basis(cfg.Basis), base.Dir)
 	if err != nil {

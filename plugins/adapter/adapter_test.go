@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -104,6 +105,9 @@ func TestRunRefusesAndWritesNothing(t *testing.T) {
 	}{
 		"shape mismatch": {other, string(b), []string{"adapter_model.safetensors", "lora_A.weight", "want [4 256]"}},
 		"dora":           {base, strings.Replace(string(b), `"use_dora": false`, `"use_dora": true`, 1), []string{"adapter_config.json", "DoRA"}},
+		// ckpt check --runtime vllm-lora refuses these; so does the build.
+		"r = 10^12": {base, strings.Replace(string(b), `"r": 4,`, `"r": 1000000000000,`, 1), []string{ad, "adapter_config.json", "lora.rank", "above 512"}},
+		"no target": {base, regexp.MustCompile(`(?s)"target_modules": \[.*?\]`).ReplaceAllString(string(b), `"target_modules": []`), []string{ad, "lora.target_modules"}},
 	} {
 		os.WriteFile(cfg, []byte(tc.config), 0o644)
 		_, out, ev, err := run(t, "peft", map[string]any{"path": ad, "base": "model.base"}, tc.base)

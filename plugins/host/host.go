@@ -46,6 +46,10 @@ type Options struct {
 	// before Execute returns anyway (the plugin is then killed when the host
 	// closes). Zero means one minute.
 	StopGrace time.Duration
+	// TimeoutGrace bounds how long a step's plugin may take to stop after
+	// the step's timeout; then its process is killed and the step fails
+	// saying so. Zero means five seconds.
+	TimeoutGrace time.Duration
 }
 
 // Component is a step type with the plugin binary that provides it.
@@ -146,6 +150,12 @@ func (h *Host) Execute(ctx context.Context, plugin string, req *specv1.RunReques
 	}
 	if se != nil {
 		return nil, se
+	}
+	if dl, ok := ctx.Deadline(); ok && status.Code(err) == codes.DeadlineExceeded && time.Until(dl) < time.Second {
+		<-ctx.Done() // gRPC may report the step's deadline before ctx does
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, h.stopTimedOut(p, ended)
 	}
 	if ctx.Err() != nil {
 		p.waitStopped(ended, h.stopGrace())
@@ -265,6 +275,33 @@ func (h *Host) launch(ctx context.Context, plugin string, s *slot) {
 		delete(h.procs, plugin)
 	}
 	h.mu.Unlock()
+}
+
+// stopTimedOut waits TimeoutGrace for a timed-out run to stop; a plugin
+// still running then is killed (with any other step it runs) and forgotten,
+// so that a later step starts a new process. The error wraps
+// context.DeadlineExceeded only when the plugin stopped by itself.
+func (h *Host) stopTimedOut(p *proc, ended <-chan struct{}) error {
+	grace := h.opts.TimeoutGrace
+	if grace <= 0 {
+		grace = 5 * time.Second
+	}
+	p.waitStopped(ended, grace)
+	select {
+	case <-ended:
+		return fmt.Errorf("stopped after the timeout: %w", context.DeadlineExceeded)
+	default:
+		if p.client.Exited() {
+			return fmt.Errorf("stopped after the timeout: %w", context.DeadlineExceeded)
+		}
+	}
+	h.mu.Lock()
+	if s, ok := h.procs[p.name]; ok && s.holds(p) {
+		delete(h.procs, p.name)
+	}
+	h.mu.Unlock()
+	p.kill()
+	return fmt.Errorf("plugin %s ignored the cancellation for %s and was killed", p.name, grace)
 }
 
 func (h *Host) stopGrace() time.Duration {

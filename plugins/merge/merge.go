@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/ckpt-dev/ckpt/packaging/compat"
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/lora"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
@@ -25,19 +26,51 @@ type config struct {
 	DType     string    `json:"dtype"`
 	ID        string    `json:"id"`
 	ShardSize string    `json:"shard_size"`
+	// Parallelism is lora.Options.Workers (0: GOMAXPROCS).
+	Parallelism int `json:"parallelism"`
 }
 
 func (c component) Describe() specv1.Component { return c.desc }
 
 // Validate checks the attributes and, with input metadata, that every
 // adapter was trained on this merge's base.
-func (c component) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+func (c component) Validate(ctx context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
 	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
 		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
 	}
 	ds := cfg.diagnostics()
-	return append(ds, baseMismatch(req.Inputs)...)
+	ds = append(ds, baseMismatch(req.Inputs)...)
+	return append(ds, adapterErrors(ctx, req.Inputs)...)
+}
+
+// adapterErrors applies the adapter rules of ckpt check --runtime
+// vllm-lora (compat.CheckAdapter) to every adapter input with files and
+// returns the errors: a merge refuses what the check refuses, even from an
+// adapter artifact an older ckpt accepted.
+func adapterErrors(ctx context.Context, inputs []specv1.Input) []specv1.Diagnostic {
+	var ds []specv1.Diagnostic
+	n := 0
+	for _, in := range inputs {
+		if in.Attr != "adapters" {
+			continue
+		}
+		path := []string{"adapters", strconv.Itoa(n)}
+		n++
+		if in.Dir == "" {
+			continue
+		}
+		errs, err := compat.AdapterErrors(ctx, in.Dir, path...)
+		if err != nil {
+			ds = append(ds, specv1.Diagnostic{Severity: specv1.SeverityError, Path: path, Summary: fmt.Sprintf("adapter %s: %v", in.Step, err)})
+			continue
+		}
+		for _, d := range errs {
+			d.Summary = "adapter " + in.Step + ": " + d.Summary
+			ds = append(ds, d)
+		}
+	}
+	return ds
 }
 
 func (cfg config) diagnostics() []specv1.Diagnostic {
@@ -61,6 +94,9 @@ func (cfg config) diagnostics() []specv1.Diagnostic {
 	}
 	if _, err := lora.ParseSize(cfg.ShardSize); err != nil {
 		bad([]string{"shard_size"}, "%v", err)
+	}
+	if cfg.Parallelism < 0 {
+		bad([]string{"parallelism"}, "parallelism = %d: want a positive number of tensors merged at once", cfg.Parallelism)
 	}
 	return ds
 }
@@ -101,7 +137,8 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	if err := sdk.Report(ev, append(cfg.diagnostics(), baseMismatch(req.Inputs)...)); err != nil {
+	ds := append(cfg.diagnostics(), baseMismatch(req.Inputs)...)
+	if err := sdk.Report(ev, append(ds, adapterErrors(ctx, req.Inputs)...)); err != nil {
 		return nil, err
 	}
 	bases, adapters := req.InputsFor("base"), req.InputsFor("adapters")
@@ -121,7 +158,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 
 func (cfg config) options(out string, base specv1.Input, adapters []specv1.Input) (lora.Options, error) {
 	size, _ := lora.ParseSize(cfg.ShardSize)
-	o := lora.Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size}
+	o := lora.Options{Base: base.Dir, Out: out, DType: cfg.DType, ShardSize: size, Workers: cfg.Parallelism}
 	if o.DType == "" {
 		o.DType = base.Metadata.DType
 	}

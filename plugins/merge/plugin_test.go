@@ -111,6 +111,7 @@ func TestPluginErrorsWriteNothing(t *testing.T) {
 		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"weights":[1]}`:       "weights",
 		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"dtype":"int8"}`:      "dtype",
 		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"shard_size":"lots"}`: "shard_size",
+		`{"base":"model.base","adapters":["adapter.a1","adapter.a2"],"parallelism":-1}`:    "parallelism",
 		`{"base":"model.base","adapters":["adapter.a1"]}`:                                  "",
 	} {
 		ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(cfg)})
@@ -128,5 +129,31 @@ func TestPluginErrorsWriteNothing(t *testing.T) {
 	ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(`{"base":"model.base","adapters":["adapter.a1","adapter.a2"]}`), Inputs: in})
 	if len(ds) != 1 || strings.Join(ds[0].Path, ".") != "adapters.1" {
 		t.Errorf("foreign base: %+v", ds)
+	}
+}
+
+// TestPluginRefusesWhatCheckRefuses: an adapter artifact whose config ckpt
+// check --runtime vllm-lora refuses (empty target_modules) is refused by the
+// merge's validation and run, on its adapters path, before any output.
+func TestPluginRefusesWhatCheckRefuses(t *testing.T) {
+	in := pluginInputs(t)
+	p := filepath.Join(in[1].Dir, "adapter_config.json")
+	b, _ := os.ReadFile(p)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	m["target_modules"] = []string{}
+	b, _ = json.Marshal(m)
+	os.WriteFile(p, b, 0o644)
+	cfg := `{"base":"model.base","adapters":["adapter.a1","adapter.a2"]}`
+	ds := Components()[0].Validate(context.Background(), &specv1.ValidateRequest{Config: json.RawMessage(cfg), Inputs: in})
+	if len(ds) != 1 || strings.Join(ds[0].Path, ".") != "adapters.0" || ds[0].Code != "lora.target_modules" {
+		t.Errorf("validate: %+v", ds)
+	}
+	_, out, _, err := runPlugin(t, cfg, in)
+	if err == nil || !strings.Contains(err.Error(), "adapter.a1") || !strings.Contains(err.Error(), "target_modules is empty") {
+		t.Fatalf("run: %v", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Errorf("%d files left in the output", len(ents))
 	}
 }

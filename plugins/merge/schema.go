@@ -18,5 +18,6 @@ func Components() []sdk.Component {
 			{Name: "dtype", Type: specv1.TypeString, Description: "Output dtype: bf16, fp16 or fp32 (default: the base's)."},
 			{Name: "id", Type: specv1.TypeString, Published: true, Description: "Id of the merged model."},
 			{Name: "shard_size", Type: specv1.TypeString, Description: "Maximum shard size for HF output, e.g. 5GB."},
+			{Name: "parallelism", Type: specv1.TypeNumber, Description: "Tensors merged at once, across every shard (default: the number of CPUs); memory grows by a few MB per tensor in flight."},
 		}}}}}
 }

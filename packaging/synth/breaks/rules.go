@@ -301,7 +301,10 @@ func loraBreaks() map[compat.Code]func(*target) error {
 		}
 	}
 	return map[compat.Code]func(*target) error{
-		"lora.config":          set("target_modules", nil),
+		"lora.config":          set("lora_alpha", 0),
+		"lora.rank":            set("r", 1e12),
+		"lora.max_lora_rank":   set("r", 64),
+		"lora.target_modules":  set("target_modules", []string{}),
 		"lora.modules_to_save": set("modules_to_save", []string{"lm_head"}),
 		"lora.dora":            set("use_dora", true),
 		"lora.rslora":          set("use_rslora", true),

@@ -80,6 +80,9 @@ func pushBundleDir(cmd *cobra.Command, stdio *IO, o *pushOptions, ref ckptremote
 	opts, ui := o.transfer.transfer(stdio, "sent")
 	d, err := ckptremote.Push(ctx, dir, bundle.Tag, ref, ckptremote.PushOptions{Options: opts})
 	ui.close()
+	if err != nil && ctx.Err() != nil {
+		return exitCode(130, fmt.Errorf("push interrupted: bundle %s is not at %s (%w)", dir, ref, err))
+	}
 	if err != nil {
 		return err
 	}

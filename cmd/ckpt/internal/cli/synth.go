@@ -31,7 +31,7 @@ func newSynthCmd(stdio *IO) *cobra.Command {
 
 func newSynthModelCmd(stdio *IO) *cobra.Command {
 	var o synth.ModelOptions
-	var layout, shard string
+	var layout, shard, size string
 	cmd := &cobra.Command{
 		Use:   "model OUT",
 		Short: "Write a synthetic Mistral checkpoint (native or HF layout)",
@@ -39,9 +39,20 @@ func newSynthModelCmd(stdio *IO) *cobra.Command {
 (native) or config.json + model*.safetensors + tokenizer_config.json (hf), plus
 generation_config.json, a valid tekken.json (v7) and chat_template.jinja. Weights are
 N(0, 0.02) (norms 1), deterministic for --seed, written block by block (a multi-GB model
-needs a few MB of memory). The defaults make a tiny model (about 0.5 MB).`,
+needs a few MB of memory). The defaults make a tiny model (about 0.5 MB). --size
+chooses the dimensions of a Mistral-shaped model of at least that size (dim 4096,
+32 heads, 8 kv heads, hidden 14336, vocab 32768 from about 1 GB; narrower below)
+and its number of layers; with --layout hf --shard-size every shard is written
+at once on one pool of generator workers.
+
+  ckpt synth model big --size 10GiB --layout hf --shard-size 2GiB --seed 1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if size != "" {
+				if err := sizedModel(cmd, &o, size); err != nil {
+					return err
+				}
+			}
 			return synthModelRun(cmd.Context(), stdio, o, layout, shard, args[0])
 		},
 	}
@@ -57,8 +68,29 @@ needs a few MB of memory). The defaults make a tiny model (about 0.5 MB).`,
 	fl.StringVar(&o.DType, "dtype", "bf16", "bf16, fp16 or fp32")
 	fl.Uint64Var(&o.Seed, "seed", 0, "random seed")
 	fl.StringVar(&shard, "shard-size", "", "hf: split weights into shards of at most this size (e.g. 2GB)")
+	fl.StringVar(&size, "size", "", "choose dims and layers for weights of at least this size (e.g. 10GiB); excludes --dim, --layers, --heads, --kv-heads, --hidden, --vocab, --head-dim")
 	fl.BoolVar(&o.Vision, "vision", false, "add a small Pixtral vision encoder: tensors, tekken image section, params.json vision_encoder (native) or a Mistral 3 config.json and processor_config.json (hf)")
 	return cmd
+}
+
+// sizedModel replaces o's dimensions by those of a model of at least size.
+func sizedModel(cmd *cobra.Command, o *synth.ModelOptions, size string) error {
+	for _, f := range []string{"dim", "layers", "heads", "kv-heads", "hidden", "vocab", "head-dim"} {
+		if cmd.Flags().Changed(f) {
+			return usagef("--size chooses the dimensions: drop --%s", f)
+		}
+	}
+	n, err := lora.ParseSize(size)
+	if err != nil {
+		return usagef("--size: %v", err)
+	}
+	s, err := synth.Sized(n, o.DType)
+	if err != nil {
+		return usagef("--size: %v", err)
+	}
+	s.Seed, s.Vision = o.Seed, o.Vision
+	*o = s
+	return nil
 }
 
 // synthModelRun writes the synthetic model into out.

@@ -58,6 +58,8 @@ func TestSynthErrors(t *testing.T) {
 		{[]string{"synth", "model", dir + "/m", "--layout", "gguf"}, 2, "--layout"},
 		{[]string{"synth", "model", dir + "/m", "--vocab", "100"}, 1, "vocab"},
 		{[]string{"synth", "model", dir + "/m", "--dtype", "int4"}, 1, "dtype"},
+		{[]string{"synth", "model", dir + "/m", "--size", "1GiB", "--dim", "128"}, 2, "--size chooses the dimensions: drop --dim"},
+		{[]string{"synth", "model", dir + "/m", "--size", "lots"}, 2, "--size"},
 		{[]string{"synth", "adapter", dir + "/a"}, 2, "--base"},
 		{[]string{"synth", "adapter", dir + "/a", "--base", dir}, 1, "neither"},
 	} {

@@ -25,7 +25,7 @@ func TestBundleKitOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Digest != m.Outputs["digest"] || rep.Format != modelpack.FormatKitOps || rep.License != "Apache-2.0" || len(rep.Referrers) != 2 {
+	if rep.Digest != m.Outputs["digest"] || rep.Format != modelpack.FormatKitOps || rep.License != "Apache-2.0" || len(rep.Referrers) != 3 { // license report, provenance, ML-BOM
 		t.Fatalf("inspect %s %s %q referrers %d", rep.Digest, rep.Format, rep.License, len(rep.Referrers))
 	}
 	want := map[string]string{"consolidated.safetensors": kitops.MediaType("model"), "params.json": kitops.MediaType("modelpart"),

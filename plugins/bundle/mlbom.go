@@ -26,10 +26,18 @@ func (b *builder) attachMLBOM(desc ocispec.Descriptor, m *specv1.Metadata) error
 	if err != nil {
 		return fmt.Errorf("ML-BOM: %s: %w", desc.Digest, err)
 	}
+	cfg, err := os.ReadFile(b.layout.BlobPath(man.Config.Digest))
+	if err != nil {
+		return fmt.Errorf("ML-BOM: %w", err)
+	}
 	in := mlbom.Input{Name: b.cfg.Name, Version: b.cfg.Version, Manifest: desc.Digest, Metadata: m,
 		Evals: gateEvals(b.req), Tool: buildVersion(b.req)}
-	for _, l := range man.Layers {
-		in.Files = append(in.Files, mlbom.File{Path: modelpack.LayerPath(l), Digest: l.Digest, Size: l.Size, MediaType: l.MediaType})
+	for _, f := range modelpack.Describe(man, cfg).Files {
+		path := f.Path
+		if path == "" {
+			path = f.Name // a KitOps tar layer: the Kitfile names it
+		}
+		in.Files = append(in.Files, mlbom.File{Path: path, Digest: f.Layer.Digest, Size: f.Layer.Size, MediaType: f.Layer.MediaType})
 	}
 	doc, err := mlbom.JSON(in)
 	if err != nil {

@@ -14,7 +14,7 @@ func TestCopyCLI(t *testing.T) {
 	}
 	dst := t.TempDir()
 	code, out, errOut := ckpt("copy", "oci:"+dir+":bundle", "oci:"+dst)
-	if code != 0 || !strings.HasPrefix(out, "sha256:") || !strings.Contains(errOut, "3 manifests") {
+	if code != 0 || !strings.HasPrefix(out, "sha256:") || !strings.Contains(errOut, "4 manifests") {
 		t.Fatalf("copy: %d %q %s", code, out, errOut)
 	}
 	code, _, errOut = ckpt("inspect", "oci:"+dst+":bundle")

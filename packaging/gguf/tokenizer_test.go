@@ -8,12 +8,14 @@ import (
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
 	"github.com/ckpt-dev/ckpt/packaging/synth"
+	"github.com/ckpt-dev/ckpt/packaging/tekken"
 )
 
 // TestLlamaTokenizesLikeTiktoken exports a model with a 2,000-rank tekken
 // vocab (bytes, letter pairs and triples) and compares llama.cpp's
 // tokenization of a text set with a tiktoken encoder built from the same
-// tekken.json.
+// tekken.json; ckpt's own tekken encoder (packaging/tekken, which counts
+// eval input lengths) must give the same ids as both.
 func TestLlamaTokenizesLikeTiktoken(t *testing.T) {
 	l := testenv.RequireLlama(t)
 	dir := synthModel(t, synth.ModelOptions{Vocab: 3000})
@@ -41,9 +43,20 @@ func TestLlamaTokenizesLikeTiktoken(t *testing.T) {
 	if len(res) != len(texts) {
 		t.Fatalf("%d results for %d texts", len(res), len(texts))
 	}
+	tk, err := tekken.Load(filepath.Join(dir, "tekken.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range res {
 		if !slices.Equal(r.Llama, r.Reference) {
 			t.Errorf("%q (special %v):\n llama.cpp %v\n tiktoken  %v", r.Text, r.Special, r.Llama, r.Reference)
+		}
+		ours := tk.Encode(r.Text)
+		if r.Special {
+			ours = tk.EncodeSpecials(r.Text)
+		}
+		if !slices.Equal(ours, r.Llama) {
+			t.Errorf("%q (special %v):\n llama.cpp %v\n ckpt      %v", r.Text, r.Special, r.Llama, ours)
 		}
 	}
 }

@@ -57,6 +57,9 @@ func NewOllama(ctx context.Context, o OllamaOptions) (Runner, error) {
 		}
 		o.Digest = d
 	}
+	if hex := strings.TrimPrefix(o.Digest, "sha256:"); len(hex) != 64 || hex == o.Digest {
+		return nil, fmt.Errorf("ollama: digest %q is not sha256:<64 hex>", o.Digest)
+	}
 	port, err := freePort()
 	if err != nil {
 		return nil, fmt.Errorf("ollama: start: %w", err)

@@ -1,0 +1,133 @@
+package jsoneval
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DatasetStats counts what ToDataset wrote and skipped.
+type DatasetStats struct {
+	Written int `json:"written"`
+	// NoExpected are hard cases without an expected answer to train on;
+	// NoMessages those whose prediction row did not carry its chat.
+	NoExpected int `json:"no_expected"`
+	NoMessages int `json:"no_messages"`
+}
+
+// ToDataset turns hard cases (hard-cases.jsonl) into chat training rows:
+// the prompt's messages followed by the expected answer as the assistant's
+// message (compact JSON, or the string itself). Cases without an expected
+// answer or without their messages are skipped and counted.
+func ToDataset(in io.Reader, name string, out io.Writer) (DatasetStats, error) {
+	var st DatasetStats
+	r := &PredictionReader{r: newLineReader(in), name: name}
+	w := bufio.NewWriter(out)
+	for {
+		b, err := r.readLine()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return st, err
+		}
+		r.line++
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		row, err := datasetRow(b, &st)
+		if err != nil {
+			return st, fmt.Errorf("%s:%d: %w", name, r.line, err)
+		}
+		if row != nil {
+			st.Written++
+			w.Write(append(row, '\n'))
+		}
+	}
+	return st, w.Flush()
+}
+
+func datasetRow(line []byte, st *DatasetStats) ([]byte, error) {
+	var h HardCase
+	if err := json.Unmarshal(line, &h); err != nil {
+		return nil, fmt.Errorf("not a hard case: %w", err)
+	}
+	if len(h.Messages) == 0 || string(h.Messages) == "null" {
+		st.NoMessages++
+		return nil, nil
+	}
+	if len(h.Expected) == 0 {
+		st.NoExpected++
+		return nil, nil
+	}
+	var msgs []json.RawMessage
+	if err := json.Unmarshal(h.Messages, &msgs); err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	answer, err := answerText(h.Expected)
+	if err != nil {
+		return nil, err
+	}
+	msg, _ := json.Marshal(map[string]string{"role": "assistant", "content": answer})
+	row := struct {
+		Messages []json.RawMessage `json:"messages"`
+	}{append(msgs, msg)}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(row); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// answerText is the expected value as the assistant would write it.
+func answerText(expected json.RawMessage) (string, error) {
+	var s string
+	if json.Unmarshal(expected, &s) == nil {
+		return s, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, expected); err != nil {
+		return "", fmt.Errorf("expected: %w", err)
+	}
+	return buf.String(), nil
+}
+
+// Stamp copies a predictions stream, setting target_digest on every row
+// that has none: for outputs produced outside ckpt by the target. A row
+// that names another digest is an error naming both.
+func Stamp(in io.Reader, name, target string, out io.Writer) (int, error) {
+	r := &PredictionReader{r: newLineReader(in), name: name}
+	w := bufio.NewWriter(out)
+	n := 0
+	for {
+		b, err := r.readLine()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, err
+		}
+		r.line++
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		var row map[string]json.RawMessage
+		if err := json.Unmarshal(b, &row); err != nil {
+			return n, fmt.Errorf("%s:%d: not a JSON object: %w", name, r.line, err)
+		}
+		var have string
+		if json.Unmarshal(row["target_digest"], &have) == nil && have != "" && have != target {
+			return n, fmt.Errorf("%s:%d: the row already names %s, not %s", name, r.line, have, target)
+		}
+		row["target_digest"], _ = json.Marshal(target)
+		line, _ := json.Marshal(row)
+		w.Write(append(line, '\n'))
+		n++
+	}
+	return n, w.Flush()
+}

@@ -41,6 +41,9 @@ type Options struct {
 	Target string
 	// Generation describes how the predictions were produced (Generate).
 	Generation *Generation
+	// RequireBound fails the gate unless Generation is bound to the
+	// target's files.
+	RequireBound bool
 }
 
 // Evaluate classifies every prediction, applies the gate and writes the
@@ -182,6 +185,10 @@ func gate(rep *Report, opts Options) {
 	case opts.BaselineSource != "":
 		rep.Baseline = &BaselineResult{Source: opts.BaselineSource, Pass: true}
 		rep.Notes = append(rep.Notes, "no baseline report yet ("+opts.BaselineSource+"): first build, the baseline check passes")
+	}
+	if g := opts.Generation; opts.RequireBound && g != nil && !g.Bound {
+		rep.Failures = append(rep.Failures, GateFailure{Code: CodeUnbound, Path: "require_bound",
+			Message: fmt.Sprintf("the outputs come from %s %s, which ckpt cannot prove serves the target's files (require_bound)", g.Runner.Kind, g.Runner.Endpoint)})
 	}
 	rep.Verdict = VerdictPass
 	if len(rep.Failures) > 0 {

@@ -45,12 +45,39 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	opts.Progress = func(n int64) { ev.Progress(n, 0, "samples") }
-	rep, err := jsoneval.Evaluate(ctx, opts)
+	rep, err := evaluate(ctx, req, cfg, opts, ev)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Step, err)
 	}
 	logReport(ev, rep)
 	return metadata(req, rep)
+}
+
+// evaluate runs the target on the prompts, or reads static predictions;
+// either way every prediction must carry the target's digest.
+func evaluate(ctx context.Context, req *specv1.RunRequest, cfg *config, opts jsoneval.Options, ev sdk.Events) (*jsoneval.Report, error) {
+	ts := req.InputsFor("target")
+	if len(ts) == 0 {
+		return nil, errors.New("no target input")
+	}
+	opts.Target = ts[0].Digest
+	if cfg.Prompts == "" {
+		return jsoneval.Evaluate(ctx, opts)
+	}
+	opts.RequireBound = cfg.requireBound()
+	progress := func(done, total int) { ev.Progress(int64(done), int64(total), "prompts") }
+	g, r, err := promptOptions(ctx, cfg, Target{Dir: ts[0].Dir, Digest: ts[0].Digest}, req.ScratchDir, progress)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	info := r.Info()
+	ev.Log(fmt.Sprintf("runner %s %s model %s (bound %t)", info.Kind, info.Endpoint, info.Model, info.Bound))
+	rep, err := jsoneval.EvaluatePrompts(ctx, g, opts)
+	if cerr := r.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return rep, err
 }
 
 // options builds the evaluation options: schema, extraction, gate, baseline.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
+	"github.com/ckpt-dev/ckpt/packaging/runner"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -23,7 +24,7 @@ type config struct {
 	Predictions      string             `json:"predictions"`
 	Prompts          string             `json:"prompts"`
 	RunnerRaw        json.RawMessage    `json:"runner"`
-	Runner           *runnerConfig      `json:"-"`
+	Runner           *runner.Config     `json:"-"`
 	Template         string             `json:"template"`
 	RequireBound     *bool              `json:"require_bound"`
 	Schema           string             `json:"schema"`
@@ -72,7 +73,7 @@ func parse(raw json.RawMessage) (*config, []specv1.Diagnostic) {
 
 // source checks that the step has prompts and a runner, or predictions.
 func (c *config) source() []specv1.Diagnostic {
-	r, err := decodeRunner(c.RunnerRaw)
+	r, err := runner.Decode(c.RunnerRaw)
 	if err != nil {
 		return []specv1.Diagnostic{diag(err.Error(), "runner")}
 	}
@@ -90,7 +91,7 @@ func (c *config) source() []specv1.Diagnostic {
 		return []specv1.Diagnostic{diag(fmt.Sprintf("template is %q; the only value is \"runtime\" (default: ckpt renders the target's own template)", c.Template), "template")}
 	}
 	if r != nil {
-		return r.check()
+		return r.Check()
 	}
 	return nil
 }
@@ -100,7 +101,7 @@ func (c *config) requireBound() bool {
 	if c.RequireBound != nil {
 		return *c.RequireBound
 	}
-	return c.Runner != nil && (c.Runner.Kind == "ollama" || len(c.Runner.Command) > 0)
+	return c.Runner != nil && (c.Runner.Kind == runner.KindOllama || len(c.Runner.Command) > 0)
 }
 
 func rate(v *float64, name string) []specv1.Diagnostic {

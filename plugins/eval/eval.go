@@ -66,16 +66,11 @@ func evaluate(ctx context.Context, req *specv1.RunRequest, cfg *config, opts jso
 	}
 	opts.RequireBound = cfg.requireBound()
 	progress := func(done, total int) { ev.Progress(int64(done), int64(total), "prompts") }
-	g, r, err := promptOptions(ctx, cfg, Target{Dir: ts[0].Dir, Digest: ts[0].Digest}, req.ScratchDir, progress)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	info := r.Info()
-	ev.Log(fmt.Sprintf("runner %s %s model %s (bound %t)", info.Kind, info.Endpoint, info.Model, info.Bound))
-	rep, err := jsoneval.EvaluatePrompts(ctx, g, opts)
-	if cerr := r.Close(); err == nil && cerr != nil {
-		err = cerr
+	rep, err := jsoneval.RunPrompts(ctx, jsoneval.PrepareOptions{Prompts: cfg.Prompts, Target: ts[0].Dir, Digest: ts[0].Digest,
+		Runner: *cfg.Runner, Template: cfg.Template, Scratch: req.ScratchDir, Progress: progress}, opts)
+	if err == nil {
+		info := rep.Generation.Runner
+		ev.Log(fmt.Sprintf("runner %s %s, model %s, bound %t", info.Kind, info.Endpoint, info.Model, info.Bound))
 	}
 	return rep, err
 }

@@ -93,6 +93,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 		newPushCmd(stdio), newPullCmd(stdio), newUnpackCmd(stdio), newInspectCmd(stdio),
 		newGCCmd(stdio), newServePluginCmd(stdio),
 	)
+	root.AddCommand(newEvalCmd(stdio))
 	return root
 }
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
 	"github.com/ckpt-dev/ckpt/internal/state"
+	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
 )
 
 func newEvalHardCasesCmd(stdio *IO) *cobra.Command {

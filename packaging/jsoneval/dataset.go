@@ -71,7 +71,10 @@ func datasetRow(line []byte, st *DatasetStats) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg, _ := json.Marshal(map[string]string{"role": "assistant", "content": answer})
+	msg, _ := json.Marshal(struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	}{"assistant", answer})
 	row := struct {
 		Messages []json.RawMessage `json:"messages"`
 	}{append(msgs, msg)}

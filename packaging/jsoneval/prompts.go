@@ -83,6 +83,9 @@ func parsePrompt(b []byte, line int) (Prompt, error) {
 		if json.Unmarshal(raw.ID, &p.ID) != nil {
 			p.ID = id
 		}
+		if p.ID == "" {
+			p.ID = fmt.Sprintf("line-%d", line)
+		}
 	}
 	if e := strings.TrimSpace(string(raw.Expected)); e != "" && e != "null" {
 		p.Expected = raw.Expected

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ckpt-dev/ckpt/packaging/runner"
 )
@@ -30,10 +31,14 @@ type Generation struct {
 	PromptsDigest string `json:"prompts_digest"`
 	// Template is "rendered" (ckpt rendered the target's template and sent
 	// the text raw) or "runtime" (the runtime applied its own).
-	Template        string      `json:"template"`
-	TemplateFile    string      `json:"template_file,omitempty"`
-	TemplateVersion string      `json:"template_version,omitempty"`
-	Runner          runner.Info `json:"runner"`
+	Template        string `json:"template"`
+	TemplateFile    string `json:"template_file,omitempty"`
+	TemplateVersion string `json:"template_version,omitempty"`
+	// BOSStripped says the template's leading BOS text was left out of
+	// the prompt sent: runtimes add BOS when they tokenize (as training
+	// does after apply_chat_template with add_special_tokens=False).
+	BOSStripped bool        `json:"bos_stripped,omitempty"`
+	Runner      runner.Info `json:"runner"`
 	// Answered is the digest of what answered: the file the runtime
 	// loaded when the runner knows it, else the target's digest when the
 	// runner started the server on the target's files; empty otherwise.
@@ -91,10 +96,11 @@ func Generate(ctx context.Context, o GenerateOptions) (*Generation, error) {
 	if o.Template != nil {
 		g.Template, g.TemplateFile, g.TemplateVersion = TemplateRendered, o.Template.File, o.Template.Version
 	}
-	reqs, err := requests(ps, o.Template)
+	reqs, stripped, err := requests(ps, o.Template)
 	if err != nil {
 		return nil, err
 	}
+	g.BOSStripped = stripped
 	resps, err := runner.Run(ctx, o.Runner, reqs, o.Run)
 	if err != nil {
 		return nil, err
@@ -102,8 +108,10 @@ func Generate(ctx context.Context, o GenerateOptions) (*Generation, error) {
 	return g, writeRows(o.Out, ps, reqs, resps, o.Target, g)
 }
 
-func requests(ps []Prompt, t *Template) ([]runner.Request, error) {
+// requests renders the prompts; stripped says a leading BOS was removed.
+func requests(ps []Prompt, t *Template) ([]runner.Request, bool, error) {
 	reqs := make([]runner.Request, len(ps))
+	stripped := false
 	for i, p := range ps {
 		reqs[i] = runner.Request{ID: p.ID, Messages: p.Messages}
 		if t == nil {
@@ -111,11 +119,14 @@ func requests(ps []Prompt, t *Template) ([]runner.Request, error) {
 		}
 		s, err := t.Render(p)
 		if err != nil {
-			return nil, fmt.Errorf("prompts line %d: %w", p.Line, err)
+			return nil, false, fmt.Errorf("prompts line %d: %w", p.Line, err)
+		}
+		if t.Vars.BOS != "" && strings.HasPrefix(s, t.Vars.BOS) {
+			s, stripped = s[len(t.Vars.BOS):], true
 		}
 		reqs[i].Prompt = s
 	}
-	return reqs, nil
+	return reqs, stripped, nil
 }
 
 func writeRows(path string, ps []Prompt, reqs []runner.Request, resps []runner.Response, target string, g *Generation) error {

@@ -118,6 +118,11 @@ func (r *ollama) load(ctx context.Context, path, digest string) error {
 		return err
 	}
 	create := map[string]any{"model": r.info.Model, "files": map[string]string{filepath.Base(path): digest}, "stream": false}
+	if !r.chat {
+		// The prompt is rendered already: even Ollama's OpenAI
+		// /v1/completions (which is not raw) must not wrap it.
+		create["template"] = "{{ .Prompt }}"
+	}
 	if err := r.c.do(ctx, "create "+r.info.Model, http.MethodPost, "/api/create", create, nil); err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func TestPromptsThroughOpenAI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "<s>[SYSTEM_PROMPT]Answer in JSON.[/SYSTEM_PROMPT][INST]Ticket 0: I was charged twice. garbage[/INST]"
+	want := "[SYSTEM_PROMPT]Answer in JSON.[/SYSTEM_PROMPT][INST]Ticket 0: I was charged twice. garbage[/INST]"
 	if len(srv.prompts) != 6 || !contains(srv.prompts, want) {
 		t.Fatalf("prompts sent %q; want the target's template rendered, raw, such as %q", srv.prompts, want)
 	}
@@ -154,7 +154,7 @@ func TestPromptsThroughOpenAI(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := rep.Generation
-	if g == nil || !strings.HasPrefix(g.PromptsDigest, "sha256:") || g.Template != "rendered" || g.Bound || g.Answered != "" ||
+	if g == nil || !strings.HasPrefix(g.PromptsDigest, "sha256:") || g.Template != "rendered" || !g.BOSStripped || g.Bound || g.Answered != "" ||
 		rep.Target != in.Digest || g.Runner.Served[0] != "support-7b" {
 		t.Fatalf("generation %+v target %s", g, rep.Target)
 	}

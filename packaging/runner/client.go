@@ -103,7 +103,7 @@ func (c *client) once(ctx context.Context, method, path string, body any, out an
 		return err
 	}
 	req.ContentLength = size
-	if _, isJSON := body.(bodyFunc); !isJSON && body != nil {
+	if _, raw := body.(bodyFunc); !raw && body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.key != "" {

@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,8 +27,7 @@ type Config struct {
 	MaxTokens int      `json:"max_tokens"`
 	Seed      int64    `json:"seed"`
 	Stop      []string `json:"stop"`
-	// Concurrency is how many requests are in flight (default: 1 for
-	// ollama, whose batched decoding is not bit-stable, 4 otherwise).
+	// Requests is how many requests are in flight (see Concurrency).
 	Requests       int    `json:"concurrency"`
 	RequestTimeout string `json:"request_timeout"`
 	Timeout        string `json:"timeout"`
@@ -34,7 +35,6 @@ type Config struct {
 	Retries        int    `json:"retries"`
 }
 
-// check returns the runner block's problems, with attribute paths.
 // Check returns the block's problems, with attribute paths under "runner".
 func (r *Config) Check() []specv1.Diagnostic {
 	var ds []specv1.Diagnostic
@@ -50,9 +50,9 @@ func (r *Config) Check() []specv1.Diagnostic {
 	default:
 		ds = append(ds, diag(fmt.Sprintf("runner kind %q; want openai or ollama", r.Kind), "runner", "kind"))
 	}
-	for name, v := range map[string]string{"request_timeout": r.RequestTimeout, "timeout": r.Timeout, "start_timeout": r.StartTimeout} {
-		if _, err := duration(v); err != nil {
-			ds = append(ds, diag(fmt.Sprintf("runner %s %q: want a duration such as \"90s\"", name, v), "runner", name))
+	for _, d := range []struct{ name, v string }{{"request_timeout", r.RequestTimeout}, {"timeout", r.Timeout}, {"start_timeout", r.StartTimeout}} {
+		if _, err := duration(d.v); err != nil {
+			ds = append(ds, diag(fmt.Sprintf("runner %s %q: want a duration such as \"90s\"", d.name, d.v), "runner", d.name))
 		}
 	}
 	if r.MaxTokens < 0 || r.Requests < 0 {
@@ -122,13 +122,23 @@ func (r *Config) RunOptions(progress func(done, total int)) Options {
 	return Options{Concurrency: r.Concurrency(), Timeout: t, Progress: progress}
 }
 
-// Decode reads a runner block; nil when raw is empty or null.
+// Decode reads a runner block; nil when raw is empty or null. Unknown
+// settings are refused, and so is a literal key: keys come from the
+// environment (api_key_env) so that no spec, ledger or store holds one.
 func Decode(raw json.RawMessage) (*Config, error) {
 	if len(raw) == 0 || strings.TrimSpace(string(raw)) == "null" {
 		return nil, nil
 	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) == nil {
+		if _, ok := keys["api_key"]; ok {
+			return nil, errors.New("runner: api_key is not accepted; put the key in an environment variable and name it in api_key_env")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
 	var r Config
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("runner: want an object with kind and its settings: %w", err)
 	}
 	return &r, nil

@@ -256,6 +256,8 @@ func TestValidate(t *testing.T) {
 		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpoint":"http://x","timeout":"5 minutes"}}`, "runner.timeout"},
 		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpoint":"http://x"},"template":"jinja"}`, "template"},
 		{`{"target":"m","prompts":"p","runner":"ollama"}`, "runner"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpont":"http://x"}}`, "runner"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpoint":"http://x","api_key":"sk-1"}}`, "runner"},
 		{`{"target":"m","predictions":"p","extract":"all"}`, "extract"},
 		{`{"target":"m","predictions":"p","min_valid":1.5}`, "min_valid"},
 		{`{"target":"m","predictions":"p","min_field_accuracy":-0.1}`, "min_field_accuracy"},

@@ -1,5 +1,7 @@
 // Package eval is the built-in eval "json" step: a strict-format gate that
-// parses each prediction and checks it against a JSON Schema.
+// runs the target on prompts (a runner block: ollama or openai), or reads
+// predictions stamped with the target's digest, then parses each output
+// and checks it against a JSON Schema.
 package eval
 
 import (

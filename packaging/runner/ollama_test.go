@@ -67,3 +67,16 @@ func TestOllamaRunnerMatchesOpenAICommand(t *testing.T) {
 	}
 	t.Logf("outputs %q, prompt tokens %d", want[0].Text, want[0].PromptTokens)
 }
+
+func TestOllamaRuntimeTemplate(t *testing.T) {
+	bin := testenv.RequireOllama(t)
+	r, err := NewOllama(t.Context(), OllamaOptions{Binary: bin, GGUF: testGGUF(t), Dir: t.TempDir(), Chat: true, Settings: Settings{MaxTokens: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got, err := r.Generate(t.Context(), Request{ID: "c", Messages: []byte(`[{"role":"user","content":"hello"}]`)})
+	if err != nil || got.PromptTokens == 0 {
+		t.Fatalf("%+v, %v", got, err)
+	}
+}

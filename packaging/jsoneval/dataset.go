@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -24,28 +23,17 @@ type DatasetStats struct {
 // answer or without their messages are skipped and counted.
 func ToDataset(in io.Reader, name string, out io.Writer) (DatasetStats, error) {
 	var st DatasetStats
-	r := &PredictionReader{r: newLineReader(in), name: name}
 	w := bufio.NewWriter(out)
-	for {
-		b, err := r.readLine()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return st, err
-		}
-		r.line++
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
+	err := eachLine(in, name, func(_ int, b []byte) error {
 		row, err := datasetRow(b, &st)
-		if err != nil {
-			return st, fmt.Errorf("%s:%d: %w", name, r.line, err)
-		}
-		if row != nil {
+		if err == nil && row != nil {
 			st.Written++
-			w.Write(append(row, '\n'))
+			_, err = w.Write(append(row, '\n'))
 		}
+		return err
+	})
+	if err != nil {
+		return st, err
 	}
 	return st, w.Flush()
 }
@@ -104,33 +92,25 @@ func answerText(expected json.RawMessage) (string, error) {
 // that has none: for outputs produced outside ckpt by the target. A row
 // that names another digest is an error naming both.
 func Stamp(in io.Reader, name, target string, out io.Writer) (int, error) {
-	r := &PredictionReader{r: newLineReader(in), name: name}
 	w := bufio.NewWriter(out)
 	n := 0
-	for {
-		b, err := r.readLine()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return n, err
-		}
-		r.line++
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
+	err := eachLine(in, name, func(_ int, b []byte) error {
 		var row map[string]json.RawMessage
 		if err := json.Unmarshal(b, &row); err != nil {
-			return n, fmt.Errorf("%s:%d: not a JSON object: %w", name, r.line, err)
+			return fmt.Errorf("not a JSON object: %w", err)
 		}
 		var have string
 		if json.Unmarshal(row["target_digest"], &have) == nil && have != "" && have != target {
-			return n, fmt.Errorf("%s:%d: the row already names %s, not %s", name, r.line, have, target)
+			return fmt.Errorf("the row already names %s, not %s", have, target)
 		}
 		row["target_digest"], _ = json.Marshal(target)
 		line, _ := json.Marshal(row)
-		w.Write(append(line, '\n'))
 		n++
+		_, err := w.Write(append(line, '\n'))
+		return err
+	})
+	if err != nil {
+		return n, err
 	}
 	return n, w.Flush()
 }

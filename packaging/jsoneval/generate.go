@@ -86,9 +86,8 @@ func Generate(ctx context.Context, o GenerateOptions) (*Generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
 	info := o.Runner.Info()
-	g := &Generation{Prompts: filepath.Base(o.Prompts), PromptsDigest: "sha256:" + hex.EncodeToString(sum[:]),
+	g := &Generation{Prompts: filepath.Base(o.Prompts), PromptsDigest: digestOf(data),
 		Template: TemplateRuntime, Runner: info, Answered: info.Digest, Bound: info.Bound}
 	if g.Answered == "" && info.Bound {
 		g.Answered = o.Target
@@ -163,8 +162,7 @@ func EvaluatePrompts(ctx context.Context, g GenerateOptions, opts Options) (*Rep
 		if err != nil {
 			return nil, fmt.Errorf("prompts: %w", err)
 		}
-		sum := sha256.Sum256(data)
-		opts.Generation = &Generation{PromptsDigest: "sha256:" + hex.EncodeToString(sum[:])}
+		opts.Generation = &Generation{PromptsDigest: digestOf(data)}
 		if err := samePrompts(opts); err != nil {
 			return nil, err // refused before the model runs
 		}
@@ -176,4 +174,10 @@ func EvaluatePrompts(ctx context.Context, g GenerateOptions, opts Options) (*Rep
 	}
 	opts.Predictions, opts.Target, opts.Generation = g.Out, g.Target, gen
 	return Evaluate(ctx, opts)
+}
+
+// digestOf is the sha256 of data as "sha256:…".
+func digestOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

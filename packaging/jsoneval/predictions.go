@@ -76,6 +76,28 @@ func NewPredictionReader(r io.Reader, name string) *PredictionReader {
 
 func newLineReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }
 
+// eachLine calls fn with every non-blank line of a JSONL stream and its
+// 1-based number; an error of fn is prefixed with name:line.
+func eachLine(r io.Reader, name string, fn func(line int, b []byte) error) error {
+	pr := &PredictionReader{r: newLineReader(r), name: name}
+	for {
+		b, err := pr.readLine()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		pr.line++
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		if err := fn(pr.line, b); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, pr.line, err)
+		}
+	}
+}
+
 // Next returns the next prediction, or io.EOF.
 func (pr *PredictionReader) Next() (*Prediction, error) {
 	for {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -80,14 +79,14 @@ func DigestTarget(path string) (string, error) {
 		return "", fmt.Errorf("target: %w", err)
 	}
 	if !fi.IsDir() {
-		return fileSHA256(path)
+		return runner.FileDigest(path)
 	}
 	var lines []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		sum, err := fileSHA256(p)
+		sum, err := runner.FileDigest(p)
 		rel, _ := filepath.Rel(path, p)
 		lines = append(lines, sum+"  "+filepath.ToSlash(rel)+"\n")
 		return err
@@ -98,17 +97,4 @@ func DigestTarget(path string) (string, error) {
 	sort.Strings(lines)
 	h := sha256.Sum256([]byte(strings.Join(lines, "")))
 	return "sha256:" + hex.EncodeToString(h[:]), nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,7 +1,6 @@
 package jsoneval
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,30 +33,22 @@ type rawPrompt struct {
 // ReadPrompts reads a prompts JSONL stream; name prefixes every error,
 // which names the line. Ids default to "line-N" and must be unique.
 func ReadPrompts(r io.Reader, name string) ([]Prompt, error) {
-	pr := &PredictionReader{r: newLineReader(r), name: name}
 	var out []Prompt
 	seen := map[string]int{}
-	for {
-		b, err := pr.readLine()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	err := eachLine(r, name, func(line int, b []byte) error {
+		p, err := parsePrompt(b, line)
 		if err != nil {
-			return nil, err
-		}
-		pr.line++
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
-		p, err := parsePrompt(b, pr.line)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, pr.line, err)
+			return err
 		}
 		if first, dup := seen[p.ID]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate prompt id %q (first on line %d)", name, pr.line, p.ID, first)
+			return fmt.Errorf("duplicate prompt id %q (first on line %d)", p.ID, first)
 		}
-		seen[p.ID] = p.Line
+		seen[p.ID] = line
 		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no prompts", name)

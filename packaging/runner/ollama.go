@@ -51,7 +51,7 @@ func NewOllama(ctx context.Context, o OllamaOptions) (Runner, error) {
 		o.Binary = "ollama"
 	}
 	if o.Digest == "" {
-		d, err := fileDigest(o.GGUF)
+		d, err := FileDigest(o.GGUF)
 		if err != nil {
 			return nil, fmt.Errorf("ollama: %w", err)
 		}
@@ -184,8 +184,8 @@ func (r *ollama) Generate(ctx context.Context, req Request) (Response, error) {
 	return Response{Text: text, PromptTokens: a.PromptEvalCount, Tokens: a.EvalCount, Finish: a.DoneReason}, nil
 }
 
-// fileDigest is the sha256 of a file as "sha256:…".
-func fileDigest(path string) (string, error) {
+// FileDigest is the sha256 of a file as "sha256:…".
+func FileDigest(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -37,7 +37,7 @@ func TestOllamaRunnerMatchesOpenAICommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := r.Info()
-	digest, _ := fileDigest(gguf)
+	digest, _ := FileDigest(gguf)
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func samePrompts(opts Options) error {
 	}
 	cur, base := promptsDigest(opts.Generation), promptsDigest(opts.Baseline.Generation)
 	if cur != base {
-		return fmt.Errorf("baseline %s was measured on prompts %s, this run on %s: runs on different prompt sets are not comparable",
+		return fmt.Errorf("baseline %s was measured on prompts %s, this run on %s: runs on different prompt sets are not comparable (name a report measured on these prompts, or drop baseline for one build)",
 			opts.BaselineSource, orNone(base), orNone(cur))
 	}
 	return nil

@@ -2,7 +2,8 @@
 # ckpt eval run's overhead over the runtime: N prompts (default 200) through
 # the ollama runner on a GGUF model, against the same rendered prompts sent
 # by a plain curl loop to an Ollama server started and loaded by hand (both
-# timed end to end: server start, blob upload, create, generation).
+# timed end to end: server start, blob upload, create, generation), both
+# with one request in flight and OLLAMA_NUM_PARALLEL=1 (ckpt's default).
 #
 # usage: GGUF=model.gguf bench/eval.sh   (OLLAMA=path, N=200, MAX_TOKENS=16)
 # Until ckpt exports GGUF itself, GGUF is any small model file.
@@ -43,7 +44,7 @@ URL=http://127.0.0.1:$PORT
 DIGEST=sha256:$(sha256sum "$GGUF" | cut -d' ' -f1)
 t2=$(now)
 mkdir -p "$WORK/plain/home"
-OLLAMA_HOST=127.0.0.1:$PORT OLLAMA_MODELS=$WORK/plain/models HOME=$WORK/plain/home "$OLLAMA" serve >"$WORK/plain/log" 2>&1 &
+OLLAMA_NUM_PARALLEL=1 OLLAMA_HOST=127.0.0.1:$PORT OLLAMA_MODELS=$WORK/plain/models HOME=$WORK/plain/home "$OLLAMA" serve >"$WORK/plain/log" 2>&1 &
 PID=$!
 until curl -sf "$URL/api/version" >/dev/null; do sleep 0.1; done
 curl -sf -X POST --data-binary "@$GGUF" "$URL/api/blobs/$DIGEST" >/dev/null

@@ -175,7 +175,7 @@ func (r *ollama) Generate(ctx context.Context, req Request) (Response, error) {
 	}
 	var a ollamaAnswer
 	if err := r.c.do(ctx, "generate "+req.ID, http.MethodPost, path, body, &a); err != nil {
-		return Response{}, err
+		return Response{}, fmt.Errorf("%w; the server's output ends:\n%s", err, r.srv.log.last(1024))
 	}
 	text := a.Response
 	if r.chat {

@@ -27,6 +27,12 @@ type Clusters struct {
 	ByCategory    []Cluster `json:"by_category"`
 	ByInputLength []Cluster `json:"by_input_length"`
 	ByTag         []Cluster `json:"by_tag"`
+	// ByInputTokens buckets the input length in the model's tokens, as
+	// the runtime counted them (predictions that carry prompt_tokens).
+	ByInputTokens []Cluster `json:"by_input_tokens,omitempty"`
+	// ByTemplate groups by the version of the template that rendered the
+	// input.
+	ByTemplate []Cluster `json:"by_template,omitempty"`
 }
 
 // LengthBucket names the input-length bucket of n characters (-1: no input).
@@ -46,19 +52,41 @@ func LengthBucket(n int) string {
 	return "8192+"
 }
 
+// TokenBucket names the input-length bucket of n tokens.
+func TokenBucket(n int) string {
+	switch {
+	case n < 64:
+		return "0-63 tokens"
+	case n < 256:
+		return "64-255 tokens"
+	case n < 1024:
+		return "256-1023 tokens"
+	case n < 4096:
+		return "1024-4095 tokens"
+	}
+	return "4096+ tokens"
+}
+
 type grouper struct {
-	failures          int
-	cat, length, tags map[string]*Cluster
+	failures                          int
+	cat, length, tags, tokens, tmplts map[string]*Cluster
 }
 
 func newGrouper() *grouper {
-	return &grouper{cat: map[string]*Cluster{}, length: map[string]*Cluster{}, tags: map[string]*Cluster{}}
+	return &grouper{cat: map[string]*Cluster{}, length: map[string]*Cluster{}, tags: map[string]*Cluster{},
+		tokens: map[string]*Cluster{}, tmplts: map[string]*Cluster{}}
 }
 
 func (g *grouper) add(p *Prediction, c Category) {
 	g.failures++
 	bump(g.cat, string(c), p.ID)
 	bump(g.length, LengthBucket(p.InputLen()), p.ID)
+	if p.PromptTokens > 0 {
+		bump(g.tokens, TokenBucket(p.PromptTokens), p.ID)
+	}
+	if p.TemplateVersion != "" {
+		bump(g.tmplts, p.TemplateVersion, p.ID)
+	}
 	if len(p.Tags) == 0 {
 		bump(g.tags, Untagged, p.ID)
 	}
@@ -84,8 +112,15 @@ func bump(m map[string]*Cluster, key, id string) {
 }
 
 func (g *grouper) clusters() Clusters {
-	return Clusters{Failures: g.failures, ByCategory: g.sorted(g.cat),
+	c := Clusters{Failures: g.failures, ByCategory: g.sorted(g.cat),
 		ByInputLength: g.sorted(g.length), ByTag: g.sorted(g.tags)}
+	if len(g.tokens) > 0 {
+		c.ByInputTokens = g.sorted(g.tokens)
+	}
+	if len(g.tmplts) > 0 {
+		c.ByTemplate = g.sorted(g.tmplts)
+	}
+	return c
 }
 
 func (g *grouper) sorted(m map[string]*Cluster) []Cluster {

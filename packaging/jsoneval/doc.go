@@ -5,6 +5,21 @@
 // of thresholds and a baseline comparison, and writes the failures back as
 // data (hard-cases.jsonl) with an eval report (eval-report.json).
 //
+// # Predictions bound to the weights
+//
+// The predictions are the target's own outputs: Generate renders each
+// prompt (the chat dataset's JSONL shape) with the target's chat template,
+// has a runner (packaging/runner) answer it raw and writes every row with
+// the target's digest, the runner and its settings; the report records the
+// prompts digest, the template version and what answered. Static
+// predictions are accepted only when every row carries the target's
+// digest (Stamp marks outputs produced elsewhere); ids are unique. A
+// baseline measured on another prompts digest is refused. Failures are
+// clustered by category, tag, input length in characters and in the
+// model's tokens (as the runtime counted them) and template version;
+// ToDataset turns hard cases with an expected answer into chat training
+// rows.
+//
 // # Strictness
 //
 // An output is clean when, after optional JSON whitespace (space, tab, CR,

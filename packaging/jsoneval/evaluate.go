@@ -37,12 +37,22 @@ type Options struct {
 	Worst int
 	// Progress, when set, is called with the number of predictions done.
 	Progress func(done int64)
+	// Target, when set, is the digest every prediction must carry.
+	Target string
+	// Generation describes how the predictions were produced (Generate).
+	Generation *Generation
+	// RequireBound fails the gate unless Generation is bound to the
+	// target's files.
+	RequireBound bool
 }
 
 // Evaluate classifies every prediction, applies the gate and writes the
 // report and the hard cases into opts.OutputDir. A missed threshold is not
 // an error: it is in Report.Failures and Report.Verdict is "fail".
 func Evaluate(ctx context.Context, opts Options) (*Report, error) {
+	if err := samePrompts(opts); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(opts.Predictions)
 	if err != nil {
 		return nil, fmt.Errorf("predictions: %w", err)
@@ -77,6 +87,7 @@ func evaluate(ctx context.Context, opts Options, in io.Reader, hardOut io.Writer
 	cl := NewClassifier(opts.Schema, opts.Extract)
 	pr := NewPredictionReader(in, name)
 	t, g, hw := newTally(), newGrouper(), newHardCaseWriter(hardOut, worst)
+	b := newBinder(name, opts.Target)
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -84,6 +95,9 @@ func evaluate(ctx context.Context, opts Options, in io.Reader, hardOut io.Writer
 		p, err := pr.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err == nil {
+			err = b.check(p)
 		}
 		if err != nil {
 			return nil, err
@@ -103,7 +117,7 @@ func evaluate(ctx context.Context, opts Options, in io.Reader, hardOut io.Writer
 	}
 	rep := &Report{Version: ReportVersion, Predictions: name, Schema: opts.SchemaName,
 		Extract: cl.extract, Metrics: t.metrics(), Thresholds: opts.Thresholds,
-		Clusters: g.clusters(), HardCases: hw.n}
+		Clusters: g.clusters(), HardCases: hw.n, Target: opts.Target, Generation: opts.Generation}
 	gate(rep, opts)
 	return rep, nil
 }
@@ -130,6 +144,33 @@ func evalOne(cl *Classifier, p *Prediction, name string, t *tally, g *grouper, h
 	return nil
 }
 
+// samePrompts refuses a baseline measured on another prompt set.
+func samePrompts(opts Options) error {
+	if opts.Baseline == nil {
+		return nil
+	}
+	cur, base := promptsDigest(opts.Generation), promptsDigest(opts.Baseline.Generation)
+	if cur != base {
+		return fmt.Errorf("baseline %s was measured on prompts %s, this run on %s: runs on different prompt sets are not comparable (name a report measured on these prompts, or drop baseline for one build)",
+			opts.BaselineSource, orNone(base), orNone(cur))
+	}
+	return nil
+}
+
+func promptsDigest(g *Generation) string {
+	if g == nil {
+		return ""
+	}
+	return g.PromptsDigest
+}
+
+func orNone(d string) string {
+	if d == "" {
+		return "(none: static predictions)"
+	}
+	return d
+}
+
 // gate applies the thresholds and the baseline and sets the verdict.
 func gate(rep *Report, opts Options) {
 	rep.Failures = opts.Thresholds.Check(rep.Metrics)
@@ -144,6 +185,10 @@ func gate(rep *Report, opts Options) {
 	case opts.BaselineSource != "":
 		rep.Baseline = &BaselineResult{Source: opts.BaselineSource, Pass: true}
 		rep.Notes = append(rep.Notes, "no baseline report yet ("+opts.BaselineSource+"): first build, the baseline check passes")
+	}
+	if g := opts.Generation; opts.RequireBound && g != nil && !g.Bound {
+		rep.Failures = append(rep.Failures, GateFailure{Code: CodeUnbound, Path: "require_bound",
+			Message: fmt.Sprintf("the outputs come from %s %s, which ckpt cannot prove serves the target's files (require_bound)", g.Runner.Kind, g.Runner.Endpoint)})
 	}
 	rep.Verdict = VerdictPass
 	if len(rep.Failures) > 0 {

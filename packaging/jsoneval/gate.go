@@ -12,6 +12,7 @@ const (
 	CodeMinFieldAccuracy = "eval.min_field_accuracy"
 	CodeBaselineTask     = "eval.baseline.task"
 	CodeBaselineValidity = "eval.baseline.validity"
+	CodeUnbound          = "eval.unbound"
 )
 
 // Thresholds are the gate of an eval step. Unset thresholds are not checked.

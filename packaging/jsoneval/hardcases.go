@@ -18,25 +18,30 @@ const (
 // with its input, output and expected value so that it can feed the next
 // training round.
 type HardCase struct {
-	Line          int             `json:"line"`
-	ID            string          `json:"id"`
-	Reason        string          `json:"reason"`
-	Category      Category        `json:"category"`
-	Extracted     bool            `json:"extracted,omitempty"`
-	Offset        *int            `json:"offset,omitempty"`
-	Path          string          `json:"path,omitempty"`
-	Detail        string          `json:"detail,omitempty"`
-	FieldAccuracy *float64        `json:"field_accuracy,omitempty"`
-	Mismatched    []string        `json:"mismatched_fields,omitempty"`
-	Tags          []string        `json:"tags,omitempty"`
-	Input         json.RawMessage `json:"input,omitempty"`
-	Output        string          `json:"output"`
-	Expected      json.RawMessage `json:"expected,omitempty"`
+	Line          int      `json:"line"`
+	ID            string   `json:"id"`
+	Reason        string   `json:"reason"`
+	Category      Category `json:"category"`
+	Extracted     bool     `json:"extracted,omitempty"`
+	Offset        *int     `json:"offset,omitempty"`
+	Path          string   `json:"path,omitempty"`
+	Detail        string   `json:"detail,omitempty"`
+	FieldAccuracy *float64 `json:"field_accuracy,omitempty"`
+	Mismatched    []string `json:"mismatched_fields,omitempty"`
+	Tags          []string `json:"tags,omitempty"`
+	// PromptTokens and TemplateVersion come from the prediction row.
+	PromptTokens    int             `json:"prompt_tokens,omitempty"`
+	TemplateVersion string          `json:"template_version,omitempty"`
+	Messages        json.RawMessage `json:"messages,omitempty"`
+	Input           json.RawMessage `json:"input,omitempty"`
+	Output          string          `json:"output"`
+	Expected        json.RawMessage `json:"expected,omitempty"`
 }
 
 func newHardCase(p *Prediction, r Result, score *FieldScore, reason string) HardCase {
 	h := HardCase{Line: p.Line, ID: p.ID, Reason: reason, Category: r.Category, Extracted: r.Extracted,
-		Path: r.Path, Detail: r.Detail, Tags: p.Tags, Input: p.Input, Output: p.Output, Expected: p.Expected}
+		Path: r.Path, Detail: r.Detail, Tags: p.Tags, Input: p.Input, Output: p.Output, Expected: p.Expected,
+		PromptTokens: p.PromptTokens, TemplateVersion: p.TemplateVersion, Messages: p.Messages}
 	if r.Offset >= 0 {
 		off := r.Offset
 		h.Offset = &off

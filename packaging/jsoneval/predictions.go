@@ -25,6 +25,15 @@ type Prediction struct {
 	// Expected is the reference answer, absent when nil.
 	Expected json.RawMessage
 	Tags     []string
+	// TargetDigest is the digest of the model that produced Output.
+	TargetDigest string
+	// PromptTokens is the input's length in the model's tokens as the
+	// runtime counted it (0: unknown); TemplateVersion the digest of the
+	// chat template that rendered the input.
+	PromptTokens    int
+	TemplateVersion string
+	// Messages is the chat the input was rendered from, when known.
+	Messages json.RawMessage
 }
 
 // InputLen is the length of the input in characters (a string input) or in
@@ -46,6 +55,10 @@ type rawPrediction struct {
 	Input    json.RawMessage `json:"input"`
 	Expected json.RawMessage `json:"expected"`
 	Tags     []string        `json:"tags"`
+	Target   string          `json:"target_digest"`
+	Tokens   int             `json:"prompt_tokens"`
+	Template string          `json:"template_version"`
+	Messages json.RawMessage `json:"messages"`
 }
 
 // PredictionReader reads a predictions JSONL stream line by line. Blank
@@ -58,7 +71,31 @@ type PredictionReader struct {
 
 // NewPredictionReader reads r; name (the file name) prefixes every error.
 func NewPredictionReader(r io.Reader, name string) *PredictionReader {
-	return &PredictionReader{r: bufio.NewReaderSize(r, 64<<10), name: name}
+	return &PredictionReader{r: newLineReader(r), name: name}
+}
+
+func newLineReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }
+
+// eachLine calls fn with every non-blank line of a JSONL stream and its
+// 1-based number; an error of fn is prefixed with name:line.
+func eachLine(r io.Reader, name string, fn func(line int, b []byte) error) error {
+	pr := &PredictionReader{r: newLineReader(r), name: name}
+	for {
+		b, err := pr.readLine()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		pr.line++
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		if err := fn(pr.line, b); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, pr.line, err)
+		}
+	}
 }
 
 // Next returns the next prediction, or io.EOF.
@@ -115,7 +152,8 @@ func parsePrediction(b []byte) (*Prediction, error) {
 	if raw.Output == nil {
 		return nil, errors.New(`no "output" string`)
 	}
-	p := &Prediction{Output: *raw.Output, Input: raw.Input, Tags: raw.Tags}
+	p := &Prediction{Output: *raw.Output, Input: raw.Input, Tags: raw.Tags, TargetDigest: raw.Target,
+		PromptTokens: raw.Tokens, TemplateVersion: raw.Template, Messages: raw.Messages}
 	if len(raw.ID) > 0 && string(raw.ID) != "null" {
 		var s string
 		if json.Unmarshal(raw.ID, &s) == nil {

@@ -28,17 +28,22 @@ type Report struct {
 	Version int `json:"version"`
 	// Predictions is the file name (not the path) of the predictions and
 	// PredictionsDigest its sha256.
-	Predictions       string          `json:"predictions"`
-	PredictionsDigest string          `json:"predictions_digest"`
-	Schema            string          `json:"schema,omitempty"`
-	Extract           Extract         `json:"extract"`
-	Metrics           Metrics         `json:"metrics"`
-	Thresholds        Thresholds      `json:"thresholds"`
-	Baseline          *BaselineResult `json:"baseline,omitempty"`
-	Verdict           string          `json:"verdict"`
-	Failures          []GateFailure   `json:"failures,omitempty"`
-	Notes             []string        `json:"notes,omitempty"`
-	Clusters          Clusters        `json:"clusters"`
+	Predictions       string `json:"predictions"`
+	PredictionsDigest string `json:"predictions_digest"`
+	// Target is the digest every prediction carries: the model judged.
+	Target string `json:"target,omitempty"`
+	// Generation says how the predictions were produced, when ckpt ran
+	// the target itself (prompts and a runner).
+	Generation *Generation     `json:"generation,omitempty"`
+	Schema     string          `json:"schema,omitempty"`
+	Extract    Extract         `json:"extract"`
+	Metrics    Metrics         `json:"metrics"`
+	Thresholds Thresholds      `json:"thresholds"`
+	Baseline   *BaselineResult `json:"baseline,omitempty"`
+	Verdict    string          `json:"verdict"`
+	Failures   []GateFailure   `json:"failures,omitempty"`
+	Notes      []string        `json:"notes,omitempty"`
+	Clusters   Clusters        `json:"clusters"`
 	// HardCases is the number of lines in hard-cases.jsonl.
 	HardCases int `json:"hard_cases"`
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
+	"github.com/ckpt-dev/ckpt/packaging/runner"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -21,6 +22,11 @@ const BaselineAttr = specv1.AttrBaseline
 type config struct {
 	Target           string             `json:"target"`
 	Predictions      string             `json:"predictions"`
+	Prompts          string             `json:"prompts"`
+	RunnerRaw        json.RawMessage    `json:"runner"`
+	Runner           *runner.Config     `json:"-"`
+	Template         string             `json:"template"`
+	RequireBound     *bool              `json:"require_bound"`
 	Schema           string             `json:"schema"`
 	Extract          string             `json:"extract"`
 	MinValid         *float64           `json:"min_valid"`
@@ -46,9 +52,7 @@ func parse(raw json.RawMessage) (*config, []specv1.Diagnostic) {
 	if c.Target == "" {
 		ds = append(ds, diag("target is required: the model step the predictions come from", "target"))
 	}
-	if c.Predictions == "" {
-		ds = append(ds, diag("predictions is required: a JSONL file of id, output, input, expected, tags", "predictions"))
-	}
+	ds = append(ds, c.source()...)
 	if _, ok := jsoneval.ParseExtract(c.Extract); !ok {
 		ds = append(ds, diag(fmt.Sprintf("extract is %q; want none, fenced or first_object", c.Extract), "extract"))
 	}
@@ -65,6 +69,39 @@ func parse(raw json.RawMessage) (*config, []specv1.Diagnostic) {
 		ds = append(ds, diag(fmt.Sprintf("baseline %q: the only ledger baseline is %q", c.Baseline, LedgerPrevious), "baseline"))
 	}
 	return &c, ds
+}
+
+// source checks that the step has prompts and a runner, or predictions.
+func (c *config) source() []specv1.Diagnostic {
+	r, err := runner.Decode(c.RunnerRaw)
+	if err != nil {
+		return []specv1.Diagnostic{diag(err.Error(), "runner")}
+	}
+	c.Runner = r
+	switch {
+	case c.Prompts != "" && c.Predictions != "":
+		return []specv1.Diagnostic{diag("prompts and predictions exclude each other: the runner produces the predictions from the prompts", "predictions")}
+	case c.Prompts == "" && c.Predictions == "":
+		return []specv1.Diagnostic{diag("prompts (with a runner) or predictions is required", "prompts")}
+	case c.Prompts != "" && r == nil:
+		return []specv1.Diagnostic{diag("prompts need a runner = { kind = \"ollama\" } or { kind = \"openai\", endpoint = ... }", "runner")}
+	case c.Predictions != "" && (r != nil || c.Template != "" || c.RequireBound != nil):
+		return []specv1.Diagnostic{diag("runner, template and require_bound apply to prompts, not to static predictions", "runner")}
+	case c.Template != "" && c.Template != jsoneval.TemplateRuntime:
+		return []specv1.Diagnostic{diag(fmt.Sprintf("template is %q; the only value is \"runtime\" (default: ckpt renders the target's own template)", c.Template), "template")}
+	}
+	if r != nil {
+		return r.Check()
+	}
+	return nil
+}
+
+// requireBound defaults to true when the runner starts the server itself.
+func (c *config) requireBound() bool {
+	if c.RequireBound != nil {
+		return *c.RequireBound
+	}
+	return c.Runner != nil && (c.Runner.Kind == runner.KindOllama || len(c.Runner.Command) > 0)
 }
 
 func rate(v *float64, name string) []specv1.Diagnostic {

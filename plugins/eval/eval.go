@@ -45,12 +45,34 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, err
 	}
 	opts.Progress = func(n int64) { ev.Progress(n, 0, "samples") }
-	rep, err := jsoneval.Evaluate(ctx, opts)
+	rep, err := evaluate(ctx, req, cfg, opts, ev)
 	if err != nil {
 		return nil, err
 	}
 	logReport(ev, rep)
 	return metadata(req, rep)
+}
+
+// evaluate runs the target on the prompts, or reads static predictions;
+// either way every prediction must carry the target's digest.
+func evaluate(ctx context.Context, req *specv1.RunRequest, cfg *config, opts jsoneval.Options, ev sdk.Events) (*jsoneval.Report, error) {
+	ts := req.InputsFor("target")
+	if len(ts) == 0 {
+		return nil, errors.New("no target input")
+	}
+	opts.Target = ts[0].Digest
+	if cfg.Prompts == "" {
+		return jsoneval.Evaluate(ctx, opts)
+	}
+	opts.RequireBound = cfg.requireBound()
+	progress := func(done, total int) { ev.Progress(int64(done), int64(total), "prompts") }
+	rep, err := jsoneval.RunPrompts(ctx, jsoneval.PrepareOptions{Prompts: cfg.Prompts, Target: ts[0].Dir, Digest: ts[0].Digest,
+		Runner: *cfg.Runner, Template: cfg.Template, Scratch: req.ScratchDir, Progress: progress}, opts)
+	if err == nil {
+		info := rep.Generation.Runner
+		ev.Log(fmt.Sprintf("runner %s %s, model %s, bound %t", info.Kind, info.Endpoint, info.Model, info.Bound))
+	}
+	return rep, err
 }
 
 // options builds the evaluation options: schema, extraction, gate, baseline.

@@ -37,7 +37,7 @@ func writePredictions(t *testing.T, dir string, valid, right int) string {
 		if i >= valid {
 			out += " Hope this helps!"
 		}
-		line, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("t%d", i), "output": out, "input": "I was charged twice",
+		line, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("t%d", i), "output": out, "input": "I was charged twice", "target_digest": target().Digest,
 			"expected": map[string]any{"category": "billing", "priority": 2, "summary": "Refund"}, "tags": []string{"billing"}})
 		sb.Write(line)
 		sb.WriteByte('\n')
@@ -246,7 +246,18 @@ func TestValidate(t *testing.T) {
 		path string
 	}{
 		{`{}`, "target"},
-		{`{"target":"m"}`, "predictions"},
+		{`{"target":"m"}`, "prompts"},
+		{`{"target":"m","prompts":"p"}`, "runner"},
+		{`{"target":"m","prompts":"p","predictions":"q","runner":{"kind":"ollama"}}`, "predictions"},
+		{`{"target":"m","predictions":"q","runner":{"kind":"ollama"}}`, "runner"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"vllm"}}`, "runner.kind"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai"}}`, "runner.endpoint"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"ollama","endpoint":"http://x"}}`, "runner.kind"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpoint":"http://x","timeout":"5 minutes"}}`, "runner.timeout"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpoint":"http://x"},"template":"jinja"}`, "template"},
+		{`{"target":"m","prompts":"p","runner":"ollama"}`, "runner"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpont":"http://x"}}`, "runner"},
+		{`{"target":"m","prompts":"p","runner":{"kind":"openai","endpoint":"http://x","api_key":"sk-1"}}`, "runner"},
 		{`{"target":"m","predictions":"p","extract":"all"}`, "extract"},
 		{`{"target":"m","predictions":"p","min_valid":1.5}`, "min_valid"},
 		{`{"target":"m","predictions":"p","min_field_accuracy":-0.1}`, "min_field_accuracy"},
@@ -294,7 +305,20 @@ func TestQuickstartEvals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := mustRun(t, map[string]any{"target": "merge.support", "predictions": filepath.Join(dir, "predictions.jsonl"),
+	// The example's outputs were produced elsewhere: stamped with the
+	// target's digest, as ckpt eval stamp does.
+	in, err := os.Open(filepath.Join(dir, "predictions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	stamped := filepath.Join(t.TempDir(), "predictions.jsonl")
+	out, _ := os.Create(stamped)
+	if _, err := jsoneval.Stamp(in, "predictions.jsonl", target().Digest, out); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	r := mustRun(t, map[string]any{"target": "merge.support", "predictions": stamped,
 		"schema": filepath.Join(dir, "ticket.schema.json"), "min_valid": 0.99}, filepath.Dir(dir))
 	if codes(r.md, specv1.SeverityError) != "" || r.md.Outputs["verdict"] != "pass" {
 		t.Fatalf("quickstart evals fail the gate: %+v", r.md.Findings)

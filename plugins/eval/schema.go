@@ -1,5 +1,7 @@
 // Package eval is the built-in eval "json" step: a strict-format gate that
-// parses each prediction and checks it against a JSON Schema.
+// runs the target on prompts (a runner block: ollama or openai), or reads
+// predictions stamped with the target's digest, then parses each output
+// and checks it against a JSON Schema.
 package eval
 
 import (
@@ -10,11 +12,15 @@ import (
 // Components returns the package's step types.
 func Components() []sdk.Component {
 	return []sdk.Component{component{desc: specv1.Component{Kind: specv1.KindEval, Type: "json",
-		Description:  "Gate a release on strict JSON output validity and field accuracy.",
+		Description:  "Run the target on prompts and gate a release on strict JSON output validity and field accuracy.",
 		Capabilities: specv1.Capabilities{Gate: "target", Baseline: "baseline"},
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{
 			{Name: "target", Type: specv1.TypeStep, Required: true, Description: "The model the predictions come from."},
-			{Name: "predictions", Type: specv1.TypePath, Required: true, Description: "Predictions JSONL (id, output, input, expected, tags)."},
+			{Name: "prompts", Type: specv1.TypePath, Description: "Prompts JSONL (chat messages, expected, tags): the runner makes the target answer them."},
+			{Name: "runner", Type: specv1.TypeAny, Description: "{ kind = \"ollama\" | \"openai\", endpoint, model, api_key_env, command, max_tokens, seed, concurrency, request_timeout, timeout }."},
+			{Name: "template", Type: specv1.TypeString, Description: "\"runtime\" lets the runtime apply its own chat template (default: ckpt renders the target's)."},
+			{Name: "require_bound", Type: specv1.TypeBool, Description: "Fail unless the outputs provably come from the target's files (default: true when the runner starts the server)."},
+			{Name: "predictions", Type: specv1.TypePath, Description: "Static predictions JSONL (id, output, target_digest, input, expected, tags)."},
 			{Name: "schema", Type: specv1.TypePath, Description: "JSON Schema each output must satisfy."},
 			{Name: "extract", Type: specv1.TypeString, Description: "none (default), fenced or first_object."},
 			{Name: "min_valid", Type: specv1.TypeNumber, Description: "Minimum valid rate, 0..1."},

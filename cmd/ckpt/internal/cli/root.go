@@ -94,6 +94,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 		newGCCmd(stdio), newStoreCmd(stdio), newServePluginCmd(stdio),
 		newTemplateCmd(stdio), newSignCmd(stdio),
 	)
+	root.AddCommand(newEvalCmd(stdio))
 	return root
 }
 

@@ -26,7 +26,6 @@ func (l Llama) Bundle() string {
 	return filepath.Join(l.Dir, "node_modules/node-llama-cpp/llama/gitRelease.bundle")
 }
 
-
 // RequireLlama finds node-llama-cpp@LlamaVersion in the cache folder or
 // installs it there with npm (CPU build only, nothing compiled), skipping
 // without node and npm unless CI=true. Concurrent test binaries share one

@@ -19,7 +19,7 @@ const OllamaVersion = "v0.6.5"
 // minutes, once, behind a file lock); elsewhere a missing binary skips.
 func RequireOllama(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(ciCache(t), "bin")
+	bin := filepath.Join(CacheRoot(), "bin")
 	p := filepath.Join(bin, "ollama")
 	if _, err := os.Stat(p); err == nil {
 		return p
@@ -47,17 +47,4 @@ func RequireOllama(t testing.TB) string {
 		missing(t, "go install ollama@%s: %v\n%s", OllamaVersion, err, out)
 	}
 	return p
-}
-
-// ciCache is $CKPT_CI_CACHE or ~/.cache/ckpt-ci.
-func ciCache(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("CKPT_CI_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(home, ".cache", "ckpt-ci")
 }

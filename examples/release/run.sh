@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release example, end to end, offline: synthesize an HF-layout base,
 # two adapters (PEFT rsLoRA, mistral-finetune), a chat dataset and eval
-# predictions; build; show the license gate refusing commercial use; publish
+# predictions stamped with the merged model's digest; build; show the license gate refusing commercial use; publish
 # into ./out/oci and audit the result under two policies.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +17,10 @@ rm -rf "$here/base" "$here/adapters" "$here/data" "$here/evals" "$here/out" "$he
 "$ckpt" synth predictions "$here/evals" --n 200
 
 "$ckpt" validate "$here"
+# The predictions stand for outputs the merged model gave elsewhere: stamp
+# them with its digest (eval steps refuse predictions of another model).
+"$ckpt" build "$here" --only merge.release
+"$ckpt" eval stamp "$here/evals/predictions.jsonl" --dir "$here" --target merge.release --out "$here/evals/predictions.jsonl"
 "$ckpt" build "$here"
 if "$ckpt" build "$here" --var use=commercial; then
   echo "the license gate let commercial use through" >&2

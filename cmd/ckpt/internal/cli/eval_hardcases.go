@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -59,25 +60,46 @@ func runEvalHardCases(stdio *IO, dir, to string) error {
 	return nil
 }
 
+// stampOptions are the flags of ckpt eval stamp.
+type stampOptions struct {
+	target, out, dir string
+	replace          bool
+}
+
 func newEvalStampCmd(stdio *IO) *cobra.Command {
-	var target, out string
+	var o stampOptions
 	cmd := &cobra.Command{
-		Use:   "stamp PREDICTIONS --target DIGEST --out FILE",
+		Use:   "stamp PREDICTIONS --target DIGEST|KIND.NAME --out FILE",
 		Short: "Mark predictions produced outside ckpt with the digest of the model that produced them",
-		Args:  cobra.ExactArgs(1),
+		Long: `Stamp writes PREDICTIONS to FILE (which may be PREDICTIONS itself) with every
+row naming the artifact digest of the model that produced the outputs, as eval
+steps require of static predictions. --target is the digest, or a step address
+(merge.support) whose last successful build in the --dir spec folder's ledger
+gives it. A row that names another model is refused unless --replace.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if target == "" || out == "" {
+			if o.target == "" || o.out == "" {
 				return usagef("stamp requires --target and --out")
 			}
-			return runEvalStamp(stdio, args[0], target, out)
+			return runEvalStamp(stdio, args[0], o)
 		},
 	}
-	cmd.Flags().StringVar(&target, "target", "", "the model's artifact digest (sha256:...)")
-	cmd.Flags().StringVar(&out, "out", "", "stamped predictions to write")
+	cmd.Flags().StringVar(&o.target, "target", "", "the model's artifact digest (sha256:...), or the step KIND.NAME whose last build made it")
+	cmd.Flags().StringVar(&o.out, "out", "", "stamped predictions to write")
+	cmd.Flags().StringVar(&o.dir, "dir", ".", "the spec `FOLDER` whose ledger resolves a step address")
+	cmd.Flags().BoolVar(&o.replace, "replace", false, "replace the digest rows already name")
 	return cmd
 }
 
-func runEvalStamp(stdio *IO, path, target, out string) error {
+func runEvalStamp(stdio *IO, path string, o stampOptions) error {
+	target, err := stampTarget(o.dir, o.target)
+	if err != nil {
+		return err
+	}
+	stamp, out := jsoneval.Stamp, o.out
+	if o.replace {
+		stamp = jsoneval.Restamp
+	}
 	in, err := os.Open(path)
 	if err != nil {
 		return err
@@ -88,7 +110,7 @@ func runEvalStamp(stdio *IO, path, target, out string) error {
 		return err
 	}
 	defer f.Abort()
-	n, err := jsoneval.Stamp(in, filepath.Base(path), target, f)
+	n, err := stamp(in, filepath.Base(path), target, f)
 	if err == nil {
 		err = f.Commit()
 	}
@@ -97,4 +119,17 @@ func runEvalStamp(stdio *IO, path, target, out string) error {
 	}
 	fmt.Fprintf(stdio.Out, "%s: %d predictions stamped with %s\n", out, n, target)
 	return nil
+}
+
+// stampTarget is a digest as given, or the digest of a step's last
+// successful build in the spec folder's ledger.
+func stampTarget(dir, target string) (string, error) {
+	if strings.HasPrefix(target, "sha256:") {
+		return target, nil
+	}
+	dg, err := ledgerDigest(dir, target)
+	if err != nil {
+		return "", fmt.Errorf("stamp --target %s: %w", target, err)
+	}
+	return dg, nil
 }

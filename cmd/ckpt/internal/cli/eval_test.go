@@ -122,4 +122,14 @@ func TestEvalStamp(t *testing.T) {
 	if code, _, stderr = runCheckDataCLI(t, "eval", "stamp", out, "--target", other, "--out", out+".2"); code != 1 || !strings.Contains(stderr, d) || !strings.Contains(stderr, other) {
 		t.Errorf("restamp with another digest: exit %d %s", code, stderr)
 	}
+	if code, _, stderr = runCheckDataCLI(t, "eval", "stamp", out, "--target", other, "--replace", "--out", out); code != 0 {
+		t.Errorf("--replace: exit %d %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(out); strings.Contains(string(b), d) || !strings.Contains(string(b), other) {
+		t.Errorf("--replace in place wrote %s", b)
+	}
+	code, _, stderr = runCheckDataCLI(t, "eval", "stamp", out, "--dir", t.TempDir(), "--target", "merge.support", "--out", out)
+	if code != 1 || !strings.Contains(stderr, "merge.support") || !strings.Contains(stderr, "ledger.jsonl") {
+		t.Errorf("a step never built: exit %d %s", code, stderr)
+	}
 }

@@ -22,6 +22,8 @@ func TestReleaseExample(t *testing.T) {
 		{"synth", "adapter", dir + "/adapters/style", "--base", dir + "/base", "--format", "mistral-finetune", "--rank", "4", "--targets", "wq,wv", "--seed", "13"},
 		{"synth", "dataset", dir + "/data", "--n", "50"},
 		{"synth", "predictions", dir + "/evals", "--n", "200"},
+		{"build", dir, "--only", "merge.release"},
+		{"eval", "stamp", dir + "/evals/predictions.jsonl", "--dir", dir, "--target", "merge.release", "--out", dir + "/evals/predictions.jsonl"},
 		{"build", dir},
 		{"push", dir},
 	}

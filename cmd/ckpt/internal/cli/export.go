@@ -90,18 +90,9 @@ func exportRun(ctx context.Context, stdio *IO, o exportOptions) error {
 // spec folder dir in which it succeeded, by the digest dir's ledger
 // recorded: the project's own, whoever else builds into the store.
 func lastBuilt(ctx context.Context, st *store.Store, dir, addr string) (ocispec.Descriptor, error) {
-	abs, err := filepath.Abs(dir)
+	dg, err := ledgerDigest(dir, addr)
 	if err != nil {
 		return ocispec.Descriptor{}, err
-	}
-	ledger := state.For(abs).Ledger()
-	entries, err := state.ReadLedger(ledger)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	dg := run.LastSucceeded(entries, abs, addr)
-	if dg == "" {
-		return ocispec.Descriptor{}, fmt.Errorf("no build of this step in %s (run ckpt build first): %w", ledger, errdef.ErrNotFound)
 	}
 	desc, err := st.Resolve(ctx, dg)
 	if errors.Is(err, errdef.ErrNotFound) {
@@ -144,4 +135,23 @@ func verifyArtifact(ctx context.Context, st *store.Store, desc ocispec.Descripto
 		}
 	}
 	return nil
+}
+
+// ledgerDigest is the artifact digest of step addr's last successful build
+// in the spec folder dir's ledger.
+func ledgerDigest(dir, addr string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	ledger := state.For(abs).Ledger()
+	entries, err := state.ReadLedger(ledger)
+	if err != nil {
+		return "", err
+	}
+	dg := run.LastSucceeded(entries, abs, addr)
+	if dg == "" {
+		return "", fmt.Errorf("no build of this step in %s (run ckpt build first): %w", ledger, errdef.ErrNotFound)
+	}
+	return dg, nil
 }

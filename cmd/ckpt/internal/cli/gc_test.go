@@ -41,6 +41,14 @@ func TestGCKeepsTheLastBuild(t *testing.T) {
 		"--format", "peft", "--rank", "8", "--alpha", "16", "--targets", "wq,wk,wv,wo", "--seed", "3"); code != 0 {
 		t.Fatalf("synth: %s", errOut)
 	}
+	// the retrained adapter's merge is another model: its predictions say so
+	preds := filepath.Join(dir, "evals", "predictions.jsonl")
+	if code, _, errOut := ckptProc(t, nil, "build", dir, "--only", "merge.support"); code != 0 {
+		t.Fatalf("build merge: %s", errOut)
+	}
+	if code, _, errOut := ckptProc(t, nil, "eval", "stamp", preds, "--dir", dir, "--target", "merge.support", "--replace", "--out", preds); code != 0 {
+		t.Fatalf("stamp: %s", errOut)
+	}
 	build()
 	before := storeBlobs(t, dir)
 

@@ -110,7 +110,13 @@ func (s *server) Run(in *pb.RunRequest, stream pb.Plugin_RunServer) error {
 		return status.Errorf(codes.NotFound, "plugin %s has no component %s.%s", s.p.Name, req.Kind, req.Type)
 	}
 	ev := &streamEvents{stream: stream}
-	md, err := c.Run(stream.Context(), &req, ev)
+	var md *specv1.Metadata
+	var err error
+	if confine() {
+		md, err = runConfined(stream.Context(), &req, ev)
+	} else {
+		md, err = c.Run(stream.Context(), &req, ev)
+	}
 	s.endRun(stream.Context()) // also after a cancellation: the host waits for it
 	if ctxErr := stream.Context().Err(); ctxErr != nil {
 		return status.FromContextError(ctxErr).Err()

@@ -37,10 +37,6 @@ const (
 	ConfineEnv = "CKPT_PLUGIN_CONFINE"
 )
 
-// confinedStepGrace is how long a cancelled step process has to stop
-// after SIGTERM before it is killed.
-const confinedStepGrace = 10 * time.Second
-
 // Confinement reports how this system confines a plugin's steps: "landlock
 // ABI N" or "none: <why>".
 func Confinement() string {
@@ -98,10 +94,10 @@ func runConfined(ctx context.Context, req *specv1.RunRequest, ev Events) (*specv
 	if err != nil {
 		return nil, fmt.Errorf("confined step: start %s: %w", exe, err)
 	}
-	stop := context.AfterFunc(ctx, func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		time.AfterFunc(confinedStepGrace, func() { cmd.Process.Kill() })
-	})
+	// Cancellation reaches the step as SIGTERM (its Run's context ends); a
+	// step that ignores it is killed with this process (Pdeathsig), when
+	// the host gives up on it, as it would be in process.
+	stop := context.AfterFunc(ctx, func() { cmd.Process.Signal(syscall.SIGTERM) })
 	defer stop()
 	res := forward(r, ev)
 	werr := cmd.Wait()
@@ -169,6 +165,9 @@ func serveStep(p *Plugin) int {
 		return 0
 	}
 	go watchParent(os.Getppid(), 500*time.Millisecond)
+	// Like the plugin process, ignore the terminal's Ctrl-C: cancellation
+	// comes from the host, as SIGTERM from the plugin process.
+	signal.Ignore(os.Interrupt)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
 	md, err := c.Run(ctx, &req, out)

@@ -5,7 +5,7 @@
 // duration) delays its handshake, and CKPT_TESTPLUG_TIMES names a file
 // where it appends "NAME start|ready UNIXNANO" around that delay;
 // CKPT_TESTPLUG_STARTS names a file where each plugin process (not each
-// confined step process) appends its pid. Its one
+// confined step process, which skips all of this) appends its pid. Its one
 // component, check "testplug", behaves as config.mode says.
 package main
 
@@ -31,13 +31,14 @@ func main() {
 	if name == "noisy" {
 		fmt.Println("hello from a plugin that prints too early")
 	}
-	if f := os.Getenv("CKPT_TESTPLUG_STARTS"); f != "" && os.Getenv(sdk.StepEnv) == "" {
+	step := os.Getenv(sdk.StepEnv) != "" // a confined step process
+	if f := os.Getenv("CKPT_TESTPLUG_STARTS"); f != "" && !step {
 		if fh, err := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			fmt.Fprintln(fh, os.Getpid())
 			fh.Close()
 		}
 	}
-	if d, err := time.ParseDuration(os.Getenv("CKPT_TESTPLUG_SLEEP")); err == nil {
+	if d, err := time.ParseDuration(os.Getenv("CKPT_TESTPLUG_SLEEP")); err == nil && !step {
 		stamp(name, "start")
 		time.Sleep(d)
 		stamp(name, "ready")

@@ -70,10 +70,6 @@ type stepResult struct {
 
 // runConfined runs req in a step process and forwards its events to ev.
 func runConfined(ctx context.Context, req *specv1.RunRequest, ev Events) (*specv1.Metadata, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("confined step: %w", err)
-	}
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("confined step: %w", err)
@@ -83,7 +79,10 @@ func runConfined(ctx context.Context, req *specv1.RunRequest, ev Events) (*specv
 		return nil, fmt.Errorf("confined step: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command(exe, os.Args[1:]...)
+	// The very binary this process runs (the one the host verified), even
+	// if its path was replaced since; os.Args keeps its name in Args[0].
+	cmd := exec.Command(selfExe)
+	cmd.Args = os.Args
 	cmd.Env = append(os.Environ(), StepEnv+"=3", "TMPDIR="+req.ScratchDir)
 	cmd.Stdin = bytes.NewReader(b)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -92,7 +91,7 @@ func runConfined(ctx context.Context, req *specv1.RunRequest, ev Events) (*specv
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
-		return nil, fmt.Errorf("confined step: start %s: %w", exe, err)
+		return nil, fmt.Errorf("confined step: start %s: %w", selfExe, err)
 	}
 	// Cancellation reaches the step as SIGTERM (its Run's context ends); a
 	// step that ignores it is killed with this process (Pdeathsig), when

@@ -9,6 +9,9 @@ import (
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
 )
 
+// selfExe names the running executable's own file, whatever its path.
+const selfExe = "/proc/self/exe"
+
 // minABI is the oldest Landlock ABI steps are confined with: ABI 1 denies
 // every rename between folders (no "refer" right), which would break
 // plugins that move files from ScratchDir to OutputDir.

@@ -8,6 +8,9 @@ import (
 	"runtime"
 )
 
+// selfExe is unused where steps are never confined.
+const selfExe = ""
+
 func confineAvailable() bool { return false }
 
 func confinement() string {

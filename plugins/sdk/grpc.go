@@ -26,11 +26,14 @@ type GRPCPlugin struct {
 	Impl *Plugin
 	// stderr, when set, replaces os.Stderr at the first call (see Serve).
 	stderr *os.File
+	// confine runs each step in a confined step process (set by Serve,
+	// whose StepEnv branch such a process needs).
+	confine bool
 }
 
 // GRPCServer registers the plugin's service.
 func (g *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterPluginServer(s, &server{p: g.Impl, stderr: g.stderr})
+	pb.RegisterPluginServer(s, &server{p: g.Impl, stderr: g.stderr, confine: g.confine})
 	return nil
 }
 
@@ -42,9 +45,10 @@ func (g *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc
 // server answers the protocol with a Plugin's components.
 type server struct {
 	pb.UnimplementedPluginServer
-	p      *Plugin
-	stderr *os.File
-	once   sync.Once
+	p       *Plugin
+	stderr  *os.File
+	confine bool
+	once    sync.Once
 }
 
 // enter runs at the start of every call: it restores the real stderr once.
@@ -112,7 +116,7 @@ func (s *server) Run(in *pb.RunRequest, stream pb.Plugin_RunServer) error {
 	ev := &streamEvents{stream: stream}
 	var md *specv1.Metadata
 	var err error
-	if confine() {
+	if s.confine {
 		md, err = runConfined(stream.Context(), &req, ev)
 	} else {
 		md, err = c.Run(stream.Context(), &req, ev)

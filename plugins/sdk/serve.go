@@ -62,7 +62,7 @@ func Serve(p *Plugin) {
 		// go-plugin redirects os.Stderr into its asynchronous stdio stream;
 		// the server puts the real stderr back on its first call, so that
 		// the host reads every line in order (and all of them after a crash).
-		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p, stderr: os.Stderr}}},
+		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p, stderr: os.Stderr, confine: confine()}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts,
 				grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))...)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -159,8 +161,12 @@ func serveStep(p *Plugin) int {
 		out.result(nil, fmt.Errorf("plugin %s has no component %s.%s", p.Name, req.Kind, req.Type))
 		return 0
 	}
-	if err := restrict(req.OutputDir, req.ScratchDir); err != nil {
-		out.result(nil, fmt.Errorf("confine step to %s and %s: %w", req.OutputDir, req.ScratchDir, err))
+	dirs, err := writable(c.Describe(), &req)
+	if err == nil {
+		err = restrict(dirs...)
+	}
+	if err != nil {
+		out.result(nil, fmt.Errorf("confine step to %s: %w", strings.Join(dirs, ", "), err))
 		return 0
 	}
 	go watchParent(os.Getppid(), 500*time.Millisecond)
@@ -172,6 +178,35 @@ func serveStep(p *Plugin) int {
 	md, err := c.Run(ctx, &req, out)
 	out.result(md, err)
 	return 0
+}
+
+// writable lists the folders a step may write: its output and scratch
+// folders and, for a component that publishes, where its top-level path
+// attributes point: the named folder when it exists, else the folder that
+// will hold it (created first, as publishing would).
+func writable(c specv1.Component, req *specv1.RunRequest) ([]string, error) {
+	dirs := []string{req.OutputDir, req.ScratchDir}
+	if !c.Capabilities.Publishes {
+		return dirs, nil
+	}
+	var cfg map[string]json.RawMessage
+	if len(req.Config) > 0 && json.Unmarshal(req.Config, &cfg) != nil {
+		return dirs, nil // the component reports its own config errors
+	}
+	for _, a := range c.Schema.Attributes {
+		var p string
+		if a.Type != specv1.TypePath || json.Unmarshal(cfg[a.Name], &p) != nil || !filepath.IsAbs(p) {
+			continue
+		}
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			p = filepath.Dir(p)
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return dirs, fmt.Errorf("%s: %w", a.Name, err)
+			}
+		}
+		dirs = append(dirs, p)
+	}
+	return dirs, nil
 }
 
 // pipeEvents writes a step's events as JSON lines; safe for concurrent use.

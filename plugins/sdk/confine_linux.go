@@ -40,12 +40,12 @@ func confinement() string {
 
 // restrict confines every thread of this process, irreversibly: read and
 // execute everywhere, write (create, remove, rename, truncate) only under
-// out and scratch, and /dev/null. Landlock ABI 3's rights are asked for;
-// on ABI 2 truncate(2) outside those folders is not controlled.
-func restrict(out, scratch string) error {
+// dirs, and /dev/null. Landlock ABI 3's rights are asked for; on ABI 2
+// truncate(2) outside those folders is not controlled.
+func restrict(dirs ...string) error {
 	return landlock.V3.BestEffort().RestrictPaths(
 		landlock.RODirs("/"),
-		landlock.RWDirs(out, scratch).WithRefer(),
+		landlock.RWDirs(dirs...).WithRefer(),
 		landlock.RWFiles("/dev/null").IgnoreIfMissing(),
 	)
 }

@@ -17,7 +17,7 @@ func confinement() string {
 	return "none: " + runtime.GOOS + " has no unprivileged confinement ckpt uses"
 }
 
-func restrict(string, string) error {
+func restrict(...string) error {
 	return errors.New("confinement is not available on " + runtime.GOOS)
 }
 

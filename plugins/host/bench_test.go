@@ -18,7 +18,7 @@ func BenchmarkStartToFirstCall(b *testing.B) {
 	p := install(b, dir, "testplug")
 	d, _, _ := host.FileDigest(p)
 	lock := &host.Lock{}
-	lock.Set(host.LockedPlugin{Name: "testplug", SHA256: d})
+	lock.Set(host.LockedPlugin{Name: "testplug", Hashes: map[string]string{host.HostPlatform(): d}})
 	if err := lock.WriteFile(dir + "/" + host.LockFile); err != nil {
 		b.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func BenchmarkCall(b *testing.B) {
 	p := install(b, dir, "testplug")
 	d, _, _ := host.FileDigest(p)
 	lock := &host.Lock{}
-	lock.Set(host.LockedPlugin{Name: "testplug", SHA256: d})
+	lock.Set(host.LockedPlugin{Name: "testplug", Hashes: map[string]string{host.HostPlatform(): d}})
 	lock.WriteFile(dir + "/" + host.LockFile)
 	h, _ := host.New(host.Options{Dir: dir})
 	defer h.Close()

@@ -33,11 +33,13 @@ func (e *CrashError) Unwrap() error { return e.Err }
 type DigestError struct {
 	Plugin string
 	Path   string
-	Got    string // digest of the binary on disk
-	Locked string // digest pinned in .ckpt.lock.hcl
+	// Platform is the "OS/ARCH" whose pinned hash differs.
+	Platform string
+	Got      string // digest of the binary on disk
+	Locked   string // digest pinned in .ckpt.lock.hcl
 }
 
 func (e *DigestError) Error() string {
-	return fmt.Sprintf("plugin %s: binary %s has digest %s but %s pins %s; refusing to run it (reinstall with ckpt init --upgrade if the change is intended)",
-		e.Plugin, e.Path, e.Got, LockFile, e.Locked)
+	return fmt.Sprintf("plugin %s: binary %s for %s has digest %s but %s pins %s; refusing to run it (reinstall with ckpt init --upgrade if the change is intended)",
+		e.Plugin, e.Path, e.Platform, e.Got, LockFile, e.Locked)
 }

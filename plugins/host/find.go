@@ -132,7 +132,12 @@ func (h *Host) binary(name string) (binary, error) {
 	if err != nil {
 		return binary{}, fmt.Errorf("%w (locked in %s; run ckpt init)", err, LockFile)
 	}
-	return verify(name, path, entry.Digest())
+	locked := entry.Digest()
+	if locked == "" {
+		return binary{}, fmt.Errorf("plugin %s: %s pins no binary for %s; run ckpt init (or ckpt init --platform %s where the plugin's registry has one)",
+			name, LockFile, HostPlatform(), HostPlatform())
+	}
+	return verify(name, path, locked)
 }
 
 func (h *Host) builtin() (binary, error) {
@@ -154,7 +159,7 @@ func verify(name, path, locked string) (binary, error) {
 		return binary{}, fmt.Errorf("plugin %s: %w", name, err)
 	}
 	if d != locked {
-		return binary{}, &DigestError{Plugin: name, Path: path, Got: d, Locked: locked}
+		return binary{}, &DigestError{Plugin: name, Path: path, Platform: HostPlatform(), Got: d, Locked: locked}
 	}
 	return binary{name: name, path: path, digest: d, sum: sum}, nil
 }

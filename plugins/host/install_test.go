@@ -121,12 +121,12 @@ func TestPushAndInitFromRegistry(t *testing.T) {
 	work := t.TempDir()
 	src := source(t, work)
 	ref := reg.Host + "/ckpt-plugins/testplug:1.0.0"
-	desc, err := host.PushPlugin(context.Background(), src, ref, host.PushOptions{PlainHTTP: true})
+	desc, err := host.PushPlugin(context.Background(), []string{src}, ref, host.PushOptions{PlainHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Pushing the same binary again gives the same manifest digest.
-	again, err := host.PushPlugin(context.Background(), src, ref, host.PushOptions{PlainHTTP: true})
+	again, err := host.PushPlugin(context.Background(), []string{src}, ref, host.PushOptions{PlainHTTP: true})
 	if err != nil || again.Digest != desc.Digest {
 		t.Fatalf("re-push: %v, digest %s vs %s", err, again.Digest, desc.Digest)
 	}
@@ -145,7 +145,7 @@ func TestPushAndInitFromRegistry(t *testing.T) {
 	if _, err := h.Execute(ctx(t), "testplug", request(t, "ok"), &recorder{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := host.PushPlugin(context.Background(), src, reg.Host+"/ckpt-plugins/testplug", host.PushOptions{PlainHTTP: true}); err == nil {
+	if _, err := host.PushPlugin(context.Background(), []string{src}, reg.Host+"/ckpt-plugins/testplug", host.PushOptions{PlainHTTP: true}); err == nil {
 		t.Error("push without a tag succeeded")
 	}
 }
@@ -173,7 +173,7 @@ func TestInitFromOrasPush(t *testing.T) {
 	}
 	// What PushPlugin pushes, oras reads as an artifact of our type.
 	ours := reg.Host + "/ckpt-plugins/ours:1.0.0"
-	if _, err := host.PushPlugin(ctx(t), filepath.Join(work, "bin", "ckpt-plugin-testplug"), ours, host.PushOptions{PlainHTTP: true}); err != nil {
+	if _, err := host.PushPlugin(ctx(t), []string{filepath.Join(work, "bin", "ckpt-plugin-testplug")}, ours, host.PushOptions{PlainHTTP: true}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := exec.Command(oras, "manifest", "fetch", "--plain-http", ours).Output()

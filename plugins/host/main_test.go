@@ -69,7 +69,7 @@ func project(t *testing.T, names ...string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lock.Set(host.LockedPlugin{Name: n, Source: "./testplug", Version: "1.0.0", SHA256: d})
+		lock.Set(host.LockedPlugin{Name: n, Source: "./testplug", Version: "1.0.0", Hashes: map[string]string{host.HostPlatform(): d}})
 	}
 	if err := lock.WriteFile(filepath.Join(dir, host.LockFile)); err != nil {
 		t.Fatal(err)

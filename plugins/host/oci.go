@@ -3,11 +3,12 @@ package host
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
+	"sort"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -46,10 +47,14 @@ func repository(ctx context.Context, ref string, plainHTTP bool) (*remote.Reposi
 	return repo, r, err
 }
 
-// PushPlugin pushes a plugin binary to ref (which must carry a tag) as an
-// OCI artifact of type specv1.ArtifactTypePlugin with one layer of type
-// specv1.MediaTypePluginBinary, and returns the manifest descriptor.
-func PushPlugin(ctx context.Context, binaryPath, ref string, o PushOptions) (ocispec.Descriptor, error) {
+// PushPlugin pushes plugin binaries (one per platform) to ref, which must
+// carry a tag, as an OCI artifact of type specv1.ArtifactTypePlugin with one
+// layer of type specv1.MediaTypePluginBinary per binary, each labelled with
+// the platform its executable header names. It returns the manifest.
+func PushPlugin(ctx context.Context, binaries []string, ref string, o PushOptions) (ocispec.Descriptor, error) {
+	if len(binaries) == 0 {
+		return ocispec.Descriptor{}, errors.New("push plugin: no binary to push")
+	}
 	repo, r, err := repository(ctx, ref, o.PlainHTTP)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -57,12 +62,22 @@ func PushPlugin(ctx context.Context, binaryPath, ref string, o PushOptions) (oci
 	if r.Reference == "" || strings.Contains(r.Reference, ":") {
 		return ocispec.Descriptor{}, fmt.Errorf("push plugin: reference %q needs a tag, e.g. %s:1.0.0", ref, ref)
 	}
-	layer, err := pushBinary(ctx, repo, binaryPath)
-	if err != nil {
-		return ocispec.Descriptor{}, err
+	var layers []ocispec.Descriptor
+	seen := map[string]string{}
+	for _, b := range binaries {
+		layer, err := pushBinary(ctx, repo, b)
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		plat := layer.Platform.OS + "/" + layer.Platform.Architecture
+		if prev, ok := seen[plat]; ok {
+			return ocispec.Descriptor{}, fmt.Errorf("push plugin: %s and %s are both %s binaries", prev, b, plat)
+		}
+		seen[plat] = b
+		layers = append(layers, layer)
 	}
 	desc, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, specv1.ArtifactTypePlugin, oras.PackManifestOptions{
-		Layers:              []ocispec.Descriptor{layer},
+		Layers:              layers,
 		ManifestAnnotations: map[string]string{ocispec.AnnotationCreated: fixedCreated},
 	})
 	if err != nil {
@@ -75,6 +90,10 @@ func PushPlugin(ctx context.Context, binaryPath, ref string, o PushOptions) (oci
 }
 
 func pushBinary(ctx context.Context, repo *remote.Repository, path string) (ocispec.Descriptor, error) {
+	plat, err := BinaryPlatform(path)
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("push plugin: %w", err)
+	}
 	d, _, err := FileDigest(path)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -88,9 +107,10 @@ func pushBinary(ctx context.Context, repo *remote.Repository, path string) (ocis
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("push plugin: %w", err)
 	}
+	goos, arch, _ := strings.Cut(plat, "/")
 	layer := ocispec.Descriptor{MediaType: specv1.MediaTypePluginBinary, Digest: digest.Digest(d), Size: st.Size(),
 		Annotations: map[string]string{ocispec.AnnotationTitle: filepath.Base(path)},
-		Platform:    &ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}
+		Platform:    &ocispec.Platform{OS: goos, Architecture: arch}}
 	if ok, err := repo.Exists(ctx, layer); err == nil && ok {
 		return layer, nil
 	}
@@ -100,25 +120,61 @@ func pushBinary(ctx context.Context, repo *remote.Repository, path string) (ocis
 	return layer, nil
 }
 
-// pull fetches the plugin binary of source (tagged with version unless it
-// has a reference) into dst with mode 0755, verifying its digest.
-func pull(ctx context.Context, source, version, dst string, plainHTTP bool) error {
+// remotePlugin is a plugin manifest read from a registry.
+type remotePlugin struct {
+	repo *remote.Repository
+	ref  string
+	// manifest is the manifest's digest.
+	manifest string
+	// layers maps a platform to its binary layer; "" holds a layer with no
+	// platform label (taken as the platform that installs it).
+	layers map[string]ocispec.Descriptor
+}
+
+// resolve reads the plugin manifest of source (tagged with version unless
+// it has a reference). Nothing is downloaded but the manifest.
+func resolve(ctx context.Context, source, version string, plainHTTP bool) (*remotePlugin, error) {
 	ref := source
 	if r, err := ckptremote.ParseRef(source); err == nil && r.Reference == "" {
 		if version == "" {
-			return fmt.Errorf("no tag in the source and no version to use as one")
+			return nil, fmt.Errorf("no tag in the source and no version to use as one")
 		}
 		ref = source + ":" + version
 	}
 	repo, r, err := repository(ctx, ref, plainHTTP)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	layer, err := pluginLayer(ctx, repo, r.Reference)
+	desc, b, err := fetchManifest(ctx, repo, r.Reference)
 	if err != nil {
-		return fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	rc, err := repo.Fetch(ctx, layer)
+	layers, err := parsePluginManifest(b, desc.Digest.String())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	return &remotePlugin{repo: repo, ref: ref, manifest: desc.Digest.String(), layers: layers}, nil
+}
+
+// layer returns the binary layer for platform.
+func (rp *remotePlugin) layer(platform string) (ocispec.Descriptor, error) {
+	if l, ok := rp.layers[platform]; ok {
+		return l, nil
+	}
+	if l, ok := rp.layers[""]; ok && platform == HostPlatform() {
+		return l, nil
+	}
+	have := make([]string, 0, len(rp.layers))
+	for p := range rp.layers {
+		have = append(have, p)
+	}
+	sort.Strings(have)
+	return ocispec.Descriptor{}, fmt.Errorf("%s@%s has no binary for %s (it has %s)", rp.ref, rp.manifest, platform, strings.Join(have, ", "))
+}
+
+// fetch downloads layer into dst with mode 0755, verifying its digest.
+func (rp *remotePlugin) fetch(ctx context.Context, layer ocispec.Descriptor, dst string) error {
+	rc, err := rp.repo.Fetch(ctx, layer)
 	if err != nil {
 		return fmt.Errorf("fetch plugin binary %s: %w", layer.Digest, err)
 	}
@@ -139,51 +195,55 @@ func pull(ctx context.Context, source, version, dst string, plainHTTP bool) erro
 	return out.Close()
 }
 
-// pluginLayer reads the manifest at reference and returns its one plugin
-// binary layer for this platform.
-func pluginLayer(ctx context.Context, repo *remote.Repository, reference string) (ocispec.Descriptor, error) {
+// fetchManifest reads the manifest at reference, bounded in size.
+func fetchManifest(ctx context.Context, repo *remote.Repository, reference string) (ocispec.Descriptor, []byte, error) {
 	desc, rc, err := repo.FetchReference(ctx, reference)
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("fetch manifest: %w", err)
+		return desc, nil, fmt.Errorf("fetch manifest: %w", err)
 	}
 	defer rc.Close()
 	if desc.Size > maxManifest {
-		return ocispec.Descriptor{}, fmt.Errorf("manifest %s is %d bytes, more than %d", desc.Digest, desc.Size, maxManifest)
+		return desc, nil, fmt.Errorf("manifest %s is %d bytes, more than %d", desc.Digest, desc.Size, maxManifest)
 	}
 	b, err := content.ReadAll(rc, desc)
 	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("read manifest %s: %w", desc.Digest, err)
+		return desc, nil, fmt.Errorf("read manifest %s: %w", desc.Digest, err)
 	}
-	return parsePluginManifest(b, desc.Digest.String())
+	return desc, b, nil
 }
 
-// parsePluginManifest checks a plugin manifest and returns its binary layer.
-func parsePluginManifest(b []byte, name string) (ocispec.Descriptor, error) {
+// parsePluginManifest checks a plugin manifest and returns its binary
+// layers by platform.
+func parsePluginManifest(b []byte, name string) (map[string]ocispec.Descriptor, error) {
 	var m ocispec.Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("manifest %s: %w", name, err)
+		return nil, fmt.Errorf("manifest %s: %w", name, err)
 	}
 	if m.ArtifactType != specv1.ArtifactTypePlugin && m.Config.MediaType != specv1.ArtifactTypePlugin {
-		return ocispec.Descriptor{}, fmt.Errorf("manifest %s is not a ckpt plugin (artifactType %q, want %q)", name, m.ArtifactType, specv1.ArtifactTypePlugin)
+		return nil, fmt.Errorf("manifest %s is not a ckpt plugin (artifactType %q, want %q)", name, m.ArtifactType, specv1.ArtifactTypePlugin)
 	}
-	var found []ocispec.Descriptor
+	layers := map[string]ocispec.Descriptor{}
 	for _, l := range m.Layers {
-		if l.MediaType == specv1.MediaTypePluginBinary {
-			found = append(found, l)
+		if l.MediaType != specv1.MediaTypePluginBinary {
+			continue
 		}
+		plat := ""
+		if p := l.Platform; p != nil {
+			plat = p.OS + "/" + p.Architecture
+		}
+		if _, dup := layers[plat]; dup {
+			return nil, fmt.Errorf("manifest %s has two binaries for platform %q", name, plat)
+		}
+		if l.Size <= 0 || l.Size > maxBinary {
+			return nil, fmt.Errorf("plugin binary %s has size %d, want 1 byte to 1 GiB", l.Digest, l.Size)
+		}
+		if err := l.Digest.Validate(); err != nil || l.Digest.Algorithm() != digest.SHA256 {
+			return nil, errors.Join(fmt.Errorf("plugin binary layer of manifest %s: digest %q is not sha256", name, l.Digest), err)
+		}
+		layers[plat] = l
 	}
-	if len(found) != 1 {
-		return ocispec.Descriptor{}, fmt.Errorf("manifest %s has %d layers of type %s, want 1", name, len(found), specv1.MediaTypePluginBinary)
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("manifest %s has no layer of type %s", name, specv1.MediaTypePluginBinary)
 	}
-	l := found[0]
-	if p := l.Platform; p != nil && (p.OS != runtime.GOOS || p.Architecture != runtime.GOARCH) {
-		return ocispec.Descriptor{}, fmt.Errorf("plugin binary %s is built for %s/%s, this is %s/%s", l.Digest, p.OS, p.Architecture, runtime.GOOS, runtime.GOARCH)
-	}
-	if l.Size <= 0 || l.Size > maxBinary {
-		return ocispec.Descriptor{}, fmt.Errorf("plugin binary %s has size %d, want 1 byte to 1 GiB", l.Digest, l.Size)
-	}
-	if err := l.Digest.Validate(); err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("plugin binary layer of manifest %s: %w", name, err)
-	}
-	return l, nil
+	return layers, nil
 }

@@ -26,17 +26,21 @@ func manifest(mut func(*ocispec.Manifest)) []byte {
 }
 
 func TestParsePluginManifest(t *testing.T) {
-	if l, err := parsePluginManifest(manifest(nil), "m"); err != nil || l.Digest != goodDigest {
-		t.Fatalf("good manifest: %v, %v", l, err)
+	ls, err := parsePluginManifest(manifest(nil), "m")
+	if err != nil || ls[runtime.GOOS+"/"+runtime.GOARCH].Digest != goodDigest {
+		t.Fatalf("good manifest: %v, %v", ls, err)
+	}
+	rp := &remotePlugin{ref: "r", manifest: "m", layers: ls}
+	if _, err := rp.layer("plan9/amd64"); err == nil || !strings.Contains(err.Error(), "no binary for plan9/amd64 (it has "+HostPlatform()+")") {
+		t.Errorf("missing platform: %v", err)
 	}
 	for name, tc := range map[string]struct {
 		mut  func(*ocispec.Manifest)
 		want string
 	}{
 		"not a plugin": {func(m *ocispec.Manifest) { m.ArtifactType = "application/vnd.other" }, "is not a ckpt plugin"},
-		"two layers":   {func(m *ocispec.Manifest) { m.Layers = append(m.Layers, m.Layers[0]) }, "has 2 layers"},
-		"no layer":     {func(m *ocispec.Manifest) { m.Layers = nil }, "has 0 layers"},
-		"platform":     {func(m *ocispec.Manifest) { m.Layers[0].Platform.OS = "plan9" }, "built for plan9/"},
+		"two layers":   {func(m *ocispec.Manifest) { m.Layers = append(m.Layers, m.Layers[0]) }, "two binaries for platform"},
+		"no layer":     {func(m *ocispec.Manifest) { m.Layers = nil }, "has no layer"},
 		"size":         {func(m *ocispec.Manifest) { m.Layers[0].Size = 0 }, "has size 0"},
 		"digest":       {func(m *ocispec.Manifest) { m.Layers[0].Digest = "sha256:xyz" }, "plugin binary layer"},
 	} {
@@ -56,9 +60,11 @@ func FuzzParsePluginManifest(f *testing.F) {
 	f.Add(manifest(nil))
 	f.Add([]byte(`{"layers":[{"mediaType":"` + specv1.MediaTypePluginBinary + `","size":-1}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		l, err := parsePluginManifest(b, "fuzz")
-		if err == nil && (l.Size <= 0 || l.Digest.Validate() != nil) {
-			t.Fatalf("accepted layer %+v", l)
+		ls, err := parsePluginManifest(b, "fuzz")
+		for _, l := range ls {
+			if err == nil && (l.Size <= 0 || l.Digest.Validate() != nil) {
+				t.Fatalf("accepted layer %+v", l)
+			}
 		}
 	})
 }

@@ -19,7 +19,7 @@ func TestInitBrokenDockerConfig(t *testing.T) {
 	src := source(t, t.TempDir())
 	ref := reg.Host + "/ckpt-plugins/testplug:1.0.0"
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no config: anonymous
-	if _, err := host.PushPlugin(context.Background(), src, ref, host.PushOptions{PlainHTTP: true}); err != nil {
+	if _, err := host.PushPlugin(context.Background(), []string{src}, ref, host.PushOptions{PlainHTTP: true}); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
@@ -38,7 +38,7 @@ func TestInitBrokenDockerConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), cfg) {
 			t.Errorf("init, %s: err = %v, want it to name %s", name, err, cfg)
 		}
-		_, err = host.PushPlugin(context.Background(), src, ref, host.PushOptions{PlainHTTP: true})
+		_, err = host.PushPlugin(context.Background(), []string{src}, ref, host.PushOptions{PlainHTTP: true})
 		if err == nil || !strings.Contains(err.Error(), cfg) {
 			t.Errorf("push plugin, %s: err = %v, want it to name %s", name, err, cfg)
 		}

@@ -26,11 +26,14 @@ type GRPCPlugin struct {
 	Impl *Plugin
 	// stderr, when set, replaces os.Stderr at the first call (see Serve).
 	stderr *os.File
+	// confine runs each step in a confined step process (set by Serve,
+	// whose StepEnv branch such a process needs).
+	confine bool
 }
 
 // GRPCServer registers the plugin's service.
 func (g *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterPluginServer(s, &server{p: g.Impl, stderr: g.stderr})
+	pb.RegisterPluginServer(s, &server{p: g.Impl, stderr: g.stderr, confine: g.confine})
 	return nil
 }
 
@@ -42,9 +45,10 @@ func (g *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc
 // server answers the protocol with a Plugin's components.
 type server struct {
 	pb.UnimplementedPluginServer
-	p      *Plugin
-	stderr *os.File
-	once   sync.Once
+	p       *Plugin
+	stderr  *os.File
+	confine bool
+	once    sync.Once
 }
 
 // enter runs at the start of every call: it restores the real stderr once.
@@ -110,7 +114,13 @@ func (s *server) Run(in *pb.RunRequest, stream pb.Plugin_RunServer) error {
 		return status.Errorf(codes.NotFound, "plugin %s has no component %s.%s", s.p.Name, req.Kind, req.Type)
 	}
 	ev := &streamEvents{stream: stream}
-	md, err := c.Run(stream.Context(), &req, ev)
+	var md *specv1.Metadata
+	var err error
+	if s.confine {
+		md, err = runConfined(stream.Context(), &req, ev)
+	} else {
+		md, err = c.Run(stream.Context(), &req, ev)
+	}
 	s.endRun(stream.Context()) // also after a cancellation: the host waits for it
 	if ctxErr := stream.Context().Err(); ctxErr != nil {
 		return status.FromContextError(ctxErr).Err()

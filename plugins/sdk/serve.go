@@ -49,15 +49,20 @@ func PluginSets(p *Plugin) map[int]plugin.PluginSet {
 // Serve serves p to the ckpt host that started this process and returns
 // when the host closes the connection. It must be called before anything is
 // written to stdout: go-plugin's handshake is the first stdout line. Logs go
-// to stderr only. Serve exits the process when its parent dies.
+// to stderr only. Serve exits the process when its parent dies. Where the
+// kernel allows it, each step runs confined in a process of its own (see
+// StepEnv): Serve then runs that step and exits.
 func Serve(p *Plugin) {
+	if os.Getenv(StepEnv) != "" {
+		os.Exit(serveStep(p))
+	}
 	go watchParent(os.Getppid(), 500*time.Millisecond)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake(),
 		// go-plugin redirects os.Stderr into its asynchronous stdio stream;
 		// the server puts the real stderr back on its first call, so that
 		// the host reads every line in order (and all of them after a crash).
-		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p, stderr: os.Stderr}}},
+		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p, stderr: os.Stderr, confine: confine()}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts,
 				grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))...)

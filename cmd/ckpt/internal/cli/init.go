@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -16,7 +17,8 @@ import (
 type initOptions struct {
 	plainHTTP bool
 	upgrade   bool
-	push      string
+	push      []string
+	platforms []string
 }
 
 func newInitCmd(stdio *IO) *cobra.Command {
@@ -28,18 +30,25 @@ func newInitCmd(stdio *IO) *cobra.Command {
 		Long: `Init reads the ckpt { required_plugins { ... } } block of the spec at PATH
 (default: the current folder), installs every plugin into the spec folder's
 .ckpt/plugins as ckpt-plugin-NAME and writes .ckpt.lock.hcl with each
-plugin's source, version and sha256. A source is a local binary
+plugin's source, version, registry manifest digest and sha256 per
+platform. A source is a local binary
 ("./bin/ckpt-plugin-x", "/abs/path", "file://...") or an OCI reference
 ("registry.example.com/ckpt-plugins/x", tagged with the version). Every
 later run refuses a binary whose sha256 differs from the lock.
 
 A plugin that is already locked with the same source and version but now
-has another digest is refused unless --upgrade is given.
+has another digest (or whose tag now names another manifest) is refused
+before it runs, and the installed binary is kept, unless --upgrade is given.
 
-With --push-plugin BINARY REF, init instead pushes a plugin binary to REF
-(which needs a tag) as an OCI artifact that init can install.`,
+--platform OS/ARCH (repeatable) also pins the binary of another platform
+from a registry plugin's manifest, without downloading or running it, so
+that a team on several platforms shares one lock.
+
+With --push-plugin BINARY REF, init instead pushes plugin binaries to REF
+(which needs a tag) as one OCI artifact that init can install; repeat
+--push-plugin for one binary per platform (read from each binary's header).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.push != "" {
+			if len(o.push) > 0 {
 				return pushPlugin(cmd, stdio, o, args)
 			}
 			path, err := specPath(args)
@@ -55,7 +64,8 @@ With --push-plugin BINARY REF, init instead pushes a plugin binary to REF
 	f.register(cmd)
 	cmd.Flags().BoolVar(&o.plainHTTP, "plain-http", false, "talk to registries over plain HTTP")
 	cmd.Flags().BoolVar(&o.upgrade, "upgrade", false, "accept new digests for already locked plugins")
-	cmd.Flags().StringVar(&o.push, "push-plugin", "", "push the plugin `BINARY` to the REF argument instead of installing")
+	cmd.Flags().StringArrayVar(&o.push, "push-plugin", nil, "push the plugin `BINARY` (repeatable: one per platform) to the REF argument instead of installing")
+	cmd.Flags().StringArrayVar(&o.platforms, "platform", nil, "also pin the registry binary for `OS/ARCH` (repeatable)")
 	return cmd
 }
 
@@ -73,7 +83,7 @@ func runInit(cmd *cobra.Command, stdio *IO, path string, f *specFlags, o initOpt
 	for _, p := range sp.Required.Plugins {
 		reqs = append(reqs, host.Requirement{Name: p.Name, Source: p.Source, Version: p.Version})
 	}
-	if _, err := host.Init(cmd.Context(), sp.Dir, reqs, host.InitOptions{PlainHTTP: o.plainHTTP, Upgrade: o.upgrade, Log: stdio.Out}); err != nil {
+	if _, err := host.Init(cmd.Context(), sp.Dir, reqs, host.InitOptions{PlainHTTP: o.plainHTTP, Upgrade: o.upgrade, Platforms: o.platforms, Log: stdio.Out}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "Wrote %s (%d plugins pinned).\n", filepath.Join(sp.Dir, host.LockFile), len(reqs))
@@ -88,6 +98,6 @@ func pushPlugin(cmd *cobra.Command, stdio *IO, o initOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Out, "Pushed plugin %s to %s@%s\n", o.push, args[0], desc.Digest)
+	fmt.Fprintf(stdio.Out, "Pushed plugin %s to %s@%s\n", strings.Join(o.push, ", "), args[0], desc.Digest)
 	return nil
 }

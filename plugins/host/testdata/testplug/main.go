@@ -3,7 +3,9 @@
 // ckpt-plugin-noisy it prints to stdout before its handshake;
 // CKPT_TESTPLUG_NAME overrides the name; CKPT_TESTPLUG_SLEEP (a Go
 // duration) delays its handshake, and CKPT_TESTPLUG_TIMES names a file
-// where it appends "NAME start|ready UNIXNANO" around that delay. Its one
+// where it appends "NAME start|ready UNIXNANO" around that delay;
+// CKPT_TESTPLUG_STARTS names a file where each plugin process (not each
+// confined step process, which skips all of this) appends its pid. Its one
 // component, check "testplug", behaves as config.mode says.
 package main
 
@@ -29,13 +31,14 @@ func main() {
 	if name == "noisy" {
 		fmt.Println("hello from a plugin that prints too early")
 	}
-	if f := os.Getenv("CKPT_TESTPLUG_STARTS"); f != "" {
+	step := os.Getenv(sdk.StepEnv) != "" // a confined step process
+	if f := os.Getenv("CKPT_TESTPLUG_STARTS"); f != "" && !step {
 		if fh, err := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			fmt.Fprintln(fh, os.Getpid())
 			fh.Close()
 		}
 	}
-	if d, err := time.ParseDuration(os.Getenv("CKPT_TESTPLUG_SLEEP")); err == nil {
+	if d, err := time.ParseDuration(os.Getenv("CKPT_TESTPLUG_SLEEP")); err == nil && !step {
 		stamp(name, "start")
 		time.Sleep(d)
 		stamp(name, "ready")
@@ -86,6 +89,11 @@ func (comp) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*sp
 		ev.Diagnostic(specv1.Diagnostic{Severity: specv1.SeverityWarning, Summary: "just so you know"})
 		if err := os.WriteFile(filepath.Join(req.OutputDir, "out.txt"), []byte(req.Step), 0o644); err != nil {
 			return nil, err
+		}
+		return &specv1.Metadata{ID: req.Step}, nil
+	case "escape": // writes beside its output folder, then in it
+		if err := os.WriteFile(filepath.Join(filepath.Dir(req.OutputDir), "escaped"), []byte("x"), 0o644); err != nil {
+			return nil, fmt.Errorf("write outside: %w", err)
 		}
 		return &specv1.Metadata{ID: req.Step}, nil
 	case "fail":

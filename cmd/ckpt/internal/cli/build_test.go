@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,6 +40,26 @@ func quickstartProject(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+// retrain replaces a quickstart project's adapter by one of another seed
+// and stamps the eval predictions with the new merge's digest (they stand
+// for the retrained model's outputs).
+func retrain(t *testing.T, dir string, seed int) {
+	t.Helper()
+	adapter := filepath.Join(dir, "adapters", "support")
+	os.RemoveAll(adapter)
+	preds := filepath.Join(dir, "evals", "predictions.jsonl")
+	for _, args := range [][]string{
+		{"synth", "adapter", adapter, "--base", filepath.Join(dir, "base"),
+			"--format", "peft", "--rank", "8", "--alpha", "16", "--targets", "wq,wk,wv,wo", "--seed", strconv.Itoa(seed)},
+		{"build", dir, "--only", "merge.support"},
+		{"eval", "stamp", preds, "--dir", dir, "--target", "merge.support", "--replace", "--out", preds},
+	} {
+		if code, out, errOut := ckptProc(t, nil, args...); code != 0 {
+			t.Fatalf("ckpt %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
 }
 
 // ckptProc runs the real ckpt binary (built-in plugins re-execute it).

@@ -35,20 +35,7 @@ func TestGCKeepsTheLastBuild(t *testing.T) {
 		}
 	}
 	build()
-	adapter := filepath.Join(dir, "adapters", "support")
-	os.RemoveAll(adapter)
-	if code, _, errOut := ckptProc(t, nil, "synth", "adapter", adapter, "--base", filepath.Join(dir, "base"),
-		"--format", "peft", "--rank", "8", "--alpha", "16", "--targets", "wq,wk,wv,wo", "--seed", "3"); code != 0 {
-		t.Fatalf("synth: %s", errOut)
-	}
-	// the retrained adapter's merge is another model: its predictions say so
-	preds := filepath.Join(dir, "evals", "predictions.jsonl")
-	if code, _, errOut := ckptProc(t, nil, "build", dir, "--only", "merge.support"); code != 0 {
-		t.Fatalf("build merge: %s", errOut)
-	}
-	if code, _, errOut := ckptProc(t, nil, "eval", "stamp", preds, "--dir", dir, "--target", "merge.support", "--replace", "--out", preds); code != 0 {
-		t.Fatalf("stamp: %s", errOut)
-	}
+	retrain(t, dir, 3)
 	build()
 	before := storeBlobs(t, dir)
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,12 +50,7 @@ func buildInto(t *testing.T, dir, s string) []string {
 // rebuild of the other is fully cached.
 func TestSharedStore(t *testing.T) {
 	a, b := quickstartProject(t), quickstartProject(t)
-	adapter := filepath.Join(b, "adapters", "support")
-	os.RemoveAll(adapter)
-	if code, _, errOut := ckptProc(t, nil, "synth", "adapter", adapter, "--base", filepath.Join(b, "base"),
-		"--format", "peft", "--rank", "8", "--alpha", "16", "--targets", "wq,wk,wv,wo", "--seed", "3"); code != 0 {
-		t.Fatalf("synth: %s", errOut)
-	}
+	retrain(t, b, 3)
 	s := filepath.Join(t.TempDir(), "shared")
 	buildInto(t, a, s)
 	buildInto(t, b, s)

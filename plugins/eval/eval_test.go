@@ -305,8 +305,8 @@ func TestQuickstartEvals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The example's outputs were produced elsewhere: stamped with the
-	// target's digest, as ckpt eval stamp does.
+	// The example's outputs were produced elsewhere: restamped with this
+	// target's digest, as ckpt eval stamp --replace does.
 	in, err := os.Open(filepath.Join(dir, "predictions.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func TestQuickstartEvals(t *testing.T) {
 	defer in.Close()
 	stamped := filepath.Join(t.TempDir(), "predictions.jsonl")
 	out, _ := os.Create(stamped)
-	if _, err := jsoneval.Stamp(in, "predictions.jsonl", target().Digest, out); err != nil {
+	if _, err := jsoneval.Restamp(in, "predictions.jsonl", target().Digest, out); err != nil {
 		t.Fatal(err)
 	}
 	out.Close()

@@ -24,7 +24,7 @@ const Name = "builtin"
 func Plugin(version string) *sdk.Plugin {
 	var cs []sdk.Component
 	for _, f := range []func() []sdk.Component{
-		model.Components, adapter.Components, dataset.Components, merge.Components, export.Components,
+		model.Components, adapter.Components, dataset.Components, merge.Components, export.Components, bundle.GGUFComponents,
 		runtime.Components, license.Components, eval.Components, bundle.Components, push.Components,
 	} {
 		cs = append(cs, f()...)

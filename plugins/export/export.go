@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/gguf"
 	"github.com/ckpt-dev/ckpt/packaging/mistral"
 	"github.com/ckpt-dev/ckpt/packaging/peft"
@@ -48,6 +49,9 @@ type File struct {
 type Extra struct {
 	Files   []File `json:"files"`
 	Adapter bool   `json:"adapter,omitempty"`
+	// Chat is the model's tokenizer version ("v7", "v3_spm"), when known:
+	// the chat format a bundle's template must render.
+	Chat string `json:"chat,omitempty"`
 }
 
 func (c component) Describe() specv1.Component { return c.desc }
@@ -120,7 +124,11 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	out := sdk.Derive(specv1.KindExport, m)
 	out.Format, out.Architecture, out.Params = FormatGGUF, m.Architecture, m.Params
 	out.DType = files[0].Type
-	extra, err := json.Marshal(Extra{Files: files, Adapter: adapter})
+	x := Extra{Files: files, Adapter: adapter}
+	if v, _, err := chatfmt.DetectVersion(from.Dir); err == nil && !adapter {
+		x.Chat = v.String()
+	}
+	extra, err := json.Marshal(x)
 	if err != nil {
 		return nil, err
 	}

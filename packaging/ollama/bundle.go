@@ -211,4 +211,3 @@ func (m Manifest) Layer(mt string) (ocispec.Descriptor, bool) {
 	}
 	return m.Layers[i], true
 }
-

@@ -180,7 +180,9 @@ func ollamaTemplate(model, chat, override string) (string, error) {
 	if src == "" {
 		return t, nil
 	}
-	render := func(s string, conv []byte) (string, error) { return compat.RenderTemplate(s, conv, compat.DefaultVars()) }
+	render := func(s string, conv []byte) (string, error) {
+		return compat.RenderTemplate(s, conv, compat.DefaultVars())
+	}
 	if _, err := ollama.Check(t, src, render, v); err != nil {
 		return "", fmt.Errorf("template: %w", err)
 	}

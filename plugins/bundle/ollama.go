@@ -18,9 +18,9 @@ import (
 )
 
 // GGUFComponents returns the bundle steps over GGUF exports: bundle
-// "ollama".
+// "ollama" and "docker-model".
 func GGUFComponents() []sdk.Component {
-	return []sdk.Component{ollamaComponent{desc: specv1.Component{Kind: specv1.KindBundle, Type: "ollama",
+	return []sdk.Component{dockerModelComponent{desc: dockerModelDesc()}, ollamaComponent{desc: specv1.Component{Kind: specv1.KindBundle, Type: "ollama",
 		Description:  "Package a GGUF export in Ollama's registry format (ollama pull, ckpt pull --ollama).",
 		Capabilities: specv1.Capabilities{Gated: true},
 		Schema: specv1.Schema{Attributes: []specv1.Attribute{

@@ -37,6 +37,7 @@ type ggufReport struct {
 	Alignment uint64            `json:"alignment"`
 	Metadata  []ggufKV          `json:"metadata"`
 	Tensors   []gguf.TensorInfo `json:"tensors"`
+	kv        []gguf.KV
 }
 
 type ggufKV struct {
@@ -55,7 +56,7 @@ func inspectGGUF(out io.Writer, paths []string, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		r := ggufReport{File: p, Version: f.Version, Alignment: f.Alignment, Tensors: f.Tensors}
+		r := ggufReport{File: p, Version: f.Version, Alignment: f.Alignment, Tensors: f.Tensors, kv: f.KV}
 		for _, kv := range f.KV {
 			r.Metadata = append(r.Metadata, ggufKV{Key: kv.Key, Value: shortValue(kv.Value)})
 		}
@@ -85,15 +86,8 @@ func writeGGUF(out io.Writer, r ggufReport) {
 	fmt.Fprintf(out, "* File: %s\n  GGUF v%d, %d key/value pairs, %d tensors, alignment %d\n",
 		r.File, r.Version, len(r.Metadata), len(r.Tensors), r.Alignment)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	for i, kv := range r.Metadata {
-		s := fmt.Sprintf("%v", kv.Value)
-		if str, ok := kv.Value.(string); ok {
-			s = fmt.Sprintf("%q", str)
-		}
-		if len(s) > 80 {
-			s = s[:77] + "..."
-		}
-		fmt.Fprintf(w, "  %d:\t%s\t= %s\n", i+1, kv.Key, s)
+	for i, kv := range r.kv {
+		fmt.Fprintf(w, "  %d:\t%s\t= %s\n", i+1, kv.Key, textValue(kv.Value))
 	}
 	w.Flush()
 	fmt.Fprintln(out, "  * Tensors:")
@@ -103,4 +97,30 @@ func writeGGUF(out io.Writer, r ggufReport) {
 		fmt.Fprintf(w, "  %d\t%d\t%v\t%s\t %s\n", i+1, t.Elements(), t.Shape, t.Type, t.Name)
 	}
 	w.Flush()
+}
+
+// textValue is a value as gguf-dump shows it: strings quoted, arrays as
+// their length and first values, long text cut.
+func textValue(v any) string {
+	one := func(x any) string {
+		if s, ok := x.(string); ok {
+			return fmt.Sprintf("%q", s)
+		}
+		return fmt.Sprintf("%v", x)
+	}
+	s := one(v)
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+		parts := []string{}
+		for i := 0; i < rv.Len() && i < maxArray; i++ {
+			parts = append(parts, one(rv.Index(i).Interface()))
+		}
+		if rv.Len() > maxArray {
+			parts = append(parts, "...")
+		}
+		s = fmt.Sprintf("[%d] %s", rv.Len(), strings.Join(parts, ", "))
+	}
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
 }

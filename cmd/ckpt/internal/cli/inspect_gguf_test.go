@@ -29,7 +29,7 @@ func TestInspectGGUF(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("inspect: exit %d %s", code, errOut)
 	}
-	for _, want := range []string{"GGUF v3", `general.license`, `"Apache-2.0"`, "tokenizer.ggml.tokens", "length:", "blk.0.attn_q.weight", "Q8_0", "output_norm.weight"} {
+	for _, want := range []string{"GGUF v3", `general.license`, `"Apache-2.0"`, "tokenizer.ggml.tokens", "[1280]", "blk.0.attn_q.weight", "Q8_0", "output_norm.weight"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
 		}

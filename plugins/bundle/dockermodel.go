@@ -31,7 +31,10 @@ func dockerModelDesc() specv1.Component {
 
 func (c dockerModelComponent) Describe() specv1.Component { return c.desc }
 
-func (c dockerModelComponent) Validate(context.Context, *specv1.ValidateRequest) []specv1.Diagnostic {
+func (c dockerModelComponent) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+	if _, err := sdk.DecodeConfig[ollamaConfig](req.Config); err != nil {
+		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
+	}
 	return nil
 }
 

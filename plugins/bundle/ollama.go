@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"text/template"
 
 	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
@@ -69,6 +70,8 @@ func ggufFile(in specv1.Input, t string) (string, ggufExtra, error) {
 type ollamaComponent struct{ desc specv1.Component }
 
 type ollamaConfig struct {
+	From     string `json:"from"`
+	Base     string `json:"base"`
 	Name     string `json:"name"`
 	Type     string `json:"type"`
 	Template string `json:"template"`
@@ -77,7 +80,18 @@ type ollamaConfig struct {
 
 func (c ollamaComponent) Describe() specv1.Component { return c.desc }
 
-func (c ollamaComponent) Validate(context.Context, *specv1.ValidateRequest) []specv1.Diagnostic {
+// Validate checks that the template parses as a Go template.
+func (c ollamaComponent) Validate(_ context.Context, req *specv1.ValidateRequest) []specv1.Diagnostic {
+	cfg, err := sdk.DecodeConfig[ollamaConfig](req.Config)
+	if err != nil {
+		return []specv1.Diagnostic{{Severity: specv1.SeverityError, Summary: err.Error()}}
+	}
+	if cfg.Template == "" {
+		return nil
+	}
+	if _, err := template.New("ollama").Funcs(template.FuncMap{"json": func(any) string { return "" }}).Parse(cfg.Template); err != nil {
+		return []specv1.Diagnostic{diag("template", "template is not a Go template", err.Error())}
+	}
 	return nil
 }
 

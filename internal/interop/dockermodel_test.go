@@ -94,6 +94,49 @@ func TestDockerModelRunnerPulls(t *testing.T) {
 	if got := licenseText(t, m); !strings.Contains(got, "Apache License 2.0") {
 		t.Errorf("license %q", got)
 	}
+	testAdapterPull(t, client, reg.Host, src, model, dir)
+}
+
+// testAdapterPull: an artifact with a LoRA layer on top of the base GGUF
+// pulls too; the client reports the base GGUF as the model (v1.0.10 does
+// not know the .lora media type and keeps the layer in its store).
+func testAdapterPull(t *testing.T, client *distribution.Client, host, src, model, dir string) {
+	ctx := context.Background()
+	ad := filepath.Join(dir, "adapter")
+	if err := synth.Adapter(ctx, ad, synth.AdapterOptions{Base: src, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	lora := filepath.Join(dir, "tiny-lora-F32.gguf")
+	if err := gguf.ExportAdapter(ctx, ad, src, lora, gguf.AdapterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(dir, "lora-layout")
+	l, err := modelpack.CreateLayout(layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dockermodel.Build(ctx, l, dockermodel.Options{Model: dockermodel.File{Src: model, Name: "tiny-Q8_0.gguf"},
+		Adapter: dockermodel.File{Src: lora, Name: "tiny-lora-F32.gguf"}, Tag: "bundle"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ref := host + "/ckpt/tiny-lora:v1"
+	dst, _ := remote.ParseRef(ref)
+	if _, err := remote.Push(ctx, layout, "bundle", dst, remote.PushOptions{Options: remote.Options{PlainHTTP: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.PullModel(ctx, ref, io.Discard); err != nil {
+		t.Fatalf("Docker Model Runner pull of the adapter artifact: %v", err)
+	}
+	m, err := client.GetModel(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paths, err := m.GGUFPaths(); err != nil || len(paths) != 1 || !sameFile(t, paths[0], model) {
+		t.Errorf("GGUF paths of the adapter artifact: %v %v", paths, err)
+	}
 }
 
 // licenseText reads the license layers of a model in Docker's store.

@@ -38,12 +38,15 @@ func GGUFComponents() []sdk.Component {
 // reads (plugins/export.Extra; not imported: built-in plugins stay
 // independent).
 type ggufExtra struct {
-	Files []struct {
-		Name string `json:"name"`
-		Type string `json:"type"`
-	} `json:"files"`
-	Adapter bool   `json:"adapter"`
-	Chat    string `json:"chat"`
+	Files   []ggufEntry `json:"files"`
+	Adapter bool        `json:"adapter"`
+	Chat    string      `json:"chat"`
+}
+
+// ggufEntry is one file of an export.
+type ggufEntry struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
 }
 
 // ggufFile returns the GGUF of type t (default: the first) of an export.
@@ -54,12 +57,7 @@ func ggufFile(in specv1.Input, t string) (string, ggufExtra, error) {
 	}
 	i := 0
 	if t != "" {
-		i = slices.IndexFunc(x.Files, func(f struct {
-			Name string `json:"name"`
-			Type string `json:"type"`
-		}) bool {
-			return f.Type == t
-		})
+		i = slices.IndexFunc(x.Files, func(f ggufEntry) bool { return f.Type == t })
 		if i < 0 {
 			return "", x, fmt.Errorf("%s has no %s GGUF", in.Step, t)
 		}
@@ -167,7 +165,8 @@ func ollamaOptions(req *specv1.RunRequest, from specv1.Input, cfg ollamaConfig) 
 }
 
 // ollamaTemplate is the override or ckpt's template of version chat,
-// checked against the model's chat template over the conversation suite.
+// checked against the model's chat template over the conversation suite
+// (v7's when the version is unknown and the template given).
 func ollamaTemplate(model, chat, override string) (string, error) {
 	f, err := gguf.ReadFile(model)
 	if err != nil {
@@ -175,15 +174,14 @@ func ollamaTemplate(model, chat, override string) (string, error) {
 	}
 	jinja, _ := f.Get("tokenizer.chat_template")
 	src, _ := jinja.(string)
-	if chat == "" {
-		if override == "" || src != "" {
-			return "", fmt.Errorf("%s: the tokenizer version is unknown: set template", model)
+	v := chatfmt.Version{N: 7}
+	switch {
+	case chat != "":
+		if v, err = chatfmt.ParseVersion(chat); err != nil {
+			return "", err
 		}
-		return override, nil
-	}
-	v, err := chatfmt.ParseVersion(chat)
-	if err != nil {
-		return "", err
+	case override == "":
+		return "", fmt.Errorf("%s: the tokenizer version is unknown: set template", model)
 	}
 	t := override
 	if t == "" {
@@ -197,8 +195,12 @@ func ollamaTemplate(model, chat, override string) (string, error) {
 	render := func(s string, conv []byte) (string, error) {
 		return compat.RenderTemplate(s, conv, compat.DefaultVars())
 	}
-	if _, err := ollama.Check(t, src, render, v); err != nil {
+	n, err := ollama.Check(t, src, render, v)
+	if err != nil {
 		return "", fmt.Errorf("template: %w", err)
+	}
+	if n == 0 {
+		return "", fmt.Errorf("template: the model's chat template renders no conversation of the %s suite to compare with", v)
 	}
 	return t, nil
 }

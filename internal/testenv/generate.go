@@ -37,8 +37,9 @@ await model.dispose();
 
 // Generate continues prompt greedily for up to n tokens in llama.cpp with
 // the model GGUF (and a LoRA GGUF applied at load time, when lora is set),
-// and returns the text, cut at the first of stop, without the replacement
-// characters of a UTF-8 sequence cut at the end (Ollama holds those back).
+// and returns the text, cut at the first of stop and at the first byte
+// token that does not form valid UTF-8 (Ollama holds such bytes back, and
+// what it shows after them differs): a prefix of what Ollama answers.
 func (l Llama) Generate(t testing.TB, model, lora, prompt string, n int, stop ...string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -64,7 +65,7 @@ func (l Llama) Generate(t testing.TB, model, lora, prompt string, n int, stop ..
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("llama.cpp generate: %v: %s", err, b)
 	}
-	text := strings.TrimRight(out.Text, "\uFFFD")
+	text, _, _ := strings.Cut(out.Text, "\uFFFD")
 	for _, s := range stop {
 		if i := strings.Index(text, s); i >= 0 {
 			text = text[:i]

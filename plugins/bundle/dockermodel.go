@@ -76,29 +76,23 @@ func (c dockerModelComponent) Run(ctx context.Context, req *specv1.RunRequest, e
 	if err != nil {
 		return nil, err
 	}
-	m := from.Metadata
-	b := &builder{req: req, ev: ev, cfg: config{Name: cfg.Name}, layout: l}
-	if err := b.attach(desc, &m); err != nil {
-		return nil, err
-	}
-	if err := l.Close(); err != nil {
-		return nil, err
-	}
-	out := sdk.Derive(specv1.KindBundle, m)
-	out.Format, out.Architecture, out.DType = m.Format, m.Architecture, m.DType
-	out.Outputs = map[string]string{"digest": desc.Digest.String(), "name": cfg.Name}
-	ev.Log(fmt.Sprintf("bundle %s: %s", cfg.Name, desc.Digest))
-	return out, nil
+	return finish(req, ev, cfg.Name, l, desc, from.Metadata)
 }
 
-// licenseFiles writes the lineage's LICENSE/NOTICE texts under dir.
-func licenseFiles(dir string, m *specv1.Metadata) ([]dockermodel.File, error) {
+// licenseTexts are the lineage's LICENSE/NOTICE texts and their sorted names.
+func licenseTexts(m *specv1.Metadata) ([]string, map[string][]byte) {
 	files := lic.Files(m)
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	return names, files
+}
+
+// licenseFiles writes the lineage's LICENSE/NOTICE texts under dir.
+func licenseFiles(dir string, m *specv1.Metadata) ([]dockermodel.File, error) {
+	names, files := licenseTexts(m)
 	var out []dockermodel.File
 	for _, n := range names {
 		p := filepath.Join(dir, "licenses", n)

@@ -11,11 +11,11 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/chatfmt"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 	"github.com/ckpt-dev/ckpt/packaging/gguf"
-	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
 	"github.com/ckpt-dev/ckpt/packaging/ollama"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // GGUFComponents returns the bundle steps over GGUF exports: bundle
@@ -115,8 +115,13 @@ func (c ollamaComponent) Run(ctx context.Context, req *specv1.RunRequest, ev sdk
 	if err != nil {
 		return nil, err
 	}
-	m := from.Metadata
-	b := &builder{req: req, ev: ev, cfg: config{Name: cfg.Name}, layout: l}
+	return finish(req, ev, cfg.Name, l, desc, from.Metadata)
+}
+
+// finish attaches the license report and provenance to a GGUF bundle's
+// manifest, closes its layout and returns its metadata.
+func finish(req *specv1.RunRequest, ev sdk.Events, name string, l *modelpack.Layout, desc ocispec.Descriptor, m specv1.Metadata) (*specv1.Metadata, error) {
+	b := &builder{req: req, ev: ev, cfg: config{Name: name}, layout: l}
 	if err := b.attach(desc, &m); err != nil {
 		return nil, err
 	}
@@ -125,8 +130,8 @@ func (c ollamaComponent) Run(ctx context.Context, req *specv1.RunRequest, ev sdk
 	}
 	out := sdk.Derive(specv1.KindBundle, m)
 	out.Format, out.Architecture, out.DType = m.Format, m.Architecture, m.DType
-	out.Outputs = map[string]string{"digest": desc.Digest.String(), "name": cfg.Name}
-	ev.Log(fmt.Sprintf("bundle %s: %s", cfg.Name, desc.Digest))
+	out.Outputs = map[string]string{"digest": desc.Digest.String(), "name": name}
+	ev.Log(fmt.Sprintf("bundle %s: %s", name, desc.Digest))
 	return out, nil
 }
 
@@ -152,12 +157,7 @@ func ollamaOptions(req *specv1.RunRequest, from specv1.Input, cfg ollamaConfig) 
 	if o.Template, err = ollamaTemplate(o.Model, x.Chat, cfg.Template); err != nil {
 		return o, err
 	}
-	files := lic.Files(&from.Metadata)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names, files := licenseTexts(&from.Metadata)
 	for _, n := range names {
 		o.Licenses = append(o.Licenses, files[n])
 	}

@@ -19,7 +19,7 @@ const OllamaVersion = "v0.6.5"
 // minutes, once, behind a file lock); elsewhere a missing binary skips.
 func RequireOllama(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(CacheRoot(), "bin")
+	bin := CacheBin()
 	p := filepath.Join(bin, "ollama")
 	if _, err := os.Stat(p); err == nil {
 		return p

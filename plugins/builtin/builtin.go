@@ -8,6 +8,7 @@ import (
 	"github.com/ckpt-dev/ckpt/plugins/bundle"
 	"github.com/ckpt-dev/ckpt/plugins/dataset"
 	"github.com/ckpt-dev/ckpt/plugins/eval"
+	"github.com/ckpt-dev/ckpt/plugins/export"
 	"github.com/ckpt-dev/ckpt/plugins/license"
 	"github.com/ckpt-dev/ckpt/plugins/merge"
 	"github.com/ckpt-dev/ckpt/plugins/model"
@@ -23,7 +24,7 @@ const Name = "builtin"
 func Plugin(version string) *sdk.Plugin {
 	var cs []sdk.Component
 	for _, f := range []func() []sdk.Component{
-		model.Components, adapter.Components, dataset.Components, merge.Components,
+		model.Components, adapter.Components, dataset.Components, merge.Components, export.Components, bundle.GGUFComponents,
 		runtime.Components, license.Components, eval.Components, bundle.Components, push.Components,
 	} {
 		cs = append(cs, f()...)

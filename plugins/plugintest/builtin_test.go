@@ -17,7 +17,7 @@ import (
 // until their owners land them.
 func TestBuiltinConformance(t *testing.T) {
 	p := builtin.Plugin("test")
-	cases := builtinCases()
+	cases := append(builtinCases(), exportCases()...)
 	for _, c := range p.Components {
 		if stub(t, c) {
 			cases = append(cases, plugintest.Case{Component: c.Describe().Address(), Skip: "placeholder: not implemented yet"})

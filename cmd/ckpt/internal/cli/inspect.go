@@ -15,14 +15,15 @@ func newInspectCmd(stdio *IO) *cobra.Command {
 	var tf transferFlags
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "inspect REF",
+		Use:   "inspect REF | inspect FILE.gguf|DIR",
 		Short: "Show a model artifact's files, config, lineage, license and referrers",
 		Long: `Inspect reads the manifest and config of REF (a registry reference or
 oci:DIR[:tag|@digest], or a layout folder) and lists its files with sizes
 and media types, the model config, lineage, license and the referrers
 attached to it (license report, provenance, signatures). It reads CNCF
 ModelPack (also the legacy cnai names), KitOps ModelKits and Docker model
-artifacts as well as ckpt's bundles.`,
+artifacts as well as ckpt's bundles. Given a .gguf file, or a folder of
+them, it prints each file's metadata and tensor table, as gguf-dump does.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return inspectRun(cmd, stdio, args[0], tf, asJSON) },
 	}
@@ -32,6 +33,9 @@ artifacts as well as ckpt's bundles.`,
 }
 
 func inspectRun(cmd *cobra.Command, stdio *IO, arg string, tf transferFlags, asJSON bool) error {
+	if paths, ok := ggufPaths(arg); ok {
+		return inspectGGUF(stdio.Out, paths, asJSON)
+	}
 	ref, err := unpackRef(arg)
 	if err != nil {
 		return usagef("%w", err)

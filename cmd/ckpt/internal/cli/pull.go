@@ -38,8 +38,9 @@ func (f *transferFlags) transfer(stdio *IO, verb string) (ckptremote.Options, *t
 func newPullCmd(stdio *IO) *cobra.Command {
 	var tf transferFlags
 	var include []string
+	var toOllama bool
 	cmd := &cobra.Command{
-		Use:   "pull REF DIR",
+		Use:   "pull REF DIR | pull REF --ollama [MODELS_DIR]",
 		Short: "Download a model artifact's files into a folder",
 		Long: `Pull writes the files of the model artifact REF into DIR, each under the
 path its layer names (org.cncf.model.filepath, else the title). REF is a
@@ -50,19 +51,30 @@ read, and ckpt's own codecs decoded.
 Every blob is verified against its digest; layers whose path is absolute,
 contains "..", or leaves DIR through a link are refused before anything is
 written. Large blobs are fetched in parallel byte ranges where the registry
-allows; an interrupted pull keeps DIR/.ckpt-partial and resumes from it.`,
+allows; an interrupted pull keeps DIR/.ckpt-partial and resumes from it.
+
+With --ollama, REF is an Ollama bundle (bundle "ollama"): its blobs are
+verified into MODELS_DIR/blobs and its manifest written to
+MODELS_DIR/manifests/<host>/<namespace>/<model>/<tag>, with the registry
+credentials ckpt uses everywhere (Docker config, credential helpers), so
+that Ollama runs a model from a registry its own pull cannot read.`,
 		Example: `  ckpt pull localhost:5000/models/support:v1 ./support --plain-http
-  ckpt pull registry.example.com/models/support:v1 ./cfg --include '*.json' --include tekken.json`,
-		Args: exactArgs(2),
+  ckpt pull registry.example.com/models/support:v1 ./cfg --include '*.json' --include tekken.json
+  ckpt pull registry.example.com/models/support:v1 --ollama`,
+		Args: pullArgs(&toOllama),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := ckptremote.ParseRef(args[0])
 			if err != nil {
 				return usagef("%w", err)
 			}
+			if toOllama {
+				return runPullOllama(cmd, stdio, ref, args, tf)
+			}
 			return runPull(cmd, stdio, ref, args[1], include, tf)
 		},
 	}
 	tf.register(cmd)
+	cmd.Flags().BoolVar(&toOllama, "ollama", false, "install an Ollama bundle into an Ollama models folder (default $OLLAMA_MODELS or ~/.ollama/models)")
 	cmd.Flags().StringArrayVar(&include, "include", nil, "pull only files matching this glob (repeatable; a glob without / matches base names)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -26,26 +27,31 @@ digest but drop referrers, the copy audits like the original.`,
   ckpt copy oci:./out/bundle localhost:5000/models/support:v1 --plain-http`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src, err := ckptremote.ParseRef(args[0])
-			if err != nil {
-				return usagef("%w", err)
-			}
-			dst, err := ckptremote.ParseRef(args[1])
-			if err != nil {
-				return usagef("%w", err)
-			}
-			opts, ui := tf.transfer(stdio, "copied")
-			res, err := ckptremote.Copy(cmd.Context(), src, dst, ckptremote.PushOptions{Options: opts})
-			ui.close()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(stdio.Out, res.Manifest.Digest)
-			fmt.Fprintf(stdio.Err, "Copied %s to %s: %d manifests (the bundle, its subject graph and referrers), %d blobs, %d already there\n",
-				src, dst, res.Manifests, res.Blobs, res.Skipped)
-			return nil
+			return copyRun(cmd.Context(), stdio, &tf, args[0], args[1])
 		},
 	}
 	tf.register(cmd)
 	return cmd
+}
+
+// copyRun copies the bundle at from to to with its referrers.
+func copyRun(ctx context.Context, stdio *IO, tf *transferFlags, from, to string) error {
+	src, err := ckptremote.ParseRef(from)
+	if err != nil {
+		return usagef("%w", err)
+	}
+	dst, err := ckptremote.ParseRef(to)
+	if err != nil {
+		return usagef("%w", err)
+	}
+	opts, ui := tf.transfer(stdio, "copied")
+	res, err := ckptremote.Copy(ctx, src, dst, ckptremote.PushOptions{Options: opts})
+	ui.close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdio.Out, res.Manifest.Digest)
+	fmt.Fprintf(stdio.Err, "Copied %s to %s: %d manifests (the bundle, its subject graph and referrers), %d blobs, %d already there\n",
+		src, dst, res.Manifests, res.Blobs, res.Skipped)
+	return nil
 }

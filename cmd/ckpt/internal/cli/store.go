@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,28 +40,7 @@ corrupt blobs). --repair refuses while a build uses the store (exit 1).`,
   ckpt store verify --repair --dir examples/quickstart`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			st, err := store.Open(ctx, storeDir(dir, storeFlag))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rep, err := st.VerifyAll(ctx, store.VerifyOptions{Repair: repair})
-			if errors.Is(err, store.ErrInUse) {
-				return exitCode(1, err)
-			}
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				err = writeJSON(stdio.Out, rep)
-			} else {
-				writeVerifyReport(stdio.Out, rep)
-			}
-			if err == nil && len(rep.Problems) > 0 && !rep.Repaired {
-				return exitCode(1, fmt.Errorf("store verify: %d damaged blobs (ckpt store verify --repair, then build)", len(rep.Problems)))
-			}
-			return err
+			return storeVerifyRun(cmd.Context(), stdio, storeDir(dir, storeFlag), repair, asJSON)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose .ckpt/store to check")
@@ -86,4 +66,30 @@ func writeVerifyReport(w io.Writer, rep store.VerifyReport) {
 	if rep.Repaired && len(rep.Problems) > 0 {
 		fmt.Fprintf(w, "removed %d corrupt blobs; the next build rebuilds the steps whose entries are named above\n", removed)
 	}
+}
+
+// storeVerifyRun hashes every blob of the store at root and reports (with
+// repair: drops) the damaged ones.
+func storeVerifyRun(ctx context.Context, stdio *IO, root string, repair, asJSON bool) error {
+	st, err := store.Open(ctx, root)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := st.VerifyAll(ctx, store.VerifyOptions{Repair: repair})
+	if errors.Is(err, store.ErrInUse) {
+		return exitCode(1, err)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		err = writeJSON(stdio.Out, rep)
+	} else {
+		writeVerifyReport(stdio.Out, rep)
+	}
+	if err == nil && len(rep.Problems) > 0 && !rep.Repaired {
+		return exitCode(1, fmt.Errorf("store verify: %d damaged blobs (ckpt store verify --repair, then build)", len(rep.Problems)))
+	}
+	return err
 }

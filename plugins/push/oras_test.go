@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/mlbom"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -57,7 +58,7 @@ func TestOrasReadsBundle(t *testing.T) {
 		types = append(types, r.ArtifactType)
 	}
 	sort.Strings(types)
-	if strings.Join(types, ",") != specv1.ArtifactTypeLicenseReport+","+specv1.ArtifactTypeProvenance {
+	if strings.Join(types, ",") != specv1.ArtifactTypeLicenseReport+","+mlbom.MediaType+","+specv1.ArtifactTypeProvenance {
 		t.Errorf("oras discover lists %v\n%s", types, b)
 	}
 }

@@ -109,7 +109,7 @@ func TestInteropCopyKeepsReferrers(t *testing.T) {
 	os.WriteFile(sig, []byte(`{"signature":"test"}`), 0o644)
 	code, out, _ := ckpt("inspect", src, "--plain-http", "--json")
 	var rep ckptremote.Report
-	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Referrers) != 2 {
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Referrers) != 3 {
 		t.Fatalf("inspect %s: %s", src, out)
 	}
 	// A signature of the bundle and one of its license report (a referrer of a referrer).
@@ -121,15 +121,15 @@ func TestInteropCopyKeepsReferrers(t *testing.T) {
 	}
 	srcTree, _ := tool(nil, oras, "discover", "--plain-http", "--format", "json", src)
 	code, out, errOut := ckpt("copy", src, dst, "--plain-http")
-	if code != 0 || strings.TrimSpace(out) != rep.Digest || !strings.Contains(errOut, "6 manifests") { // bundle, base, 2 reports, 2 signatures
+	if code != 0 || strings.TrimSpace(out) != rep.Digest || !strings.Contains(errOut, "7 manifests") { // bundle, base, license report, provenance, ML-BOM, 2 signatures
 		t.Fatalf("copy: %d %q %s", code, out, errOut)
 	}
 	dstTree, err := tool(nil, oras, "discover", "--plain-http", "--format", "json", dst)
 	if err != nil {
 		t.Fatalf("oras discover: %v\n%s", err, dstTree)
 	}
-	if n := strings.Count(dstTree, `"artifactType"`); n != 4 || n != strings.Count(srcTree, `"artifactType"`) {
-		t.Errorf("oras discover on the copy: %d referrers, want 4 (license report, provenance, 2 signatures):\n%s", n, dstTree)
+	if n := strings.Count(dstTree, `"artifactType"`); n != 5 || n != strings.Count(srcTree, `"artifactType"`) {
+		t.Errorf("oras discover on the copy: %d referrers, want 5 (license report, provenance, ML-BOM, 2 signatures):\n%s", n, dstTree)
 	}
 	for _, rf := range rep.Referrers {
 		if !strings.Contains(dstTree, rf.Digest) {
@@ -152,7 +152,7 @@ func TestInteropCopyKeepsReferrers(t *testing.T) {
 	}
 	code, out, _ = ckpt("inspect", "oci:"+layoutDir+":v1", "--json")
 	var lrep ckptremote.Report
-	if code != 0 || json.Unmarshal([]byte(out), &lrep) != nil || len(lrep.Referrers) != 3 || len(lrep.Warnings) != 0 {
-		t.Errorf("layout copy: %d referrers (want license report, provenance, signature), warnings %v", len(lrep.Referrers), lrep.Warnings)
+	if code != 0 || json.Unmarshal([]byte(out), &lrep) != nil || len(lrep.Referrers) != 4 || len(lrep.Warnings) != 0 {
+		t.Errorf("layout copy: %d referrers (want license report, provenance, ML-BOM, signature), warnings %v", len(lrep.Referrers), lrep.Warnings)
 	}
 }

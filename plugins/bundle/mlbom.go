@@ -33,10 +33,7 @@ func (b *builder) attachMLBOM(desc ocispec.Descriptor, m *specv1.Metadata) error
 	in := mlbom.Input{Name: b.cfg.Name, Version: b.cfg.Version, Manifest: desc.Digest, Metadata: m,
 		Evals: gateEvals(b.req), Tool: buildVersion(b.req)}
 	for _, f := range modelpack.Describe(man, cfg).Files {
-		path := f.Path
-		if path == "" {
-			path = f.Name // a KitOps tar layer: the Kitfile names it
-		}
+		path := layerName(f)
 		in.Files = append(in.Files, mlbom.File{Path: path, Digest: f.Layer.Digest, Size: f.Layer.Size, MediaType: f.Layer.MediaType})
 	}
 	doc, err := mlbom.JSON(in)
@@ -76,4 +73,17 @@ func buildVersion(req *specv1.RunRequest) string {
 		return ""
 	}
 	return req.Build.CkptVersion
+}
+
+// layerName names a layer in the ML-BOM: its file path, else what the
+// artifact's config calls it (a KitOps tar layer: the Kitfile), else its
+// title, else its media type and digest (an Ollama layer:
+// application/vnd.ollama.image.license@sha256:…; several may share a type).
+func layerName(f modelpack.FileInfo) string {
+	for _, n := range []string{f.Path, f.Name, f.Layer.Annotations[ocispec.AnnotationTitle]} {
+		if n != "" {
+			return n
+		}
+	}
+	return f.Layer.MediaType + "@" + f.Layer.Digest.String()
 }

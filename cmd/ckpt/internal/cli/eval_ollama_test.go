@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,4 +155,54 @@ func TestBuildEvalOllama(t *testing.T) {
 			t.Errorf("%s: Ollama %q, llama.cpp %q on %q", id, output, want, prompt)
 		}
 	}
+
+	// Nothing changed: the eval is cached, same report.
+	again := buildEval(t, dir)
+	if again.eval.Status != run.StatusCached || again.eval.Artifact != r.eval.Artifact {
+		t.Errorf("rebuild with nothing changed: eval %s %s, first %s", again.eval.Status, again.eval.Artifact, r.eval.Artifact)
+	}
+	// One byte of the adapter: a new target, a new run, a new report.
+	flipAdapterByte(t, filepath.Join(dir, "adapters", "support", "adapter_model.safetensors"))
+	changed := buildEval(t, dir)
+	if changed.target.Artifact == r.target.Artifact || changed.eval.Status != run.StatusOK {
+		t.Fatalf("after one adapter byte: export %s (was %s), eval %s", changed.target.Artifact, r.target.Artifact, changed.eval.Status)
+	}
+	if changed.report.Target != changed.target.Artifact || changed.report.Generation.Answered == r.report.Generation.Answered {
+		t.Errorf("after one adapter byte: report target %s answered %s, want %s and not %s",
+			changed.report.Target, changed.report.Generation.Answered, changed.target.Artifact, r.report.Generation.Answered)
+	}
+	for _, row := range changed.rows {
+		if !strings.Contains(string(row["target_digest"]), changed.target.Artifact) {
+			t.Errorf("after one adapter byte: row %s carries %s", row["id"], row["target_digest"])
+		}
+	}
+}
+
+// flipAdapterByte rewrites the first value of the file's first lora_B
+// tensor by name (BF16): its top mantissa bit, in the low byte.
+func flipAdapterByte(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b)
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		var ti struct {
+			Dtype   string   `json:"dtype"`
+			Offsets []uint64 `json:"data_offsets"`
+		}
+		if strings.HasSuffix(name, "lora_B.weight") && json.Unmarshal(header[name], &ti) == nil && ti.Dtype == "BF16" {
+			b[8+n+ti.Offsets[0]] ^= 0x40
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s: no BF16 lora_B tensor", path)
 }

@@ -42,6 +42,31 @@ await model.dispose();
 // what it shows after them differs): a prefix of what Ollama answers.
 func (l Llama) Generate(t testing.TB, model, lora, prompt string, n int, stop ...string) string {
 	t.Helper()
+	text, _, _ := strings.Cut(l.generate(t, model, lora, prompt, n), "\uFFFD")
+	return cutStop(text, stop)
+}
+
+// GenerateValid is Generate with the bytes that form no valid UTF-8 left
+// out instead of cutting there: Ollama drops them from its answer, which
+// is then a prefix of this text.
+func (l Llama) GenerateValid(t testing.TB, model, lora, prompt string, n int, stop ...string) string {
+	t.Helper()
+	return cutStop(strings.ReplaceAll(l.generate(t, model, lora, prompt, n), "\uFFFD", ""), stop)
+}
+
+func cutStop(text string, stop []string) string {
+	for _, s := range stop {
+		if i := strings.Index(text, s); i >= 0 {
+			text = text[:i]
+		}
+	}
+	return text
+}
+
+// generate returns llama.cpp's greedy continuation, special tokens spelled
+// out and invalid bytes as U+FFFD.
+func (l Llama) generate(t testing.TB, model, lora, prompt string, n int) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.Symlink(filepath.Join(l.Dir, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
 		t.Fatal(err)
@@ -65,11 +90,5 @@ func (l Llama) Generate(t testing.TB, model, lora, prompt string, n int, stop ..
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("llama.cpp generate: %v: %s", err, b)
 	}
-	text, _, _ := strings.Cut(out.Text, "\uFFFD")
-	for _, s := range stop {
-		if i := strings.Index(text, s); i >= 0 {
-			text = text[:i]
-		}
-	}
-	return text
+	return out.Text
 }

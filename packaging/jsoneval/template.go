@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/ckpt-dev/ckpt/packaging/compat"
+	"github.com/ckpt-dev/ckpt/packaging/gguf"
 )
 
 // Template is the chat template that renders prompts: the target's own,
@@ -55,6 +56,30 @@ func LoadTemplate(dir string) (*Template, error) {
 		return NewTemplate(src, "tokenizer_config.json", vars), nil
 	}
 	return nil, fmt.Errorf("%s: no chat template (chat_template.jinja or tokenizer_config.json's chat_template); set template = \"runtime\" to let the runtime apply its own", dir)
+}
+
+// LoadGGUFTemplate reads a GGUF file's tokenizer.chat_template, with the
+// BOS and EOS tokens its tokenizer names.
+func LoadGGUFTemplate(path string) (*Template, error) {
+	f, err := gguf.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	src, _ := f.Get("tokenizer.chat_template")
+	if s, ok := src.(string); !ok || s == "" {
+		return nil, fmt.Errorf("%s: no tokenizer.chat_template; set template = \"runtime\" to let the runtime apply its own", path)
+	}
+	vars := compat.DefaultVars()
+	tokens, _ := f.Get("tokenizer.ggml.tokens")
+	names, _ := tokens.([]string)
+	for key, dst := range map[string]*string{"tokenizer.ggml.bos_token_id": &vars.BOS, "tokenizer.ggml.eos_token_id": &vars.EOS} {
+		if id, ok := f.Get(key); ok {
+			if i, ok := id.(uint32); ok && int(i) < len(names) {
+				*dst = names[i]
+			}
+		}
+	}
+	return NewTemplate(src.(string), filepath.Base(path)+" tokenizer.chat_template", vars), nil
 }
 
 // tokenName reads a special token given as a string or as {"content": ...}.

@@ -78,7 +78,7 @@ func (r *Config) Start(ctx context.Context, target, scratch string, chat bool, s
 		s.Stop = stop
 	}
 	if r.Kind == KindOllama {
-		gguf, err := r.gguf(target)
+		gguf, err := r.GGUF(target)
 		if err != nil {
 			return nil, err
 		}
@@ -100,9 +100,9 @@ func (r *Config) Concurrency() int {
 	return 4
 }
 
-// gguf finds the GGUF file the ollama runner loads: the target itself, the
+// GGUF finds the GGUF file the ollama runner loads: the target itself, the
 // runner's file, or the one *.gguf in the target's folder.
-func (r *Config) gguf(dir string) (string, error) {
+func (r *Config) GGUF(dir string) (string, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return dir, nil
 	}

@@ -117,7 +117,11 @@ func (r *ollama) load(ctx context.Context, path, digest string) error {
 	if err := r.c.do(ctx, "upload "+filepath.Base(path), http.MethodPost, "/api/blobs/"+digest, open, nil); err != nil {
 		return err
 	}
-	create := map[string]any{"model": r.info.Model, "files": map[string]string{filepath.Base(path): digest}, "stream": false}
+	// Greedy means no repeat penalty either (Ollama's default is 1.1,
+	// which llama.cpp's greedy decoding does not apply); the model's
+	// parameters hold for every endpoint that serves it.
+	create := map[string]any{"model": r.info.Model, "files": map[string]string{filepath.Base(path): digest}, "stream": false,
+		"parameters": map[string]any{"repeat_penalty": 1, "top_k": 1}}
 	if !r.chat {
 		// The prompt is rendered already: even Ollama's OpenAI
 		// /v1/completions (which is not raw) must not wrap it.

@@ -1,19 +1,25 @@
 package runner
 
 import (
-	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/gguf"
+	"github.com/ckpt-dev/ckpt/packaging/synth"
 )
 
-// testGGUF is a small GGUF model to serve: $CKPT_TEST_GGUF until the GGUF
-// export is wired in here.
+// testGGUF exports a synthesized random model as an F32 GGUF.
 func testGGUF(t *testing.T) string {
-	p := os.Getenv("CKPT_TEST_GGUF")
-	if p == "" {
-		t.Skip("set CKPT_TEST_GGUF to a small GGUF model")
+	t.Helper()
+	dir := t.TempDir()
+	if err := synth.Model(t.Context(), filepath.Join(dir, "model"), synth.ModelOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "tiny-F32.gguf")
+	if err := gguf.Export(t.Context(), filepath.Join(dir, "model"), p, gguf.Options{Type: gguf.FileF32, Name: "tiny"}); err != nil {
+		t.Fatal(err)
 	}
 	return p
 }

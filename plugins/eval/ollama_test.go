@@ -1,32 +1,30 @@
 package eval
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
+	"github.com/ckpt-dev/ckpt/packaging/gguf"
 	"github.com/ckpt-dev/ckpt/packaging/jsoneval"
+	"github.com/ckpt-dev/ckpt/packaging/synth"
 )
 
 // TestPromptsThroughOllama runs eval "json" with the ollama runner on a
-// GGUF target ($CKPT_TEST_GGUF, a synthesized random model, until the GGUF
-// export is wired in here): every prompt gets a prediction bound to the
+// GGUF target (a synthesized random model exported as F32): every prompt gets a prediction bound to the
 // target, the GGUF's digest is what answered, and the garbage outputs are
 // all hard cases.
 func TestPromptsThroughOllama(t *testing.T) {
 	bin := testenv.RequireOllama(t)
-	gguf := os.Getenv("CKPT_TEST_GGUF")
-	if gguf == "" {
-		t.Skip("set CKPT_TEST_GGUF to a small GGUF model")
-	}
 	in := modelTarget(t)
-	b, err := os.ReadFile(gguf)
-	if err != nil {
+	src := filepath.Join(t.TempDir(), "model")
+	if err := synth.Model(t.Context(), src, synth.ModelOptions{Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(in.Dir, "model.gguf"), b, 0o644)
+	if err := gguf.Export(t.Context(), src, filepath.Join(in.Dir, "model.gguf"), gguf.Options{Type: gguf.FileF32}); err != nil {
+		t.Fatal(err)
+	}
 	answered, _ := jsoneval.DigestTarget(filepath.Join(in.Dir, "model.gguf"))
 	cfg := map[string]any{"target": "export.gguf", "prompts": writePrompts(t, t.TempDir(), 4, 0), "schema": schemaPath(t),
 		"runner": map[string]any{"kind": "ollama", "binary": bin, "max_tokens": 8}}

@@ -18,6 +18,7 @@ const (
 	FormatCkpt      = "ckpt"       // a ckpt store artifact
 	FormatFloat     = "ckpt-float" // ckpt's float-coded model (ModelPack-shaped, own types)
 	FormatOCI       = "oci"        // any other OCI manifest
+	// FormatOllama (ollama.go) is Ollama's registry format.
 )
 
 // Artifact is what a model manifest says about its files.
@@ -75,6 +76,13 @@ func DetectFormat(m ocispec.Manifest) string {
 			return FormatCkpt
 		}
 	}
+	layers := make([]string, len(m.Layers))
+	for i, l := range m.Layers {
+		layers[i] = l.MediaType
+	}
+	if isOllama(layers) {
+		return FormatOllama
+	}
 	return FormatOCI
 }
 
@@ -99,8 +107,11 @@ func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 		}
 		a.Files = append(a.Files, f)
 	}
-	if a.Format == FormatKitOps {
+	switch a.Format {
+	case FormatKitOps:
 		nameKitLayers(a.Files, cfg)
+	case FormatOllama:
+		nameOllamaLayers(a.Files)
 	}
 	if lic := m.Annotations[specv1.AnnotationLicense]; lic != "" {
 		a.License = lic
@@ -155,7 +166,8 @@ func layerKind(mt string) string {
 	return "file"
 }
 
-// configLicense reads a license from KitOps or ckpt configs.
+// configLicense reads a license from KitOps, ckpt or Docker model
+// configs (the GGUF's general.license).
 func configLicense(format string, cfg []byte) string {
 	if len(cfg) == 0 {
 		return ""
@@ -168,11 +180,14 @@ func configLicense(format string, cfg []byte) string {
 		Model struct {
 			License string `json:"license"`
 		} `json:"model"`
+		Config struct {
+			GGUF map[string]string `json:"gguf"`
+		} `json:"config"`
 	}
 	if json.Unmarshal(cfg, &c) != nil {
 		return ""
 	}
-	for _, l := range []string{c.License, c.Package.License, c.Model.License} {
+	for _, l := range []string{c.License, c.Package.License, c.Model.License, c.Config.GGUF["general.license"]} {
 		if l != "" {
 			return l
 		}

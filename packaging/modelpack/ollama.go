@@ -3,11 +3,9 @@ package modelpack
 import (
 	"strconv"
 	"strings"
-)
 
-// FormatOllama is Ollama's registry format: a Docker v2 image manifest
-// whose layers are application/vnd.ollama.image.* files.
-const FormatOllama = "ollama"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
 
 const ollamaLayerPrefix = "application/vnd.ollama.image."
 
@@ -17,9 +15,9 @@ var ollamaNames = map[string]string{"model": "model.gguf", "adapter": "adapter.g
 	"params": "params.json", "messages": "messages.json", "license": "LICENSE"}
 
 // isOllama tells an Ollama manifest: a layer of an Ollama media type.
-func isOllama(mt []string) bool {
-	for _, t := range mt {
-		if strings.HasPrefix(t, ollamaLayerPrefix) {
+func isOllama(m ocispec.Manifest) bool {
+	for _, l := range m.Layers {
+		if strings.HasPrefix(l.MediaType, ollamaLayerPrefix) {
 			return true
 		}
 	}

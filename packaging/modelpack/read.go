@@ -17,8 +17,8 @@ const (
 	FormatDocker    = "docker"     // Docker model artifact
 	FormatCkpt      = "ckpt"       // a ckpt store artifact
 	FormatFloat     = "ckpt-float" // ckpt's float-coded model (ModelPack-shaped, own types)
+	FormatOllama    = "ollama"     // Ollama's registry format (Docker v2, vnd.ollama.image.* layers)
 	FormatOCI       = "oci"        // any other OCI manifest
-	// FormatOllama (ollama.go) is Ollama's registry format.
 )
 
 // Artifact is what a model manifest says about its files.
@@ -76,11 +76,7 @@ func DetectFormat(m ocispec.Manifest) string {
 			return FormatCkpt
 		}
 	}
-	layers := make([]string, len(m.Layers))
-	for i, l := range m.Layers {
-		layers[i] = l.MediaType
-	}
-	if isOllama(layers) {
+	if isOllama(m) {
 		return FormatOllama
 	}
 	return FormatOCI

@@ -17,6 +17,7 @@ const (
 	FormatDocker    = "docker"     // Docker model artifact
 	FormatCkpt      = "ckpt"       // a ckpt store artifact
 	FormatFloat     = "ckpt-float" // ckpt's float-coded model (ModelPack-shaped, own types)
+	FormatOllama    = "ollama"     // Ollama's registry format (Docker v2, vnd.ollama.image.* layers)
 	FormatOCI       = "oci"        // any other OCI manifest
 )
 
@@ -75,6 +76,9 @@ func DetectFormat(m ocispec.Manifest) string {
 			return FormatCkpt
 		}
 	}
+	if isOllama(m) {
+		return FormatOllama
+	}
 	return FormatOCI
 }
 
@@ -99,8 +103,11 @@ func Describe(m ocispec.Manifest, cfg []byte) *Artifact {
 		}
 		a.Files = append(a.Files, f)
 	}
-	if a.Format == FormatKitOps {
+	switch a.Format {
+	case FormatKitOps:
 		nameKitLayers(a.Files, cfg)
+	case FormatOllama:
+		nameOllamaLayers(a.Files)
 	}
 	if lic := m.Annotations[specv1.AnnotationLicense]; lic != "" {
 		a.License = lic
@@ -155,7 +162,8 @@ func layerKind(mt string) string {
 	return "file"
 }
 
-// configLicense reads a license from KitOps or ckpt configs.
+// configLicense reads a license from KitOps, ckpt or Docker model
+// configs (the GGUF's general.license).
 func configLicense(format string, cfg []byte) string {
 	if len(cfg) == 0 {
 		return ""
@@ -168,11 +176,14 @@ func configLicense(format string, cfg []byte) string {
 		Model struct {
 			License string `json:"license"`
 		} `json:"model"`
+		Config struct {
+			GGUF map[string]string `json:"gguf"`
+		} `json:"config"`
 	}
 	if json.Unmarshal(cfg, &c) != nil {
 		return ""
 	}
-	for _, l := range []string{c.License, c.Package.License, c.Model.License} {
+	for _, l := range []string{c.License, c.Package.License, c.Model.License, c.Config.GGUF["general.license"]} {
 		if l != "" {
 			return l
 		}

@@ -34,7 +34,7 @@ func jinja2(t *testing.T, jobs []job) []result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", "render_jinja2.py"))
+	cmd := exec.CommandContext(t.Context(), py, filepath.Join("..", "compat", "testdata", "render_jinja2.py"))
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

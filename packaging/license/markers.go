@@ -166,6 +166,8 @@ const maxFrontMatter = 4096
 // reports false when there is no front matter.
 func frontMatter(b []byte) (map[string][]string, bool) {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	// YAML breaks lines at \n, \r\n and a lone \r alike.
+	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	if !sc.Scan() || strings.TrimRight(sc.Text(), " \t\r") != "---" {

@@ -96,6 +96,7 @@ func TestOllamaPullsAndRuns(t *testing.T) {
 	if answers["support-lora"] == answers["tiny"] {
 		t.Errorf("the adapter changes nothing: %q", answers["tiny"])
 	}
+	checkOllamaRefuses(t, o, reg.Host, ggufs["mistral-tiny-F32.gguf"])
 	lora := layoutManifest(t, exportDir(t, dir, "bundle.lora"))
 	base := layoutManifest(t, exportDir(t, dir, "bundle.base"))
 	bl, _ := base.Layer(ollama.MediaTypeModel)

@@ -52,32 +52,66 @@ func (c *converter) write(ctx context.Context, w io.Writer, s *source) error {
 	// that a small tensor keeps every core busy too.
 	per := max(1, min(chunkBytes/rowIn, (s.rows+int64(c.workers)-1)/int64(c.workers)))
 	n := (s.rows + per - 1) / per
-	results := make([]*chunk, c.workers)
-	for base := int64(0); base < n; base += int64(c.workers) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		k := min(int64(c.workers), n-base)
-		var wg sync.WaitGroup
-		for i := range k {
-			r0 := (base + i) * per
-			r1 := min(s.rows, r0+per)
-			ch := c.get()
-			results[i] = ch
-			wg.Go(func() { ch.err = c.convert(s, ch, r0, r1, rowIn, rowOut) })
-		}
-		wg.Wait()
-		for _, ch := range results[:k] {
-			if ch.err != nil {
-				return ch.err
+	return c.pipeline(ctx, w, n, func(ch *chunk, i int64) error {
+		r0 := i * per
+		return c.convert(s, ch, r0, min(s.rows, r0+per), rowIn, rowOut)
+	})
+}
+
+// pending is a chunk being converted; done is closed when it is.
+type pending struct {
+	ch   *chunk
+	done chan struct{}
+}
+
+// pipeline converts chunks 0..n-1, c.workers at a time, and writes each to
+// w in order while later ones are converted: at most c.workers chunks are
+// in conversion, and at most c.workers more wait to be written.
+func (c *converter) pipeline(ctx context.Context, w io.Writer, n int64, conv func(*chunk, int64) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan pending, c.workers)
+	busy := make(chan struct{}, c.workers)
+	go func() {
+		defer close(queue)
+		for i := range n {
+			select {
+			case busy <- struct{}{}:
+			case <-ctx.Done():
+				return
 			}
-			if _, err := w.Write(ch.out); err != nil {
-				return err
+			p := pending{ch: c.get(), done: make(chan struct{})}
+			go func() {
+				defer close(p.done)
+				p.ch.err = conv(p.ch, i)
+				<-busy
+			}()
+			select {
+			case queue <- p:
+			case <-ctx.Done():
+				<-p.done
+				return
 			}
-			c.pool.Put(ch)
 		}
+	}()
+	var err error
+	for p := range queue {
+		<-p.done
+		if err == nil {
+			err = p.ch.err
+		}
+		if err == nil {
+			_, err = w.Write(p.ch.out)
+		}
+		if err != nil {
+			cancel() // the producer stops; the chunks queued are drained
+		}
+		c.pool.Put(p.ch)
 	}
-	return nil
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
 }
 
 func (c *converter) get() *chunk {

@@ -10,9 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 WORK=${WORK:-$(mktemp -d)}
-REG_PID=
-cleanup() { [ -z "$REG_PID" ] || kill "$REG_PID" 2>/dev/null || true; }
-if [ -n "${WORK_KEEP:-}" ]; then trap cleanup EXIT; else trap 'cleanup; rm -rf "$WORK"' EXIT; fi
+if [ -n "${WORK_KEEP:-}" ]; then trap stop_registry EXIT; else trap 'stop_registry; rm -rf "$WORK"' EXIT; fi
 LAYERS=${LAYERS:-9}
 
 go build -o "$WORK/ckpt" ./cmd/ckpt
@@ -23,22 +21,8 @@ if [ ! -f "$WORK/model/consolidated.safetensors" ]; then
 fi
 SIZE=$(du -cb "$WORK"/model/* | tail -1 | cut -f1)
 
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/registry"
-cat > "$WORK/registry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry
-http:
-  addr: 127.0.0.1:$PORT
-YML
-docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null && break; sleep 0.1; done
-REG="127.0.0.1:$PORT"
+. bench/registry.sh
+start_registry "$WORK/registry"
 
 mkdir -p "$WORK/spec"
 cat > "$WORK/spec/bench.ckpt.hcl" <<HCL
@@ -62,7 +46,7 @@ now() { date +%s.%N; }
 secs() { awk "BEGIN{printf \"%.2f\", $2-$1}"; }
 mbs() { awk "BEGIN{printf \"%.0f\", $SIZE/1e6/$1}"; }
 blobs() { "$CKPT" inspect "$1" --plain-http --json | $PY -c 'import json,sys; r=json.load(sys.stdin); print(sum(f["size"] for f in r["files"]))'; }
-stored() { du -sb "$WORK/registry" | cut -f1; }
+stored() { du -sb "$WORK/registry/storage" | cut -f1; }
 
 echo "model: $SIZE bytes in $(ls "$WORK/model" | wc -l) files; registry: docker-registry $REG"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (shared machine: figures vary)"

@@ -12,11 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 WORK=${WORK:-$(mktemp -d)}
-[ -n "${WORK_KEEP:-}" ] || trap 'cleanup; rm -rf "$WORK"' EXIT
+[ -n "${WORK_KEEP:-}" ] || trap 'stop_registry; rm -rf "$WORK"' EXIT
 LAYERS=${LAYERS:-21}
-REG_PID=
-cleanup() { [ -z "$REG_PID" ] || kill "$REG_PID" 2>/dev/null || true; }
-[ -z "${WORK_KEEP:-}" ] || trap cleanup EXIT
+[ -z "${WORK_KEEP:-}" ] || trap stop_registry EXIT
 command -v oras >/dev/null || PATH="$PATH:$(go env GOPATH)/bin"
 command -v oras >/dev/null || { echo "oras is not installed: GOFLAGS= go install oras.land/oras/cmd/oras@v1.3.6" >&2; exit 1; }
 
@@ -28,22 +26,8 @@ if [ ! -f "$WORK/model/consolidated.safetensors" ]; then
 fi
 SIZE=$(du -cb "$WORK"/model/* | tail -1 | cut -f1)
 
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/registry"
-cat > "$WORK/registry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry
-http:
-  addr: 127.0.0.1:$PORT
-YML
-docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null && break; sleep 0.1; done
-REG="127.0.0.1:$PORT"
+. bench/registry.sh
+start_registry "$WORK/registry"
 
 mkdir -p "$WORK/spec"
 cat > "$WORK/spec/bench.ckpt.hcl" <<HCL

@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
 	"github.com/ckpt-dev/ckpt/packaging/mlbom"
@@ -25,65 +23,6 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 )
-
-// cosignRun runs the real cosign against the test registry, offline, and
-// keeps everything it printed for the secret check.
-type cosignRun struct {
-	t   *testing.T
-	bin string
-	env []string
-	dir string
-	log *bytes.Buffer
-}
-
-func newCosign(t *testing.T, dir string, log *bytes.Buffer) *cosignRun {
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "HOME="+home, "TUF_ROOT="+filepath.Join(home, "tuf"), "COSIGN_PASSWORD="+password,
-		"COSIGN_EXPERIMENTAL=0", "SIGSTORE_NO_CACHE=true")
-	return &cosignRun{t: t, bin: testenv.Cosign(t), env: env, dir: dir, log: log}
-}
-
-// run returns cosign's exit error (nil on success) and its output.
-func (c *cosignRun) run(args ...string) (string, error) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Env, cmd.Dir = c.env, c.dir
-	out, err := cmd.CombinedOutput()
-	fmt.Fprintf(c.log, "$ cosign %s\n%s\n", strings.Join(args, " "), out)
-	return string(out), err
-}
-
-func (c *cosignRun) accepts(what string, args ...string) {
-	c.t.Helper()
-	if out, err := c.run(args...); err != nil {
-		c.t.Fatalf("cosign refused %s: %v\n%s", what, err, out)
-	}
-}
-
-// refuses checks that cosign fails, for the reason its output names.
-func (c *cosignRun) refuses(what, reason string, args ...string) {
-	c.t.Helper()
-	out, err := c.run(args...)
-	if err == nil {
-		c.t.Fatalf("cosign accepted %s:\n%s", what, out)
-	}
-	if !strings.Contains(out, reason) {
-		c.t.Fatalf("cosign refused %s, but not because %q:\n%s", what, reason, out)
-	}
-}
-
-func (c *cosignRun) verify(pub, ref string) []string {
-	return []string{"verify", "--key", pub, "--insecure-ignore-tlog", "--allow-insecure-registry", ref}
-}
-
-func (c *cosignRun) verifyAttestation(pub, ref string) []string {
-	return []string{"verify-attestation", "--key", pub, "--type", "slsaprovenance1", "--insecure-ignore-tlog", "--allow-insecure-registry", ref}
-}
 
 func repository(t *testing.T, host, name string) *remote.Repository {
 	t.Helper()
@@ -109,7 +48,7 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	ctx := context.Background()
 	var log bytes.Buffer
 	dir := t.TempDir()
-	cs := newCosign(t, dir, &log)
+	cs := testenv.NewCosignCLI(t, dir, password, &log)
 	s, v, _ := keyPair(t, dir, "ckpt")
 	other, otherV, _ := keyPair(t, dir, "other")
 	reg := testenv.NewRegistry(t)
@@ -126,9 +65,9 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	if _, err := sign.Attest(ctx, repo, subj, s, provenance(t), licenseReport()); err != nil {
 		t.Fatal(err)
 	}
-	cs.accepts("ckpt's signature", cs.verify(pub, name+":v1")...)
-	cs.accepts("ckpt's SLSA attestation", cs.verifyAttestation(pub, name+":v1")...)
-	cs.accepts("ckpt's license attestation", "verify-attestation", "--key", pub, "--type", sign.PredicateLicenseReport,
+	cs.Accepts("ckpt's signature", testenv.CosignVerify(pub, name+":v1")...)
+	cs.Accepts("ckpt's SLSA attestation", testenv.CosignVerifyAttestation(pub, name+":v1")...)
+	cs.Accepts("ckpt's license attestation", "verify-attestation", "--key", pub, "--type", sign.PredicateLicenseReport,
 		"--insecure-ignore-tlog", "--allow-insecure-registry", name+"@"+m.Digest.String())
 	bom, err := mlbom.JSON(mlbom.Input{Metadata: &specv1.Metadata{ID: "support", License: "Apache-2.0"},
 		Files: []mlbom.File{{Path: "LICENSE", Digest: digest.FromBytes(modelFiles()["LICENSE"])}}})
@@ -138,7 +77,7 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	if _, err := sign.Attest(ctx, repo, subj, s, sign.Predicate{Type: sign.PredicateCycloneDX, JSON: bom}); err != nil {
 		t.Fatal(err)
 	}
-	cs.accepts("ckpt's ML-BOM attestation", "verify-attestation", "--key", pub, "--type", "cyclonedx",
+	cs.Accepts("ckpt's ML-BOM attestation", "verify-attestation", "--key", pub, "--type", "cyclonedx",
 		"--insecure-ignore-tlog", "--allow-insecure-registry", name+":v1")
 	got, err := ckptVerify(t, repo, "v1", v, sign.PredicateSLSAProvenance, sign.PredicateLicenseReport, sign.PredicateCycloneDX)
 	if err != nil {
@@ -149,8 +88,8 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 	}
 
 	t.Run("another key", func(t *testing.T) {
-		cs.refuses("a signature made with another key", "invalid signature", cs.verify(otherPub, name+":v1")...)
-		cs.refuses("an attestation made with another key", "no matching attestations", cs.verifyAttestation(otherPub, name+":v1")...)
+		cs.Refuses("a signature made with another key", "invalid signature", testenv.CosignVerify(otherPub, name+":v1")...)
+		cs.Refuses("an attestation made with another key", "no matching attestations", testenv.CosignVerifyAttestation(otherPub, name+":v1")...)
 		if _, err := ckptVerify(t, repo, "v1", otherV); !errors.Is(err, sign.ErrBadSignature) {
 			t.Fatalf("ckpt: %v, want %v", err, sign.ErrBadSignature)
 		}
@@ -170,8 +109,8 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 		files["model.safetensors"][3] ^= 1
 		pushModel(t, ctx, r, "v1", files)
 		ref := sa.Name + ":v1"
-		cs.refuses("a changed layer", "no signatures found", cs.verify(pub, ref)...)
-		cs.refuses("a changed layer's attestation", "no matching attestations", cs.verifyAttestation(pub, ref)...)
+		cs.Refuses("a changed layer", "no signatures found", testenv.CosignVerify(pub, ref)...)
+		cs.Refuses("a changed layer's attestation", "no matching attestations", testenv.CosignVerifyAttestation(pub, ref)...)
 		if _, err := ckptVerify(t, r, "v1", v); !errors.Is(err, sign.ErrUnsigned) {
 			t.Fatalf("ckpt: %v, want %v", err, sign.ErrUnsigned)
 		}
@@ -184,7 +123,7 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 		if err := repo.Tag(ctx, b, "v1"); err != nil {
 			t.Fatal(err)
 		}
-		cs.refuses("a re-tagged manifest", "no signatures found", cs.verify(pub, name+":v1")...)
+		cs.Refuses("a re-tagged manifest", "no signatures found", testenv.CosignVerify(pub, name+":v1")...)
 		if _, err := ckptVerify(t, repo, "v1", v); !errors.Is(err, sign.ErrUnsigned) {
 			t.Fatalf("ckpt: %v, want %v", err, sign.ErrUnsigned)
 		}
@@ -199,8 +138,8 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		cs.refuses("a signature copied to another manifest", "invalid or missing digest in claim", cs.verify(pub, name+":v1")...)
-		cs.refuses("an attestation copied to another manifest", "no matching subject digest found", cs.verifyAttestation(pub, name+":v1")...)
+		cs.Refuses("a signature copied to another manifest", "invalid or missing digest in claim", testenv.CosignVerify(pub, name+":v1")...)
+		cs.Refuses("an attestation copied to another manifest", "no matching subject digest found", testenv.CosignVerifyAttestation(pub, name+":v1")...)
 		if _, err := ckptVerify(t, repo, "v1", v); !errors.Is(err, sign.ErrSubjectMismatch) {
 			t.Fatalf("ckpt: %v, want %v", err, sign.ErrSubjectMismatch)
 		}
@@ -216,8 +155,8 @@ func TestCosignJudgesCkptSignatures(t *testing.T) {
 		if _, err := sign.Attest(ctx, r, sc, other, provenance(t)); err != nil {
 			t.Fatal(err)
 		}
-		cs.refuses("a signature by another key", "invalid signature", cs.verify(pub, sc.Name+":v1")...)
-		cs.refuses("an attestation by another key", "no matching attestations", cs.verifyAttestation(pub, sc.Name+":v1")...)
+		cs.Refuses("a signature by another key", "invalid signature", testenv.CosignVerify(pub, sc.Name+":v1")...)
+		cs.Refuses("an attestation by another key", "no matching attestations", testenv.CosignVerifyAttestation(pub, sc.Name+":v1")...)
 		if _, err := ckptVerify(t, r, "v1", v); !errors.Is(err, sign.ErrBadSignature) {
 			t.Fatalf("ckpt: %v, want %v", err, sign.ErrBadSignature)
 		}
@@ -234,8 +173,8 @@ func TestCkptJudgesCosignSignatures(t *testing.T) {
 	var log bytes.Buffer
 	dir := t.TempDir()
 	reg := testenv.NewRegistry(t)
-	cs := newCosign(t, dir, &log)
-	cs.accepts("generate-key-pair", "generate-key-pair")
+	cs := testenv.NewCosignCLI(t, dir, password, &log)
+	cs.Accepts("generate-key-pair", "generate-key-pair")
 	cosignKey, cosignPub := filepath.Join(dir, "cosign.key"), filepath.Join(dir, "cosign.pub")
 
 	name := reg.Host + "/models/by-cosign"
@@ -246,8 +185,8 @@ func TestCkptJudgesCosignSignatures(t *testing.T) {
 	if err := os.WriteFile(pred, provenance(t).JSON, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cs.accepts("sign", "sign", "--key", cosignKey, "--tlog-upload=false", "--allow-insecure-registry", "-y", ref)
-	cs.accepts("attest", "attest", "--key", cosignKey, "--type", "slsaprovenance1", "--predicate", pred,
+	cs.Accepts("sign", "sign", "--key", cosignKey, "--tlog-upload=false", "--allow-insecure-registry", "-y", ref)
+	cs.Accepts("attest", "attest", "--key", cosignKey, "--type", "slsaprovenance1", "--predicate", pred,
 		"--tlog-upload=false", "--allow-insecure-registry", "-y", ref)
 
 	pubKey, err := sign.LoadPublicKeyFile(cosignPub)
@@ -294,9 +233,9 @@ func TestCkptJudgesCosignSignatures(t *testing.T) {
 	if _, err := sign.Attest(ctx, repo, sign.Subject{Name: name, Digest: m.Digest}, ck, licenseReport()); err != nil {
 		t.Fatal(err)
 	}
-	cs.accepts("cosign's signature beside ckpt's", cs.verify(cosignPub, ref)...)
-	cs.accepts("ckpt's signature beside cosign's", cs.verify(filepath.Join(dir, "ckpt.pub"), ref)...)
-	cs.accepts("cosign's attestation beside ckpt's", cs.verifyAttestation(cosignPub, ref)...)
+	cs.Accepts("cosign's signature beside ckpt's", testenv.CosignVerify(cosignPub, ref)...)
+	cs.Accepts("ckpt's signature beside cosign's", testenv.CosignVerify(filepath.Join(dir, "ckpt.pub"), ref)...)
+	cs.Accepts("cosign's attestation beside ckpt's", testenv.CosignVerifyAttestation(cosignPub, ref)...)
 	if got, err = ckptVerify(t, repo, "v1", pubKey, sign.PredicateSLSAProvenance, sign.PredicateLicenseReport); err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +243,7 @@ func TestCkptJudgesCosignSignatures(t *testing.T) {
 	files := modelFiles()
 	files["LICENSE"][0] ^= 1
 	pushModel(t, ctx, repo, "v1", files)
-	cs.refuses("a changed layer", "no signatures found", cs.verify(cosignPub, name+":v1")...)
+	cs.Refuses("a changed layer", "no signatures found", testenv.CosignVerify(cosignPub, name+":v1")...)
 	if _, err := ckptVerify(t, repo, "v1", pubKey); err == nil {
 		t.Fatal("ckpt accepted a changed layer of a cosign-signed artifact")
 	}

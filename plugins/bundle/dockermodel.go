@@ -12,6 +12,7 @@ import (
 	"github.com/ckpt-dev/ckpt/packaging/modelpack"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // dockerModelComponent is the bundle "docker-model" step.
@@ -40,43 +41,36 @@ func (c dockerModelComponent) Validate(_ context.Context, req *specv1.ValidateRe
 
 // Run writes the Docker model's OCI layout into req.OutputDir.
 func (c dockerModelComponent) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
-	cfg, err := sdk.DecodeConfig[ollamaConfig](req.Config)
-	if err != nil {
-		return nil, err
-	}
-	from, err := sdk.OneInput(req, "from")
-	if err != nil {
-		return nil, err
-	}
+	return runGGUF(ctx, req, ev, func(l *modelpack.Layout, cfg ollamaConfig, from specv1.Input) (ocispec.Descriptor, error) {
+		o, err := dockerModelOptions(req, from, cfg)
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		return dockermodel.Build(ctx, l, o)
+	})
+}
+
+// dockerModelOptions picks the model (and adapter) GGUF and the licenses.
+func dockerModelOptions(req *specv1.RunRequest, from specv1.Input, cfg ollamaConfig) (dockermodel.Options, error) {
 	o := dockermodel.Options{Tag: Tag}
 	path, x, err := ggufFile(from, cfg.Type)
 	if err != nil {
-		return nil, err
+		return o, err
 	}
 	o.Model = dockermodel.File{Src: path, Name: filepath.Base(path)}
 	if x.Adapter {
 		base, err := sdk.OneInput(req, "base")
 		if err != nil {
-			return nil, fmt.Errorf("an adapter export needs base = export.NAME (its base model's export): %w", err)
+			return o, fmt.Errorf("an adapter export needs base = export.NAME (its base model's export): %w", err)
 		}
 		o.Adapter = o.Model
 		if path, _, err = ggufFile(base, cfg.Type); err != nil {
-			return nil, err
+			return o, err
 		}
 		o.Model = dockermodel.File{Src: path, Name: filepath.Base(path)}
 	}
-	if o.Licenses, err = licenseFiles(req.ScratchDir, &from.Metadata); err != nil {
-		return nil, err
-	}
-	l, err := modelpack.CreateLayout(req.OutputDir)
-	if err != nil {
-		return nil, err
-	}
-	desc, err := dockermodel.Build(ctx, l, o)
-	if err != nil {
-		return nil, err
-	}
-	return finish(req, ev, cfg.Name, l, desc, from.Metadata)
+	o.Licenses, err = licenseFiles(req.ScratchDir, &from.Metadata)
+	return o, err
 }
 
 // licenseTexts are the lineage's LICENSE/NOTICE texts and their sorted names.

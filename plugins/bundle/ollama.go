@@ -95,6 +95,19 @@ func (c ollamaComponent) Validate(_ context.Context, req *specv1.ValidateRequest
 
 // Run writes the Ollama bundle's OCI layout into req.OutputDir.
 func (c ollamaComponent) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
+	return runGGUF(ctx, req, ev, func(l *modelpack.Layout, cfg ollamaConfig, from specv1.Input) (ocispec.Descriptor, error) {
+		o, err := ollamaOptions(req, from, cfg)
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		return ollama.Build(ctx, l, o)
+	})
+}
+
+// runGGUF is the Run of a bundle over a GGUF export: build writes the
+// bundle's manifest into the layout in req.OutputDir, from the step's
+// config and its "from" input.
+func runGGUF(ctx context.Context, req *specv1.RunRequest, ev sdk.Events, build func(*modelpack.Layout, ollamaConfig, specv1.Input) (ocispec.Descriptor, error)) (*specv1.Metadata, error) {
 	cfg, err := sdk.DecodeConfig[ollamaConfig](req.Config)
 	if err != nil {
 		return nil, err
@@ -103,15 +116,11 @@ func (c ollamaComponent) Run(ctx context.Context, req *specv1.RunRequest, ev sdk
 	if err != nil {
 		return nil, err
 	}
-	o, err := ollamaOptions(req, from, cfg)
-	if err != nil {
-		return nil, err
-	}
 	l, err := modelpack.CreateLayout(req.OutputDir)
 	if err != nil {
 		return nil, err
 	}
-	desc, err := ollama.Build(ctx, l, o)
+	desc, err := build(l, cfg, from)
 	if err != nil {
 		return nil, err
 	}

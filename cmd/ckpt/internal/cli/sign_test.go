@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -27,63 +25,6 @@ import (
 )
 
 const releasePassword = "release-pw-7f3a9c"
-
-// cosignCLI runs the real cosign offline against the test registry and
-// keeps what it printed.
-type cosignCLI struct {
-	t   *testing.T
-	bin string
-	env []string
-	dir string
-	log *bytes.Buffer
-}
-
-func newCosignCLI(t *testing.T, dir string, log *bytes.Buffer) *cosignCLI {
-	home := filepath.Join(dir, "cosign-home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "HOME="+home, "TUF_ROOT="+filepath.Join(home, "tuf"), "COSIGN_PASSWORD="+releasePassword,
-		"SIGSTORE_NO_CACHE=true")
-	return &cosignCLI{t: t, bin: testenv.Cosign(t), env: env, dir: dir, log: log}
-}
-
-func (c *cosignCLI) run(args ...string) (string, error) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Env, cmd.Dir = c.env, c.dir
-	out, err := cmd.CombinedOutput()
-	fmt.Fprintf(c.log, "$ cosign %s\n%s\n", strings.Join(args, " "), out)
-	return string(out), err
-}
-
-func (c *cosignCLI) accepts(what string, args ...string) {
-	c.t.Helper()
-	if out, err := c.run(args...); err != nil {
-		c.t.Fatalf("cosign refused %s: %v\n%s", what, err, out)
-	}
-}
-
-func (c *cosignCLI) refuses(what, reason string, args ...string) {
-	c.t.Helper()
-	out, err := c.run(args...)
-	if err == nil {
-		c.t.Fatalf("cosign accepted %s:\n%s", what, out)
-	}
-	if !strings.Contains(out, reason) {
-		c.t.Fatalf("cosign refused %s, but not because %q:\n%s", what, reason, out)
-	}
-}
-
-func cosignVerify(pub, ref string) []string {
-	return []string{"verify", "--key", pub, "--insecure-ignore-tlog", "--allow-insecure-registry", ref}
-}
-
-func cosignVerifyAttestation(pub, ref string) []string {
-	return []string{"verify-attestation", "--key", pub, "--type", "slsaprovenance1", "--insecure-ignore-tlog", "--allow-insecure-registry", ref}
-}
 
 // writeKeyPair writes NAME.key (encrypted with releasePassword) and
 // NAME.pub into dir.
@@ -129,7 +70,7 @@ func TestSignedReleaseJudgedByCosignAndAudit(t *testing.T) {
 	ref := reg.Host + "/models/support:v1"
 	dir := licenseProject(t, apacheText(t), "registry", fmt.Sprintf(
 		"  ref = %q\n  sign_key = \"./cosign.key\"\n  sign_password_env = \"RELEASE_PASSWORD\"", ref))
-	cs := newCosignCLI(t, t.TempDir(), &log)
+	cs := testenv.NewCosignCLI(t, t.TempDir(), releasePassword, &log)
 	_, pub := writeKeyPair(t, dir, "cosign")
 	otherKey, otherPub := writeKeyPair(t, t.TempDir(), "other")
 	code, out, errOut := ckptProc(t, []string{"RELEASE_PASSWORD=" + releasePassword}, "push", dir, "--plain-http")
@@ -137,8 +78,8 @@ func TestSignedReleaseJudgedByCosignAndAudit(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("ckpt push: exit %d\n%s\n%s", code, out, errOut)
 	}
-	cs.accepts("ckpt's signature", cosignVerify(pub, ref)...)
-	cs.accepts("ckpt's SLSA provenance attestation", cosignVerifyAttestation(pub, ref)...)
+	cs.Accepts("ckpt's signature", testenv.CosignVerify(pub, ref)...)
+	cs.Accepts("ckpt's SLSA provenance attestation", testenv.CosignVerifyAttestation(pub, ref)...)
 	policy := writePolicy(t, "policy.hcl", "use = \"commercial\"\nredistribute = true\nrequire_signature = true\n")
 	code, r := audit(t, &log, "--key", pub, "--policy", policy, ref)
 	if code != 0 || r.Verdict != verdictPass || r.SignedBy == "" || r.License != "Apache-2.0" ||
@@ -150,8 +91,8 @@ func TestSignedReleaseJudgedByCosignAndAudit(t *testing.T) {
 	}
 	checkReleaseMLBOM(t, ref)
 	t.Run("another key", func(t *testing.T) {
-		cs.refuses("another key", "invalid signature", cosignVerify(otherPub, ref)...)
-		cs.refuses("another key's attestation", "no matching attestations", cosignVerifyAttestation(otherPub, ref)...)
+		cs.Refuses("another key", "invalid signature", testenv.CosignVerify(otherPub, ref)...)
+		cs.Refuses("another key's attestation", "no matching attestations", testenv.CosignVerifyAttestation(otherPub, ref)...)
 		if code, r := audit(t, &log, "--key", otherPub, ref); code != 1 || !strings.Contains(r.Error, "no signature verifies") {
 			t.Errorf("ckpt audit --key OTHER: exit %d, %+v", code, r)
 		}
@@ -163,9 +104,9 @@ func TestSignedReleaseJudgedByCosignAndAudit(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "attested "+sign.PredicateLicenseReport) {
 			t.Fatalf("ckpt sign: exit %d\n%s%s", code, out, errOut)
 		}
-		cs.accepts("ckpt sign's signature", cosignVerify(otherPub, ref)...)
-		cs.accepts("ckpt sign's attestation", cosignVerifyAttestation(otherPub, ref)...)
-		cs.accepts("the push step's signature beside it", cosignVerify(pub, ref)...)
+		cs.Accepts("ckpt sign's signature", testenv.CosignVerify(otherPub, ref)...)
+		cs.Accepts("ckpt sign's attestation", testenv.CosignVerifyAttestation(otherPub, ref)...)
+		cs.Accepts("the push step's signature beside it", testenv.CosignVerify(pub, ref)...)
 	})
 	cosignKey := auditCosignSigned(t, cs, &log, reg.Host, policy)
 	tamperRelease(t, cs, &log, reg.Host, pub)
@@ -176,15 +117,15 @@ func TestSignedReleaseJudgedByCosignAndAudit(t *testing.T) {
 // auditCosignSigned signs the release with a key cosign makes, as cosign
 // signs: ckpt audit --key accepts it, its verdict resting on the texts
 // (cosign attested no license report). It returns the key's path.
-func auditCosignSigned(t *testing.T, cs *cosignCLI, log *bytes.Buffer, host, policy string) string {
+func auditCosignSigned(t *testing.T, cs *testenv.CosignCLI, log *bytes.Buffer, host, policy string) string {
 	t.Helper()
-	cs.accepts("generate-key-pair", "generate-key-pair")
-	key, pub := filepath.Join(cs.dir, "cosign.key"), filepath.Join(cs.dir, "cosign.pub")
+	cs.Accepts("generate-key-pair", "generate-key-pair")
+	key, pub := filepath.Join(cs.Dir(), "cosign.key"), filepath.Join(cs.Dir(), "cosign.pub")
 	d, err := repo(t, host, "models/support").Resolve(context.Background(), "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs.accepts("sign", "sign", "--key", key, "--tlog-upload=false", "--allow-insecure-registry", "-y",
+	cs.Accepts("sign", "sign", "--key", key, "--tlog-upload=false", "--allow-insecure-registry", "-y",
 		host+"/models/support@"+d.Digest.String())
 	code, r := audit(t, log, "--key", pub, "--policy", policy, host+"/models/support:v1")
 	if code != 0 || r.Verdict != verdictPass || r.License != "Apache-2.0" || strings.Join(r.Sources, ",") != "license texts" {
@@ -240,7 +181,7 @@ func repo(t *testing.T, host, name string) *remote.Repository {
 // tamperRelease changes one byte of the release's LICENSE layer and tags
 // the changed manifest v1, then copies the signature and attestations
 // beside it: cosign and ckpt audit --key refuse both, each for its reason.
-func tamperRelease(t *testing.T, cs *cosignCLI, log *bytes.Buffer, host, pub string) {
+func tamperRelease(t *testing.T, cs *testenv.CosignCLI, log *bytes.Buffer, host, pub string) {
 	t.Helper()
 	ctx := context.Background()
 	rp := repo(t, host, "models/support")
@@ -253,8 +194,8 @@ func tamperRelease(t *testing.T, cs *cosignCLI, log *bytes.Buffer, host, pub str
 	if err := rp.Tag(ctx, changed, "v1"); err != nil {
 		t.Fatal(err)
 	}
-	cs.refuses("a changed layer", "no signatures found", cosignVerify(pub, ref)...)
-	cs.refuses("a changed layer's attestation", "no matching attestations", cosignVerifyAttestation(pub, ref)...)
+	cs.Refuses("a changed layer", "no signatures found", testenv.CosignVerify(pub, ref)...)
+	cs.Refuses("a changed layer's attestation", "no matching attestations", testenv.CosignVerifyAttestation(pub, ref)...)
 	if code, r := audit(t, log, "--key", pub, ref); code != 1 || r.Verdict != verdictFail || !strings.Contains(r.Error, "not signed") {
 		t.Errorf("ckpt audit --key of a changed layer: exit %d, %+v", code, r)
 	}
@@ -267,8 +208,8 @@ func tamperRelease(t *testing.T, cs *cosignCLI, log *bytes.Buffer, host, pub str
 			t.Fatal(err)
 		}
 	}
-	cs.refuses("a signature re-tagged to another manifest", "invalid or missing digest in claim", cosignVerify(pub, ref)...)
-	cs.refuses("an attestation re-tagged to another manifest", "no matching subject digest found", cosignVerifyAttestation(pub, ref)...)
+	cs.Refuses("a signature re-tagged to another manifest", "invalid or missing digest in claim", testenv.CosignVerify(pub, ref)...)
+	cs.Refuses("an attestation re-tagged to another manifest", "no matching subject digest found", testenv.CosignVerifyAttestation(pub, ref)...)
 	if code, r := audit(t, log, "--key", pub, ref); code != 1 || !strings.Contains(r.Error, "signed for another manifest") {
 		t.Errorf("ckpt audit --key of a re-tagged signature: exit %d, %+v", code, r)
 	}

@@ -1,11 +1,8 @@
 package compat_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,41 +11,6 @@ import (
 	"github.com/ckpt-dev/ckpt/internal/testenv"
 	"github.com/ckpt-dev/ckpt/packaging/compat"
 )
-
-type renderJob struct {
-	Template     string          `json:"template"`
-	Conversation json.RawMessage `json:"conversation"`
-	Vars         map[string]any  `json:"vars"`
-}
-
-type renderResult struct {
-	Text   *string `json:"text"`
-	Raised *string `json:"raised"`
-	Error  *string `json:"error"`
-}
-
-// pythonRender renders every job with Jinja2 set up as transformers does.
-func pythonRender(t *testing.T, jobs []renderJob) []renderResult {
-	t.Helper()
-	py := testenv.RequirePython(t, "jinja2")
-	in, err := json.Marshal(jobs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(t.Context(), py, filepath.Join("testdata", "render_jinja2.py"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python reference: %v\n%s", err, stderr.String())
-	}
-	var res []renderResult
-	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(jobs) {
-		t.Fatalf("python reference output (%d results): %v", len(res), err)
-	}
-	return res
-}
 
 type parityCase struct{ template, conversation string }
 
@@ -75,7 +37,7 @@ func TestTemplatesMatchJinja2(t *testing.T) {
 		convs["ckpt:"+c.Name] = []byte(c.JSON)
 	}
 	vars := compat.DefaultVars()
-	var jobs []renderJob
+	var jobs []testenv.JinjaJob
 	var cases []parityCase
 	for _, tp := range templates {
 		src, err := os.ReadFile(tp)
@@ -83,12 +45,12 @@ func TestTemplatesMatchJinja2(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, name := range sortedNames(convs) {
-			jobs = append(jobs, renderJob{Template: string(src), Conversation: convs[name],
+			jobs = append(jobs, testenv.JinjaJob{Template: string(src), Conversation: convs[name],
 				Vars: map[string]any{"bos_token": vars.BOS, "eos_token": vars.EOS, "unk_token": vars.UNK, "add_generation_prompt": false}})
 			cases = append(cases, parityCase{filepath.Base(tp), name})
 		}
 	}
-	want := pythonRender(t, jobs)
+	want := testenv.Jinja2(t, filepath.Join("testdata", "render_jinja2.py"), jobs)
 	rendered, refused := 0, 0
 	for i, c := range cases {
 		got, err := compat.RenderTemplate(jobs[i].Template, jobs[i].Conversation, vars)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -48,3 +49,21 @@ func TestPipelineOrderAndErrors(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// The fused bfloat16 path gives quantizeQ8_0's bytes on 65,536 scattered
+// bfloat16 bit patterns (ties, subnormals, infinities and NaNs among them).
+func TestQuantizeQ8_0BF16(t *testing.T) {
+	const n = 1 << 16
+	src, f := make([]byte, 2*n), make([]float32, n)
+	for i := range n {
+		h := uint16(i*40503) ^ uint16(i>>3)
+		src[2*i], src[2*i+1] = byte(h), byte(h>>8)
+		f[i] = math.Float32frombits(uint32(h) << 16)
+	}
+	want, got := make([]byte, n/32*34), make([]byte, n/32*34)
+	quantizeQ8_0(f, want)
+	quantizeQ8_0BF16(src, got)
+	if !bytes.Equal(got, want) {
+		t.Fatal("the fused bfloat16 Q8_0 quantizer differs from decode + quantizeQ8_0")
+	}
+}

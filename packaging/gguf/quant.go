@@ -77,21 +77,38 @@ func roundInt(f float32) int32 {
 
 func quantizeQ8_0(x []float32, y []byte) {
 	for i := 0; i < len(x)/32; i++ {
-		xb, yb := (*[32]float32)(x[i*32:]), (*[34]byte)(y[i*34:])
-		// The bits of |v| order like |v|: an integer max, no branches.
-		var abits uint32
-		for _, v := range xb {
-			abits = max(abits, math.Float32bits(v)&^(1<<31))
+		q8Block((*[32]float32)(x[i*32:]), (*[34]byte)(y[i*34:]))
+	}
+}
+
+// quantizeQ8_0BF16 is quantizeQ8_0 of little-endian bfloat16 values,
+// decoded a block at a time (bfloat16 to float32 is exact, so the bytes
+// are quantizeQ8_0's).
+func quantizeQ8_0BF16(x, y []byte) {
+	var f [32]float32
+	for i := 0; i < len(x)/64; i++ {
+		xb := (*[64]byte)(x[i*64:])
+		for j := range f {
+			f[j] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(xb[2*j:])) << 16)
 		}
-		d := math.Float32frombits(abits) / 127
-		id := float32(0)
-		if d != 0 {
-			id = 1 / d
-		}
-		binary.LittleEndian.PutUint16(yb[:], fp16(d))
-		for j, v := range xb {
-			yb[2+j] = byte(int8(roundInt(v * id)))
-		}
+		q8Block(&f, (*[34]byte)(y[i*34:]))
+	}
+}
+
+func q8Block(xb *[32]float32, yb *[34]byte) {
+	// The bits of |v| order like |v|: an integer max, no branches.
+	var abits uint32
+	for _, v := range xb {
+		abits = max(abits, math.Float32bits(v)&^(1<<31))
+	}
+	d := math.Float32frombits(abits) / 127
+	id := float32(0)
+	if d != 0 {
+		id = 1 / d
+	}
+	binary.LittleEndian.PutUint16(yb[:], fp16(d))
+	for j, v := range xb {
+		yb[2+j] = byte(int8(roundInt(v * id)))
 	}
 }
 

@@ -136,9 +136,13 @@ func (c *converter) convert(s *source, ch *chunk, r0, r1, rowIn, rowOut int64) e
 	if err := readRows(s, ch.in, r0, r1, rowIn); err != nil {
 		return err
 	}
+	ch.out = grow(ch.out, rows*rowOut)
+	if s.typ == Q8_0 && s.src.DType == safetensors.BF16 && s.scale == 0 {
+		quantizeQ8_0BF16(ch.in, ch.out) // rows are whole blocks: no row loop
+		return nil
+	}
 	// Row by row: the float32 row stays in cache between decode and encode.
 	ch.f = grow(ch.f, s.cols)
-	ch.out = grow(ch.out, rows*rowOut)
 	for r := range rows {
 		if err := safetensors.Decode(s.src.DType, ch.in[r*rowIn:(r+1)*rowIn], ch.f); err != nil {
 			return err

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
 // tagPrefix starts every entry's tag (state.CacheTag).
@@ -28,7 +30,7 @@ func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err er
 		}
 		return nil
 	})
-	if errors.Is(err, errdef.ErrNotFound) {
+	if notFound(err) {
 		return nil, nil, nil // no repository yet: no entries
 	}
 	if err != nil {
@@ -62,6 +64,13 @@ func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err er
 	})
 	sort.Strings(bad)
 	return entries, bad, nil
+}
+
+// notFound tells a 404 (distribution answers NAME_UNKNOWN for tags of a
+// repository nobody pushed to).
+func notFound(err error) bool {
+	var er *errcode.ErrorResponse
+	return errors.Is(err, errdef.ErrNotFound) || (errors.As(err, &er) && er.StatusCode == http.StatusNotFound)
 }
 
 // listed reads the entry of key with its size, or nil when it cannot.

@@ -60,7 +60,8 @@ type Cache struct {
 
 // Open opens the remote cache in the registry repository ref
 // (host[:port]/path, no tag or digest) through remote.Repository (the
-// Docker config's credentials, never logged). Nothing is sent yet.
+// Docker config's credentials, never logged). Nothing is sent yet. local
+// may be nil for List and Prune.
 func Open(ctx context.Context, ref string, local Local, opts Options) (*Cache, error) {
 	r, err := ParseRef(ref)
 	if err != nil {

@@ -58,9 +58,9 @@ fingerprints) is already in the store, or in the remote cache (--cache,
 CKPT_CACHE or the spec's ckpt { cache { ref } }), is not run; a remote hit
 fetches the artifact's manifest and config only, and its files when a step
 that runs reads them. A step that runs is saved to the remote cache unless
---cache-readonly. Outputs go into the local
-OCI store (.ckpt/store), and every build appends an entry to
-.ckpt/ledger.jsonl. Push steps run only with ckpt push.
+--cache-readonly. Outputs go into the local OCI store (.ckpt/store), and
+every build appends an entry to .ckpt/ledger.jsonl. Push steps run only
+with ckpt push.
 
 The first Ctrl-C cancels the running steps and leaves the store consistent;
 a second one exits at once. Exit status: 0 built, 1 failed, 2 usage error,

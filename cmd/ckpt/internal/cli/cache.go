@@ -19,6 +19,8 @@ import (
 // the spec's ckpt { cache { ref } }).
 const EnvCache = "CKPT_CACHE"
 
+var _ run.RemoteCache = (*cache.Cache)(nil)
+
 // cacheFlags choose the remote cache of build, push and export.
 type cacheFlags struct {
 	ref      string

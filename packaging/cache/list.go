@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
 )
 
 // tagPrefix starts every entry's tag (state.CacheTag).
@@ -124,7 +126,7 @@ func (c *Cache) Prune(ctx context.Context, opts PruneOptions) (PruneReport, erro
 		}
 		if !opts.DryRun {
 			if err := c.repo.Delete(ctx, e.Index); err != nil && !errors.Is(err, errdef.ErrNotFound) {
-				return rep, fmt.Errorf("cache %s: delete %s (%s): %w", c, tagPrefix+strings.TrimPrefix(e.Key, "sha256:"), e.Index.Digest, err)
+				return rep, fmt.Errorf("cache %s: delete %s (%s): %w", c, state.CacheTag(e.Key), e.Index.Digest, err)
 			}
 		}
 		rep.Deleted = append(rep.Deleted, e)

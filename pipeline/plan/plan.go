@@ -21,7 +21,7 @@ type lister interface {
 // body, builds the DAG with gate edges, orders it and computes cache keys.
 // It returns the graph even when there are errors, as far as it got.
 func New(sp *spec.Spec, r Resolver) (*Graph, hcl.Diagnostics) {
-	g := &Graph{Dir: sp.Dir, Digest: sp.Digest, index: map[string]*Step{}, scope: newScope(sp)}
+	g := &Graph{Dir: sp.Dir, Digest: sp.Digest, Cache: sp.Required.Cache, index: map[string]*Step{}, scope: newScope(sp)}
 	g.Variables = variables(sp)
 	var diags hcl.Diagnostics
 	var steps []*Step

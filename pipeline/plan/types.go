@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 
+	"github.com/ckpt-dev/ckpt/pipeline/spec"
 	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
@@ -92,6 +93,8 @@ type Graph struct {
 	// Digest is "sha256:" over the spec files' names and bytes, sorted.
 	Digest    string     `json:"digest"`
 	Variables []Variable `json:"variables,omitempty"`
+	// Cache is the spec's remote cache block, nil when it has none.
+	Cache *spec.Cache `json:"-"`
 
 	index   map[string]*Step
 	scope   *scope

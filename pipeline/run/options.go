@@ -63,6 +63,11 @@ type Options struct {
 	// its inputs' metadata before the cache lookup: an error diagnostic
 	// fails the step (nothing runs, nothing is cached).
 	Validator plan.Validator
+	// Cache, when set, is the remote cache: looked up after a local miss,
+	// written after a step runs (but not with CacheReadOnly), and asked for
+	// the blobs of inputs that only it holds.
+	Cache         RemoteCache
+	CacheReadOnly bool
 }
 
 func (o Options) withDefaults(g *plan.Graph) Options {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 
 	"github.com/ckpt-dev/ckpt/internal/state"
@@ -43,7 +44,7 @@ func (e *engine) runStep(ctx context.Context, j *job) *StepResult {
 	}
 	r.CacheKey = key
 	if !j.step.Component.Capabilities.Publishes { // a publishing step always runs
-		if ok, err := e.fromCache(ctx, r); ok || err != nil {
+		if ok, err := e.cached(ctx, r); ok || err != nil {
 			if err != nil {
 				return e.failOrCancel(ctx, r, specv1.OpCache, err)
 			}
@@ -94,9 +95,17 @@ func (e *engine) fromCache(ctx context.Context, r *StepResult) (bool, error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		if e.o.Cache != nil && errors.Is(err, errdef.ErrNotFound) {
+			return false, nil // layers only in the remote cache: looked up there
+		}
 		e.sink.emit(Event{Type: EventStepLog, Step: r.Address, Message: fmt.Sprintf("cached artifact %s is damaged (%v); rebuilding", desc.Digest, err)})
 		return false, nil
 	}
+	return e.hit(ctx, r, desc, meta)
+}
+
+// hit takes the cached artifact desc as the step's result.
+func (e *engine) hit(ctx context.Context, r *StepResult, desc ocispec.Descriptor, meta *specv1.Metadata) (bool, error) {
 	r.desc, r.Artifact, r.Metadata = desc, desc.Digest.String(), meta
 	r.Status, r.Cached = StatusCached, true
 	if ferr := findingsError(meta.Findings); ferr != nil && e.onFailure(r.Address) != "warn" {
@@ -215,6 +224,9 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 	if err := e.st.Tag(ctx, desc, e.o.state().StepTag(r.Address)); err != nil {
 		return e.failOrCancel(ctx, r, specv1.OpStore, err)
 	}
+	if !j.step.Component.Capabilities.Publishes {
+		e.saveRemote(ctx, r)
+	}
 	r.Status = StatusOK
 	return r
 }
@@ -283,6 +295,9 @@ func (e *engine) request(ctx context.Context, j *job, dir string) (*specv1.RunRe
 	}
 	for i, in := range j.inputs {
 		in.Dir = filepath.Join(dir, "in", fmt.Sprintf("%02d-%s", i, in.Step))
+		if err := e.fetchInput(ctx, s.Address, in); err != nil {
+			return nil, err
+		}
 		if err := e.st.Materialize(ctx, in.desc, in.Dir); err != nil {
 			return nil, fmt.Errorf("input %s (%s): %w", in.Step, in.Digest, err)
 		}

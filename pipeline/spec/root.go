@@ -97,7 +97,7 @@ func (s *Spec) decodeCkpt(blocks hcl.Blocks, version string) hcl.Diagnostics {
 func (s *Spec) decodeCkptBody(body hcl.Body, version string) hcl.Diagnostics {
 	content, diags := body.Content(&hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "required_version"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "required_plugins"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "required_plugins"}, {Type: "cache"}},
 	})
 	if a, ok := content.Attributes["required_version"]; ok {
 		v, d := literalString(s.constCtx(), a.Expr, "required_version")
@@ -108,6 +108,10 @@ func (s *Spec) decodeCkptBody(body hcl.Body, version string) hcl.Diagnostics {
 		}
 	}
 	for _, b := range content.Blocks {
+		if b.Type == "cache" {
+			diags = append(diags, s.decodeCache(b)...)
+			continue
+		}
 		diags = append(diags, s.decodeRequiredPlugins(b.Body)...)
 	}
 	return diags

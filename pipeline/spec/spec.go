@@ -39,6 +39,16 @@ type Required struct {
 	// Version is the required_version constraint, "" when absent.
 	Version string
 	Plugins []RequiredPlugin
+	// Cache is the cache block, nil when absent.
+	Cache *Cache
+}
+
+// Cache is the ckpt block's cache block: the remote cache, a registry
+// repository that --cache and CKPT_CACHE override.
+type Cache struct {
+	Ref string
+	// Range is the ref expression's, for diagnostics about the reference.
+	Range hcl.Range
 }
 
 // RequiredPlugin is one entry of required_plugins.

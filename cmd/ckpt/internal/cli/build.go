@@ -30,6 +30,7 @@ type buildOptions struct {
 	Push        bool
 	PlainHTTP   bool
 	KeepGoing   bool
+	Cache       cacheFlags
 }
 
 // register adds the build flags (all but the spec flags) to cmd.
@@ -42,6 +43,7 @@ func (o *buildOptions) register(cmd *cobra.Command) {
 	fl.BoolVar(&o.JSON, "json", false, "print one JSON event per line")
 	fl.StringVar(&o.Store, "store", "", "local OCI store `DIR` (default: SPEC_DIR/.ckpt/store)")
 	fl.BoolVar(&o.KeepGoing, "keep-going", false, "after a failure, still run the steps that do not depend on it")
+	o.Cache.register(cmd)
 }
 
 func newBuildCmd(stdio *IO) *cobra.Command {
@@ -52,9 +54,13 @@ func newBuildCmd(stdio *IO) *cobra.Command {
 		Long: `Build runs the spec at PATH (default: the current folder): every step in its
 plugin's process, at most --parallelism at once, each as soon as its inputs
 are ready. A step whose cache key (plugin, config, input artifacts, path
-fingerprints) is already in the store is not run. Outputs go into the local
-OCI store (.ckpt/store), and every build appends an entry to
-.ckpt/ledger.jsonl. Push steps run only with ckpt push.
+fingerprints) is already in the store, or in the remote cache (--cache,
+CKPT_CACHE or the spec's ckpt { cache { ref } }), is not run; a remote hit
+fetches the artifact's manifest and config only, and its files when a step
+that runs reads them. A step that runs is saved to the remote cache unless
+--cache-readonly. Outputs go into the local OCI store (.ckpt/store), and
+every build appends an entry to .ckpt/ledger.jsonl. Push steps run only
+with ckpt push.
 
 The first Ctrl-C cancels the running steps and leaves the store consistent;
 a second one exits at once. Exit status: 0 built, 1 failed, 2 usage error,
@@ -71,6 +77,7 @@ a second one exits at once. Exit status: 0 built, 1 failed, 2 usage error,
 		},
 	}
 	o.register(cmd)
+	cmd.Flags().BoolVar(&o.PlainHTTP, "plain-http", false, "talk plain HTTP to the remote cache's registry (local registries)")
 	return cmd
 }
 
@@ -97,12 +104,16 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	if err := state.For(g.Dir).Use(st.Root()); err != nil {
 		return err
 	}
+	rc, err := o.remoteCache(ctx, stdio, files, g, st)
+	if err != nil {
+		return err
+	}
 	ui := newBuildUI(stdio, o.JSON)
 	v := newBuildValidator(g, hostValidator{h}, diags)
 	res, err := run.Build(ctx, g, h, st, run.Options{
 		StateDir: state.For(g.Dir).Root(), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
 		Push: o.Push, Transport: transport(o.PlainHTTP), KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
-		Validator: v,
+		Validator: v, Cache: rc, CacheReadOnly: o.Cache.readOnly,
 	})
 	ui.close(res)
 	writeDiags(stdio, files, stepDiags(res))

@@ -21,6 +21,8 @@ type exportOptions struct {
 	dir, store   string
 	verify, link bool
 	step, out    string
+	cache        cacheFlags
+	plainHTTP    bool
 }
 
 func newExportCmd(stdio *IO) *cobra.Command {
@@ -40,7 +42,9 @@ by mode only, and a write to one (as root, or after chmod) changes the
 store's blob and every artifact that shares it. Existing files in DIR are
 never overwritten. Files are checked against their digests; a blob
 unchanged (same inode, size and mtime) since the store wrote or last
-verified it is not read again, unless --verify.`,
+verified it is not read again, unless --verify. Files of a remote cache
+hit that no step needed yet are fetched from the remote cache first
+(--cache, CKPT_CACHE or the spec's), verified.`,
 		Example: `  ckpt export merge.support ./merged
   ckpt export --dir examples/quickstart bundle.release /tmp/bundle`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -59,6 +63,8 @@ verified it is not read again, unless --verify.`,
 	cmd.Flags().BoolVar(&o.verify, "verify", false, "hash every file against its digest, even one the store verified before")
 	cmd.Flags().BoolVar(&o.link, "link", false,
 		"hard-link the store's blobs instead of copying: a write to an exported file changes the store's blob and every artifact that shares it")
+	o.cache.register(cmd)
+	cmd.Flags().BoolVar(&o.plainHTTP, "plain-http", false, "talk plain HTTP to the remote cache's registry (local registries)")
 	return cmd
 }
 
@@ -71,6 +77,9 @@ func exportRun(ctx context.Context, stdio *IO, o exportOptions) error {
 	defer st.Close()
 	desc, err := lastBuilt(ctx, st, o.dir, o.step)
 	if err != nil {
+		return fmt.Errorf("export %s: %w", o.step, err)
+	}
+	if err := fetchRemote(ctx, stdio, st, desc, o.dir, o.cache, o.plainHTTP); err != nil {
 		return fmt.Errorf("export %s: %w", o.step, err)
 	}
 	if o.verify {

@@ -91,7 +91,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 		newInitCmd(stdio), newBuildCmd(stdio), newExportCmd(stdio), newLedgerCmd(stdio),
 		newSynthCmd(stdio), newCheckCmd(stdio), newCheckDataCmd(stdio), newAuditCmd(stdio),
 		newPushCmd(stdio), newPullCmd(stdio), newUnpackCmd(stdio), newInspectCmd(stdio), newCopyCmd(stdio),
-		newGCCmd(stdio), newStoreCmd(stdio), newServePluginCmd(stdio),
+		newGCCmd(stdio), newStoreCmd(stdio), newCacheCmd(stdio), newServePluginCmd(stdio),
 		newTemplateCmd(stdio), newSignCmd(stdio),
 	)
 	root.AddCommand(newEvalCmd(stdio))

@@ -1,0 +1,136 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/ckpt-dev/ckpt/internal/state"
+)
+
+// tagPrefix starts every entry's tag (state.CacheTag).
+const tagPrefix = "cache-"
+
+// List returns the cache's entries, oldest first (then by key), each with
+// the size of its artifact's config and layers. Tags that start with
+// cache- but do not hold a readable entry are returned in bad, sorted.
+func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err error) {
+	var tags []string
+	err = c.repo.Tags(ctx, "", func(ts []string) error {
+		for _, t := range ts {
+			if strings.HasPrefix(t, tagPrefix) {
+				tags = append(tags, t)
+			}
+		}
+		return nil
+	})
+	if notFound(err) {
+		return nil, nil, nil // no repository yet: no entries
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("cache %s: tags: %w", c, err)
+	}
+	got := make([]*Entry, len(tags))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(8)
+	for i, t := range tags {
+		eg.Go(func() error {
+			got[i] = c.listed(ectx, "sha256:"+strings.TrimPrefix(t, tagPrefix))
+			return ectx.Err()
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, nil, err
+	}
+	for i, e := range got {
+		if e == nil {
+			bad = append(bad, tags[i])
+			continue
+		}
+		entries = append(entries, *e)
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
+		}
+		return a.Key < b.Key
+	})
+	sort.Strings(bad)
+	return entries, bad, nil
+}
+
+// notFound tells a 404 (distribution answers NAME_UNKNOWN for tags of a
+// repository nobody pushed to).
+func notFound(err error) bool {
+	var er *errcode.ErrorResponse
+	return errors.Is(err, errdef.ErrNotFound) || (errors.As(err, &er) && er.StatusCode == http.StatusNotFound)
+}
+
+// listed reads the entry of key with its size, or nil when it cannot.
+func (c *Cache) listed(ctx context.Context, key string) *Entry {
+	e, m, err := c.entry(ctx, key)
+	if err != nil {
+		return nil
+	}
+	e.Size = m.manifest.Config.Size
+	for _, l := range m.manifest.Layers {
+		e.Size += l.Size
+	}
+	return e
+}
+
+// PruneOptions select what Prune deletes. The zero value deletes every
+// entry.
+type PruneOptions struct {
+	// OlderThan keeps the entries written less than this long ago.
+	OlderThan time.Duration
+	// DryRun reports what would be deleted and deletes nothing.
+	DryRun bool
+}
+
+// PruneReport says what Prune deleted (or would delete).
+type PruneReport struct {
+	Deleted []Entry `json:"deleted"`
+	Kept    int     `json:"kept"`
+	// Bytes is the size of the deleted entries' artifacts (blobs shared
+	// with kept entries or other repositories stay).
+	Bytes  int64 `json:"bytes"`
+	DryRun bool  `json:"dry_run,omitempty"`
+}
+
+// Prune deletes the entries older than opts.OlderThan by their index
+// digest, which removes their tags. The artifact manifests and blobs stay
+// until the registry's garbage collection reclaims what no tag reaches
+// (distribution: registry garbage-collect --delete-untagged): another
+// entry, or a pushed bundle, may share them.
+func (c *Cache) Prune(ctx context.Context, opts PruneOptions) (PruneReport, error) {
+	rep := PruneReport{DryRun: opts.DryRun}
+	entries, _, err := c.List(ctx)
+	if err != nil {
+		return rep, err
+	}
+	cutoff := c.opts.Now().Add(-opts.OlderThan)
+	for _, e := range entries {
+		if opts.OlderThan > 0 && !e.Created.Before(cutoff) {
+			rep.Kept++
+			continue
+		}
+		if !opts.DryRun {
+			if err := c.repo.Delete(ctx, e.Index); err != nil && !errors.Is(err, errdef.ErrNotFound) {
+				return rep, fmt.Errorf("cache %s: delete %s (%s): %w", c, state.CacheTag(e.Key), e.Index.Digest, err)
+			}
+		}
+		rep.Deleted = append(rep.Deleted, e)
+		rep.Bytes += e.Size
+	}
+	return rep, nil
+}

@@ -62,7 +62,7 @@ func Open(ctx context.Context, root string) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}
 	s := &Store{root: root, lay: lay}
-	lay.committed, lay.intact = s.stampFile, s.intactBlob
+	lay.committed, lay.intact = s.stampInfo, s.intactBlob
 	if err := os.MkdirAll(s.stampDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 
 	"github.com/ckpt-dev/ckpt/internal/state"
@@ -195,7 +196,14 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 		meta.Kind = j.step.Kind
 	}
 	e.sink.secrets.metadata(meta)
-	desc, err := e.st.PutDir(ctx, out, *meta, map[string]string{specv1.AnnotationStep: r.Address})
+	ann := map[string]string{specv1.AnnotationStep: r.Address}
+	var desc ocispec.Descriptor
+	var err error
+	if kp, ok := e.st.(KnownPutter); ok {
+		desc, err = kp.PutDirKnown(ctx, out, *meta, ann, e.files.known)
+	} else {
+		desc, err = e.st.PutDir(ctx, out, *meta, ann)
+	}
 	if err != nil {
 		return e.failOrCancel(ctx, r, specv1.OpStore, fmt.Errorf("store output: %w", err))
 	}

@@ -252,10 +252,11 @@ func (s *Store) Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.
 
 // Materialize writes the files of the artifact desc under dir as read-only
 // hard links to the store's blobs (copies when dir is on another file
-// system; for an external blob, a symbolic link to the user's file). Each blob is verified first (NumCPU files at a time): by its
-// verification stamp when its file is unchanged since the store wrote or
-// last verified it, else by hashing it (see Verify). Existing files are
-// never overwritten.
+// system; for an external blob, a symbolic link to the user's file). Each
+// blob is verified first (NumCPU files at a time): by its verification
+// stamp when its file is unchanged since the store wrote or last verified
+// it, else by hashing it (see Verify). Existing files are never
+// overwritten.
 func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error {
 	return s.materialize(ctx, desc, dir, s.linkBlob)
 }

@@ -215,10 +215,10 @@ func (l *Layout) addFile(ctx context.Context, path string, place func(*os.File, 
 // commit is the one function that puts a blob into an OCI layout: place
 // moves or links bytes already known to hash to d to the blob's path,
 // then the folder is synced. verified is the identity of the file whose
-// bytes were hashed (nil: the blob's file as placed). A blob already present is kept (place is not
-// called) when it is intact; a corrupt one is replaced atomically: place
-// puts the bytes at a temporary name in ingest/ (tmp, when they are there
-// already) that is renamed over it.
+// bytes were hashed (nil: the blob's file as placed). A blob already
+// present is kept (place is not called) when it is intact; a corrupt one
+// is replaced atomically: place puts the bytes at a temporary name in
+// ingest/ (tmp, when they are there already) that is renamed over it.
 func (l *Layout) commit(ctx context.Context, d digest.Digest, tmp string, verified fs.FileInfo, place func(blobPath string) error) error {
 	p, err := l.BlobPath(d)
 	if err != nil {

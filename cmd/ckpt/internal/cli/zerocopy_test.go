@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -76,6 +77,7 @@ func TestModelStepRefersToTheUsersFiles(t *testing.T) {
 				model = tmpfsFolder(t, dir)
 			}
 			synthModel(t, model)
+			initial := fileStates(t, model)
 			os.WriteFile(filepath.Join(dir, "build.ckpt.hcl"), []byte(zeroCopySpec(model)), 0o644)
 			first := buildModel(t, dir)
 			if first.Status != run.StatusOK {
@@ -88,6 +90,9 @@ func TestModelStepRefersToTheUsersFiles(t *testing.T) {
 			if again := buildModel(t, dir); !again.Cached || again.Artifact != first.Artifact {
 				t.Errorf("second build: %+v, want cached %s", again, first.Artifact)
 			}
+			if now := fileStates(t, model); now != initial {
+				t.Errorf("the user's files changed under build:\n%s\nwas\n%s", now, initial)
+			}
 			flipWeightByte(t, model)
 			changed := buildModel(t, dir)
 			if changed.Status != run.StatusOK || changed.Cached || changed.Artifact == first.Artifact {
@@ -99,8 +104,45 @@ func TestModelStepRefersToTheUsersFiles(t *testing.T) {
 			if code == 0 || !strings.Contains(errOut, shard) || !strings.Contains(errOut, "gone") {
 				t.Errorf("export with a weights file removed: exit %d\n%s\nwant a failure naming %s", code, errOut, shard)
 			}
+			keepsUserFiles(t, dir, model)
 		})
 	}
+}
+
+// keepsUserFiles runs store verify, store verify --repair and gc on the
+// project: they report the removed shard's blob by its path and leave the
+// user's other files as they were.
+func keepsUserFiles(t *testing.T, dir, model string) {
+	t.Helper()
+	before := fileStates(t, model)
+	code, out, _ := ckptProc(t, nil, "store", "verify", "--dir", dir)
+	if code != 1 || !strings.Contains(out, "refers to "+model) {
+		t.Errorf("store verify: exit %d\n%s\nwant the removed shard reported by its path", code, out)
+	}
+	for _, args := range [][]string{{"store", "verify", "--repair", "--dir", dir}, {"gc", "--keep-builds", "0", "--dir", dir}} {
+		if code, out, errOut := ckptProc(t, nil, args...); code != 0 && args[0] == "gc" {
+			t.Errorf("ckpt %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if after := fileStates(t, model); after != before {
+		t.Errorf("the user's files changed under verify, repair and gc:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// fileStates lists each file under dir with its mode, links, inode, size
+// and mtime.
+func fileStates(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			fi, _ := os.Lstat(p)
+			st := fi.Sys().(*syscall.Stat_t)
+			fmt.Fprintf(&b, "%s %v %d %d %d %d\n", p, fi.Mode(), st.Nlink, st.Ino, fi.Size(), fi.ModTime().UnixNano())
+		}
+		return nil
+	})
+	return b.String()
 }
 
 // tmpfsFolder is a new folder on another file system than dir's

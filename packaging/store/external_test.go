@@ -348,3 +348,41 @@ func TestPutDirKnownSparesHashing(t *testing.T) {
 		t.Fatalf("with known %s, without %s (%v)", desc.Digest, plain.Digest, err)
 	}
 }
+
+// TestReferReflinks: on a file system with reflinks (CKPT_REFLINK_DIR, a
+// btrfs or XFS folder), a referred file's blob is a clone, the store's own
+// file: the user's file is untouched, and changing it later leaves the
+// blob intact.
+func TestReferReflinks(t *testing.T) {
+	dir := os.Getenv("CKPT_REFLINK_DIR")
+	if dir == "" {
+		t.Skip("CKPT_REFLINK_DIR (a folder on btrfs or XFS) not set")
+	}
+	root, err := os.MkdirTemp(dir, "refer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(root, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := userFolder(t, root, weights)
+	before := statesOf(t, user)
+	desc, err := s.PutDir(ctx, referTo(t, user), specv1.Metadata{Kind: "model"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertUntouched(t, "PutDir", before, user)
+	l := layerNamed(t, s, desc, "model.safetensors")
+	blob, _ := s.BlobPath(l.Digest)
+	if fi, err := os.Lstat(blob); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o444 {
+		t.Fatalf("blob of a referred file on XFS/btrfs: %v %v, want a read-only clone", fi, err)
+	}
+	os.WriteFile(filepath.Join(user, "model.safetensors"), []byte("changed"), 0o644)
+	if err := s.CheckArtifact(ctx, desc); err != nil {
+		t.Errorf("the clone after the user's file changed: %v", err)
+	}
+	assertNoIngest(t, s)
+}

@@ -134,3 +134,47 @@ func TestMovedProjectRefersAgain(t *testing.T) {
 		t.Errorf("materialize after the rebuild: %v", err)
 	}
 }
+
+// TestChangedReferredFileIsAMiss: two projects share a store; the first
+// one's weights change after its build; the second, with the original
+// weights, has the same cache key, but the entry refers to the first
+// one's changed file: a miss, the step runs and its artifact is the same.
+func TestChangedReferredFileIsAMiss(t *testing.T) {
+	ctx := context.Background()
+	a, _ := referProject(t)
+	b, _ := referProject(t)
+	b.store = a.store
+	first, err := a.build(t, ctx, run.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := os.OpenFile(filepath.Join(a.dir, "weights", "w.bin"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteAt([]byte("X"), 7)
+	w.Close()
+	var ev events
+	res, err := b.build(t, ctx, run.Options{Sink: &ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := res.Step("model.a"), first.Step("model.a")
+	if got.Status != run.StatusOK || got.Cached || got.CacheKey != want.CacheKey || got.Artifact != want.Artifact {
+		t.Fatalf("second project: %+v; want the first one's key and artifact, rebuilt", got)
+	}
+	var said bool
+	for _, e := range ev.ev {
+		said = said || (e.Type == run.EventStepLog && strings.Contains(e.Message, filepath.Join(a.dir, "weights", "w.bin")) && strings.Contains(e.Message, "changed"))
+	}
+	if !said {
+		t.Error("the build did not name the changed file it rebuilt for")
+	}
+	desc, err := b.store.Resolve(ctx, got.Artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.CheckArtifact(ctx, desc); err != nil {
+		t.Errorf("the rebuilt artifact: %v", err)
+	}
+}

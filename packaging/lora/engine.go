@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -298,12 +299,12 @@ func (m *merger) finish() error {
 		return err
 	}
 	for _, e := range ents {
-		if !e.Type().IsRegular() || mistral.IsWeightFile(e.Name()) {
+		src := filepath.Join(m.base.Dir, e.Name())
+		if !isFile(src, e) || mistral.IsWeightFile(e.Name()) {
 			continue
 		}
 		dst := filepath.Join(m.o.Out, e.Name())
 		m.created = append(m.created, dst)
-		src := filepath.Join(m.base.Dir, e.Name())
 		if src == m.base.Layout.Config && m.base.Layout.Format == mistral.FormatHF && m.outDType != "" && m.outDType != m.base.DType() {
 			if err := rewriteTorchDType(src, dst, m.outDType); err != nil {
 				return err
@@ -315,6 +316,16 @@ func (m *merger) finish() error {
 		}
 	}
 	return nil
+}
+
+// isFile reports whether entry p is a regular file or a link to one (a
+// base whose files refer to a user's).
+func isFile(p string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type().IsRegular()
+	}
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // rewriteTorchDType copies config.json with torch_dtype (and dtype, if

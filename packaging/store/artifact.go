@@ -23,13 +23,23 @@ import (
 // PutDir stores every regular file under dir as one artifact: a layer per
 // file (sorted by relative path, media type specv1.MediaTypeFile, annotated
 // with its slash-separated relative path and its mode, 0644 or 0755;
-// NumCPU files are hashed
-// at a time), meta as the config and
-// annotations on the manifest. Files are moved into the store: dir is left
-// without them. The manifest holds no timestamp, so the same files and
-// metadata always give the same digest. A folder with no files gives a
-// manifest with the OCI empty layer.
+// NumCPU files are hashed at a time), meta as the config and annotations
+// on the manifest. Files are moved into the store: dir is left without
+// them. A symbolic link with an absolute target that is a regular file
+// outside dir (a user's file a plugin refers to) is a layer of that
+// file's bytes, stored as Layout.ReferFile does: reflinked, else an
+// external blob; the file is never moved or changed. The manifest holds no
+// timestamp, so the same files and metadata always give the same digest,
+// referred to or not. A folder with no files gives a manifest with the OCI
+// empty layer.
 func (s *Store) PutDir(ctx context.Context, dir string, meta specv1.Metadata, annotations map[string]string) (ocispec.Descriptor, error) {
+	return s.PutDirKnown(ctx, dir, meta, annotations, nil)
+}
+
+// PutDirKnown is PutDir with known, which gives the digests of referred
+// files that the caller hashed already (a build's hash cache), so that
+// their bytes are not read again.
+func (s *Store) PutDirKnown(ctx context.Context, dir string, meta specv1.Metadata, annotations map[string]string, known Known) (ocispec.Descriptor, error) {
 	files, err := listFiles(dir)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -39,7 +49,14 @@ func (s *Store) PutDir(ctx context.Context, dir string, meta specv1.Metadata, an
 	eg.SetLimit(runtime.NumCPU())
 	for i, f := range files {
 		eg.Go(func() error {
-			desc, err := s.lay.MoveFile(ectx, filepath.Join(dir, filepath.FromSlash(f.rel)))
+			p := filepath.Join(dir, filepath.FromSlash(f.rel))
+			var desc ocispec.Descriptor
+			var err error
+			if f.link {
+				desc, err = s.lay.ReferFile(ectx, p, known)
+			} else {
+				desc, err = s.lay.MoveFile(ectx, p)
+			}
 			if err != nil {
 				return err
 			}
@@ -106,10 +123,13 @@ func gitMode(m fs.FileMode) string {
 type fileEntry struct {
 	rel  string
 	mode fs.FileMode
+	link bool // a symbolic link to a user's file
 }
 
-// listFiles returns the regular files under dir, sorted by relative path.
-// Anything else but folders (symlinks, devices) is an error.
+// listFiles returns the regular files under dir, and the symbolic links
+// to regular files outside it (with the mode of their target), sorted by
+// relative path. Anything else but folders (other links, devices) is an
+// error.
 func listFiles(dir string) ([]fileEntry, error) {
 	var out []fileEntry
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -123,14 +143,21 @@ func listFiles(dir string) ([]fileEntry, error) {
 		if err != nil {
 			return err
 		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file (%s); outputs hold files and folders only", p, d.Type())
+		e := fileEntry{rel: filepath.ToSlash(rel), link: d.Type()&fs.ModeSymlink != 0}
+		var info fs.FileInfo
+		switch {
+		case e.link:
+			info, err = referred(dir, p)
+		case d.Type().IsRegular():
+			info, err = d.Info()
+		default:
+			err = fmt.Errorf("%s: not a regular file (%s); outputs hold files and folders only", p, d.Type())
 		}
-		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		out = append(out, fileEntry{rel: filepath.ToSlash(rel), mode: info.Mode()})
+		e.mode = info.Mode()
+		out = append(out, e)
 		return nil
 	})
 	if err != nil {
@@ -138,6 +165,39 @@ func listFiles(dir string) ([]fileEntry, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
 	return out, nil
+}
+
+// referred returns the info of the regular file that the symbolic link p
+// in dir refers to: its target must be an absolute path outside dir.
+func referred(dir, p string) (fs.FileInfo, error) {
+	target, err := os.Readlink(p)
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(target) {
+		return nil, fmt.Errorf("%s: a symbolic link to %q; outputs hold files, folders and absolute links to files", p, target)
+	}
+	real, err := filepath.EvalSymlinks(target)
+	if err != nil {
+		return nil, fmt.Errorf("%s: links to %w", p, err)
+	}
+	if absDir, err := filepath.EvalSymlinks(dir); err == nil && inside(absDir, real) {
+		return nil, fmt.Errorf("%s: links to %s inside the output; outputs link to files that outlive them", p, real)
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return nil, fmt.Errorf("%s: links to %w", p, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: links to %s, not a regular file", p, real)
+	}
+	return info, nil
+}
+
+// inside reports whether p is dir or below it.
+func inside(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Manifest reads and parses the manifest of desc, verified.
@@ -192,10 +252,11 @@ func (s *Store) Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.
 
 // Materialize writes the files of the artifact desc under dir as read-only
 // hard links to the store's blobs (copies when dir is on another file
-// system). Each blob is verified first (NumCPU files at a time): by its
-// verification stamp when its file is unchanged since the store wrote or
-// last verified it, else by hashing it (see Verify). Existing files are
-// never overwritten.
+// system; for an external blob, a symbolic link to the user's file). Each
+// blob is verified first (NumCPU files at a time): by its verification
+// stamp when its file is unchanged since the store wrote or last verified
+// it, else by hashing it (see Verify). Existing files are never
+// overwritten.
 func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error {
 	return s.materialize(ctx, desc, dir, s.linkBlob)
 }
@@ -238,7 +299,13 @@ func (s *Store) materializeFile(ctx context.Context, l ocispec.Descriptor, dir, 
 	return put(ctx, l, dst)
 }
 
+// linkBlob puts blob l at dst for a step to read: a hard link, a copy
+// where dst is on another file system, and for an external blob a
+// symbolic link to the user's file.
 func (s *Store) linkBlob(ctx context.Context, l ocispec.Descriptor, dst string) error {
+	if target, ok := s.lay.externalTarget(l.Digest); ok {
+		return os.Symlink(target, dst)
+	}
 	src, _ := s.BlobPath(l.Digest)
 	if err := os.Link(src, dst); err == nil || errors.Is(err, fs.ErrExist) {
 		return err

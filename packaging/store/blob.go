@@ -45,14 +45,35 @@ func (s *Store) Fetch(_ context.Context, desc ocispec.Descriptor) (io.ReadCloser
 	if err != nil {
 		return nil, err
 	}
+	f, err := s.lay.openBlob(desc.Digest, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.lay.verifier(f, desc), nil
+}
+
+// openBlob opens blob d's file at p. A missing blob gives an error
+// wrapping errdef.ErrNotFound; an external blob whose file is gone one
+// wrapping ErrExternalChanged.
+func (l *Layout) openBlob(d digest.Digest, p string) (*os.File, error) {
 	f, err := os.Open(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("blob %s: %w", desc.Digest, errdef.ErrNotFound)
+		if target, ok := l.externalTarget(d); ok {
+			return nil, &externalError{d: d, path: target, err: err}
+		}
+		return nil, fmt.Errorf("blob %s: %w", d, errdef.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", desc.Digest, err)
+		return nil, fmt.Errorf("blob %s: %w", d, err)
 	}
-	return &verifier{f: f, d: desc.Digest, size: desc.Size, v: desc.Digest.Verifier()}, nil
+	return f, nil
+}
+
+// verifier reads f, blob desc's file, checking its size and digest.
+func (l *Layout) verifier(f *os.File, desc ocispec.Descriptor) *verifier {
+	v := &verifier{f: f, d: desc.Digest, size: desc.Size, v: desc.Digest.Verifier()}
+	v.ext, _ = l.externalTarget(desc.Digest)
+	return v
 }
 
 // FetchAll reads a whole blob (a manifest or a config), verified.
@@ -71,6 +92,7 @@ type verifier struct {
 	size int64
 	n    int64
 	v    digest.Verifier
+	ext  string // the user's file of an external blob
 }
 
 func (r *verifier) Read(p []byte) (int, error) {
@@ -78,14 +100,23 @@ func (r *verifier) Read(p []byte) (int, error) {
 	r.n += int64(n)
 	r.v.Write(p[:n])
 	if r.size >= 0 && r.n > r.size {
-		return n, fmt.Errorf("blob %s: longer than %d bytes: %w", r.d, r.size, ErrCorrupt)
+		return n, r.corrupt(fmt.Errorf("longer than %d bytes: %w", r.size, ErrCorrupt))
 	}
 	if errors.Is(err, io.EOF) {
 		if r.n != r.size || !r.v.Verified() {
-			return n, fmt.Errorf("blob %s: %w", r.d, ErrCorrupt)
+			return n, r.corrupt(ErrCorrupt)
 		}
 	}
 	return n, err
+}
+
+// corrupt is the error of a blob whose bytes do not match: it names the
+// user's file of an external blob.
+func (r *verifier) corrupt(err error) error {
+	if r.ext != "" {
+		return &externalError{d: r.d, path: r.ext, err: err}
+	}
+	return fmt.Errorf("blob %s: %w", r.d, err)
 }
 
 func (r *verifier) Close() error { return r.f.Close() }

@@ -19,7 +19,8 @@ type place func(ctx context.Context, l ocispec.Descriptor, dst string) error
 // ExportOptions configure Export. The zero value writes files of the
 // user's own, that share nothing writable with the store.
 type ExportOptions struct {
-	// Link hard-links the files to the store's blobs, as Materialize does:
+	// Link hard-links the files to the store's blobs, as Materialize does
+	// (an external blob: a symbolic link to the user's file it refers to):
 	// no copy, no space. The files are the blobs: a write to one (root may
 	// write a read-only file, anyone may chmod their own) changes the
 	// store's blob and every artifact that shares it, and the store then

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -35,9 +36,10 @@ import (
 // step writes its own folder alone.
 type Layout struct {
 	root string
-	// committed, when set, is told of every blob the layout wrote (the
-	// Store stamps it as verified).
-	committed func(d digest.Digest, path string)
+	// committed, when set, is told of every blob the layout wrote, with
+	// the identity of the file whose bytes were hashed (the Store stamps
+	// it as verified).
+	committed func(d digest.Digest, fi fs.FileInfo)
 	// intact, when set, tells whether the existing blob d is intact (the
 	// Store trusts its stamps); default: hash the file.
 	intact func(ctx context.Context, d digest.Digest) bool
@@ -141,7 +143,7 @@ func (l *Layout) ingest(ctx context.Context, write func(io.Writer) error, want d
 	if want != "" && (desc.Digest != want || (size >= 0 && desc.Size != size)) {
 		return desc, fmt.Errorf("ingest %s: got %s (%d bytes, want %d): %w", want, desc.Digest, desc.Size, size, ErrCorrupt)
 	}
-	return desc, l.commit(ctx, desc.Digest, tmp, func(p string) error { return renameReadOnly(tmp, p) })
+	return desc, l.commit(ctx, desc.Digest, tmp, nil, func(p string) error { return renameReadOnly(tmp, p) })
 }
 
 // MoveFile hashes the file at path and moves it into blobs/ (read-only).
@@ -157,7 +159,7 @@ func (l *Layout) MoveFile(ctx context.Context, path string) (ocispec.Descriptor,
 		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Nlink != 1 {
 			return false, nil
 		}
-		err = l.commit(ctx, desc.Digest, "", func(p string) error { return renameReadOnly(path, p) })
+		err = l.commit(ctx, desc.Digest, "", nil, func(p string) error { return renameReadOnly(path, p) })
 		if errors.Is(err, syscall.EXDEV) {
 			return false, nil
 		}
@@ -166,10 +168,15 @@ func (l *Layout) MoveFile(ctx context.Context, path string) (ocispec.Descriptor,
 }
 
 // LinkFile hashes the file at path and hard-links it into blobs/ (no copy,
-// the file is left as it is), or copies it when a link is impossible.
+// the file is left as it is), or copies it when a link is impossible. A
+// symbolic link at path (an input that refers to a user's file) is
+// stored as ReferFile does.
 func (l *Layout) LinkFile(ctx context.Context, path string) (ocispec.Descriptor, error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return l.ReferFile(ctx, path, nil)
+	}
 	return l.addFile(ctx, path, func(_ *os.File, desc ocispec.Descriptor) (bool, error) {
-		err := l.commit(ctx, desc.Digest, "", func(p string) error { return os.Link(path, p) })
+		err := l.commit(ctx, desc.Digest, "", nil, func(p string) error { return os.Link(path, p) })
 		return err == nil, nil
 	})
 }
@@ -207,11 +214,12 @@ func (l *Layout) addFile(ctx context.Context, path string, place func(*os.File, 
 
 // commit is the one function that puts a blob into an OCI layout: place
 // moves or links bytes already known to hash to d to the blob's path,
-// then the folder is synced. A blob already present is kept (place is not
-// called) when it is intact; a corrupt one is replaced atomically: place
-// puts the bytes at a temporary name in ingest/ (tmp, when they are there
-// already) that is renamed over it.
-func (l *Layout) commit(ctx context.Context, d digest.Digest, tmp string, place func(blobPath string) error) error {
+// then the folder is synced. verified is the identity of the file whose
+// bytes were hashed (nil: the blob's file as placed). A blob already
+// present is kept (place is not called) when it is intact; a corrupt one
+// is replaced atomically: place puts the bytes at a temporary name in
+// ingest/ (tmp, when they are there already) that is renamed over it.
+func (l *Layout) commit(ctx context.Context, d digest.Digest, tmp string, verified fs.FileInfo, place func(blobPath string) error) error {
 	p, err := l.BlobPath(d)
 	if err != nil {
 		return err
@@ -227,9 +235,15 @@ func (l *Layout) commit(ctx context.Context, d digest.Digest, tmp string, place 
 	if err := state.SyncDir(l.blobDir()); err != nil {
 		return fmt.Errorf("blob %s: %w", d, err)
 	}
-	if l.committed != nil {
-		l.committed(d, p)
+	if l.committed == nil {
+		return nil
 	}
+	if verified == nil {
+		if verified, err = os.Stat(p); err != nil {
+			return nil // no stamp: the blob is hashed when next read
+		}
+	}
+	l.committed(d, verified)
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/errdef"
 
 	"github.com/ckpt-dev/ckpt/internal/state"
 )
@@ -65,12 +64,11 @@ func (s *Store) stamp(d digest.Digest, id fileID) {
 	_ = state.WriteFile(filepath.Join(s.stampDir(), d.Encoded()), []byte(id.String()), 0o644)
 }
 
-// stampFile stamps blob d with the current identity of its file at path.
-func (s *Store) stampFile(d digest.Digest, path string) {
-	if fi, err := os.Stat(path); err == nil {
-		if id, ok := idOf(fi); ok {
-			s.stamp(d, id)
-		}
+// stampInfo stamps blob d with the identity fi of the file it was hashed
+// from.
+func (s *Store) stampInfo(d digest.Digest, fi os.FileInfo) {
+	if id, ok := idOf(fi); ok {
+		s.stamp(d, id)
 	}
 }
 
@@ -122,19 +120,16 @@ func (s *Store) Verify(ctx context.Context, desc ocispec.Descriptor) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("blob %s: %w", desc.Digest, errdef.ErrNotFound)
-	}
+	f, err := s.lay.openBlob(desc.Digest, p)
 	if err != nil {
-		return fmt.Errorf("blob %s: %w", desc.Digest, err)
+		return err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", desc.Digest, err)
 	}
-	r := &verifier{f: f, d: desc.Digest, size: desc.Size, v: desc.Digest.Verifier()}
+	r := s.lay.verifier(f, desc)
 	if _, err := copyCtx(ctx, io.Discard, r); err != nil {
 		if errors.Is(err, ErrCorrupt) {
 			os.Remove(filepath.Join(s.stampDir(), desc.Digest.Encoded()))

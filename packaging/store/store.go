@@ -18,6 +18,17 @@
 // is corrupt; CheckArtifact tells a cache hit whose artifact cannot be
 // read whole, and VerifyAll hashes the whole layout (ckpt store verify).
 //
+// A user's file is never moved, chmodded or hard-linked, nor copied when a step's
+// output refers to it (an absolute symbolic link, packaging/tree
+// Options.Refer): it is stored as a reflink where the file system has
+// them, else as an external blob, blobs/sha256/<hex> a symbolic link to
+// the file, stamped with the identity the file had when hashed. Reads
+// check it as any blob (by stamp, else hashed); one whose file changed or
+// is gone fails with ErrExternalChanged naming the file. Prune and repair
+// remove only the link. The stamp's limit: a change that keeps the size
+// and restores the mtime (touch -r) passes the stamp checks, and only a
+// full hash (Fetch, Verify, VerifyAll) sees it.
+//
 // index.json is read, modified and rewritten atomically (internal/state's
 // helper: temporary file, fsync, rename) under a file lock (index.lock), so several ckpt processes may write one store at
 // once. A running Prune holds the layout alone (gc.lock); every open Store
@@ -62,7 +73,7 @@ func Open(ctx context.Context, root string) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}
 	s := &Store{root: root, lay: lay}
-	lay.committed, lay.intact = s.stampFile, s.intactBlob
+	lay.committed, lay.intact = s.stampInfo, s.intactBlob
 	if err := os.MkdirAll(s.stampDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}

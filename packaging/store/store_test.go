@@ -196,18 +196,6 @@ func TestHardLinkedOutputIsCopied(t *testing.T) {
 	}
 }
 
-func TestPutDirRejectsSymlink(t *testing.T) {
-	s := openStore(t)
-	dir := writeFiles(t, map[string]string{"a": "x"})
-	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "link")); err != nil {
-		t.Fatal(err)
-	}
-	_, err := s.PutDir(context.Background(), dir, specv1.Metadata{Kind: "model"}, nil)
-	if err == nil || !strings.Contains(err.Error(), "link") {
-		t.Fatalf("err = %v, want an error naming the symlink", err)
-	}
-}
-
 func TestTagResolve(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)

@@ -63,6 +63,10 @@ type BlobProblem struct {
 	Problem string `json:"problem"`
 	// Names are the index names whose artifact reaches the blob, sorted.
 	Names []string `json:"names"`
+	// Path is the user's file an external blob refers to (its problem is
+	// "corrupt" when the file changed or is gone); repair removes only
+	// the store's link to it.
+	Path string `json:"path,omitempty"`
 }
 
 // VerifyAll hashes every blob of the layout, whatever its stamp, and
@@ -88,12 +92,13 @@ func (s *Store) VerifyAll(ctx context.Context, opts VerifyOptions) (VerifyReport
 		return rep, err
 	}
 	for d := range reach {
-		if ok, err := s.lay.Exists(d); err == nil && !ok {
+		if ok, err := s.lay.Exists(d); err == nil && !ok && bad[d] == "" {
 			bad[d] = "missing"
 		}
 	}
 	for d, problem := range bad {
-		rep.Problems = append(rep.Problems, BlobProblem{Digest: d, Problem: problem, Names: reach[d]})
+		path, _ := s.lay.externalTarget(d)
+		rep.Problems = append(rep.Problems, BlobProblem{Digest: d, Problem: problem, Names: reach[d], Path: path})
 	}
 	sort.Slice(rep.Problems, func(i, j int) bool { return rep.Problems[i].Digest < rep.Problems[j].Digest })
 	if opts.Repair {
@@ -119,8 +124,17 @@ func (s *Store) hashAll(ctx context.Context, rep *VerifyReport) (map[digest.Dige
 	for _, e := range entries {
 		d := digest.NewDigestFromEncoded(digest.SHA256, e.Name())
 		info, err := e.Info()
-		if err != nil || d.Validate() != nil || !info.Mode().IsRegular() {
+		if err != nil || d.Validate() != nil {
 			continue // removed meanwhile, or not a blob
+		}
+		if _, ok := s.lay.externalTarget(d); ok {
+			if info, err = os.Stat(filepath.Join(s.blobDir(), e.Name())); err != nil {
+				bad[d] = "corrupt" // the user's file is gone
+				continue
+			}
+		}
+		if !info.Mode().IsRegular() {
+			continue
 		}
 		err = s.Verify(ctx, ocispec.Descriptor{Digest: d, Size: info.Size()})
 		switch {

@@ -11,22 +11,29 @@ import (
 	"strings"
 )
 
-// Options say which entries Link carries over. The zero value carries every
-// regular file of the whole tree and leaves out hidden entries.
+// Options say which entries Link carries over and how. The zero value
+// hard-links (or copies) every file of the whole tree and leaves out hidden
+// entries.
 type Options struct {
-	// Flat carries only the top-level regular files of the source folder
+	// Flat carries only the top-level files of the source folder
 	// (sub-folders are left out).
 	Flat bool
+	// Refer carries each file as a symbolic link to its absolute path
+	// (ReferFile) instead of a hard link: the store then records the
+	// user's file by reference, never copying, moving or changing it.
+	Refer bool
 }
 
-// Link hard-links (or copies) every regular file under src to the same
-// relative path under dst, creating dst and sub-folders (0755) as needed,
-// and returns how many files it carried. src may be a symbolic link to a
-// folder; links below it are not followed. Entries whose name starts with
-// "." (.git, .cache) and everything below them are left out, as are
-// symbolic links and other non-regular files. A file that already exists
-// under dst is an error. Link stops at the first error and when ctx is
-// cancelled.
+// Link hard-links (or copies, or with o.Refer links to) every file under
+// src to the same relative path under dst, creating dst and sub-folders
+// (0755) as needed, and returns how many files it carried. A file is a
+// regular file or a symbolic link to one (a Hugging Face cache snapshot, a
+// step's input that refers to a user's file): such a link is carried as
+// the file it resolves to. src may be a symbolic link to a folder; links to
+// folders below it are not followed. Entries whose name starts with "."
+// (.git, .cache) and everything below them are left out, as are other
+// links and non-regular files. A file that already exists under dst is an
+// error. Link stops at the first error and when ctx is cancelled.
 func Link(ctx context.Context, src, dst string, o Options) (int, error) {
 	root, err := filepath.EvalSymlinks(src)
 	if err != nil {
@@ -51,16 +58,50 @@ func Link(ctx context.Context, src, dst string, o Options) (int, error) {
 			return err
 		}
 		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
+		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
-		case !d.Type().IsRegular():
+		}
+		file, ok := regular(p, d)
+		if !ok {
 			return nil
 		}
 		n++
-		return LinkFile(p, target)
+		if o.Refer {
+			return ReferFile(file, target)
+		}
+		return LinkFile(file, target)
 	})
 	return n, err
+}
+
+// regular returns the regular file that entry p is or links to.
+func regular(p string, d fs.DirEntry) (string, bool) {
+	if d.Type().IsRegular() {
+		return p, true
+	}
+	if d.Type()&fs.ModeSymlink == 0 {
+		return "", false
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", false
+	}
+	fi, err := os.Stat(real)
+	return real, err == nil && fi.Mode().IsRegular()
+}
+
+// ReferFile makes dst a symbolic link to src's absolute path, resolved
+// through any links. dst must not exist.
+func ReferFile(src, dst string) error {
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return err
+	}
+	return os.Symlink(real, dst)
 }
 
 // skip leaves out d: a folder with everything below it, a file alone.

@@ -66,10 +66,84 @@ func checkpoint(t *testing.T) string {
 		".cache/huggingface/download/x.lock": "",
 		"tokenizer/.hidden":                  "no",
 	})
-	if err := os.Symlink("model.safetensors", filepath.Join(src, "link.safetensors")); err != nil {
+	// links to nothing and to a folder are left out
+	if err := os.Symlink("missing.safetensors", filepath.Join(src, "link.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("tokenizer", filepath.Join(src, "tok")); err != nil {
 		t.Fatal(err)
 	}
 	return src
+}
+
+// snapshot is a Hugging Face cache snapshot: every file a relative link to
+// a blob outside the folder.
+func snapshot(t *testing.T) (dir, blob string) {
+	root := t.TempDir()
+	write(t, root, map[string]string{"blobs/abc": "weights", "blobs/def": `{"dim": 8}`})
+	dir = filepath.Join(root, "snapshots", "main")
+	os.MkdirAll(dir, 0o755)
+	for name, b := range map[string]string{"model.safetensors": "abc", "config.json": "def"} {
+		if err := os.Symlink(filepath.Join("..", "..", "blobs", b), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, filepath.Join(root, "blobs", "abc")
+}
+
+func TestLinkCarriesLinksToFiles(t *testing.T) {
+	src, blob := snapshot(t)
+	dst := t.TempDir()
+	n, err := tree.Link(t.Context(), src, dst, tree.Options{})
+	if err != nil || n != 2 {
+		t.Fatalf("Link of a cache snapshot: %d files, %v", n, err)
+	}
+	a, _ := os.Stat(blob)
+	b, _ := os.Lstat(filepath.Join(dst, "model.safetensors"))
+	if !os.SameFile(a, b) {
+		t.Error("model.safetensors is not a hard link to the blob its link resolves to")
+	}
+}
+
+func TestLinkRefer(t *testing.T) {
+	src, blob := snapshot(t)
+	dst := t.TempDir()
+	n, err := tree.Link(t.Context(), src, dst, tree.Options{Refer: true})
+	if err != nil || n != 2 {
+		t.Fatalf("Link with Refer: %d files, %v", n, err)
+	}
+	if target, err := os.Readlink(filepath.Join(dst, "model.safetensors")); err != nil || target != blob {
+		t.Errorf("model.safetensors links to %q (%v), want the absolute path %s", target, err, blob)
+	}
+	if fi, _ := os.Stat(blob); fi.Sys().(*syscall.Stat_t).Nlink != 1 {
+		t.Error("Refer hard-linked the user's file")
+	}
+	src = checkpoint(t)
+	dst = t.TempDir()
+	if n, err := tree.Link(t.Context(), src, dst, tree.Options{Refer: true}); err != nil || n != 3 {
+		t.Fatalf("Link with Refer: %d files, %v", n, err)
+	}
+	if target, _ := os.Readlink(filepath.Join(dst, "tokenizer", "tokenizer.json")); target != filepath.Join(src, "tokenizer", "tokenizer.json") {
+		t.Errorf("tokenizer/tokenizer.json links to %q", target)
+	}
+}
+
+func TestReferFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"a": "bytes"})
+	t.Chdir(dir)
+	if err := tree.ReferFile("a", filepath.Join(dir, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if target, _ := os.Readlink(filepath.Join(dir, "b")); target != filepath.Join(dir, "a") {
+		t.Errorf("a relative source gave a link to %q, want an absolute path", target)
+	}
+	if err := tree.ReferFile("a", filepath.Join(dir, "b")); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("ReferFile over an existing file: %v, want fs.ErrExist", err)
+	}
+	if err := tree.ReferFile("missing", filepath.Join(dir, "c")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReferFile of a missing file: %v, want fs.ErrNotExist", err)
+	}
 }
 
 func TestLinkTree(t *testing.T) {

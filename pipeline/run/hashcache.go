@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ckpt-dev/ckpt/internal/state"
@@ -30,13 +31,16 @@ type hashCache struct {
 	mu    sync.Mutex
 	files map[string]state.FileHash // by absolute path
 	dirty bool
+	// fresh are the sums of files hashed in this build but too recently
+	// modified to remember (known answers for them, not fingerprints).
+	fresh map[string]state.FileHash
 }
 
 const racyWindow = 2 * time.Second
 
 // loadHashCache reads the cache at path; any problem gives an empty one.
 func loadHashCache(path string, now func() time.Time) *hashCache {
-	return &hashCache{path: path, now: now, files: state.ReadHashes(path)}
+	return &hashCache{path: path, now: now, files: state.ReadHashes(path), fresh: map[string]state.FileHash{}}
 }
 
 // sum returns the hex sha256 of the regular file p, whose info is fi.
@@ -52,13 +56,37 @@ func (c *hashCache) sum(ctx context.Context, p string, fi fs.FileInfo) (string, 
 	if err != nil {
 		return "", err
 	}
-	if ok && c.now().Sub(fi.ModTime()) > racyWindow {
+	if ok {
 		c.mu.Lock()
-		c.files[p] = state.FileHash{ID: id, SHA256: sum}
-		c.dirty = true
+		if c.now().Sub(fi.ModTime()) > racyWindow {
+			c.files[p] = state.FileHash{ID: id, SHA256: sum}
+			c.dirty = true
+		} else {
+			c.fresh[p] = state.FileHash{ID: id, SHA256: sum}
+		}
 		c.mu.Unlock()
 	}
 	return sum, nil
+}
+
+// known returns the digest of the file at p (absolute, as fingerprints
+// walk it) when this build or the cache hashed it at the identity fi
+// still has. A store takes it instead of hashing the file again; a file
+// rewritten in the same clock tick keeps its identity, which the store's
+// stamps, racy for such a file, catch on its next read.
+func (c *hashCache) known(p string, fi fs.FileInfo) (digest.Digest, bool) {
+	id, ok := identity(fi)
+	if !ok {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range []map[string]state.FileHash{c.files, c.fresh} {
+		if h, hit := m[p]; hit && h.ID == id {
+			return digest.NewDigestFromEncoded(digest.SHA256, h.SHA256), true
+		}
+	}
+	return "", false
 }
 
 // uncached counts the regular files among entries whose sum is not

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ckpt-dev/ckpt/packaging/store"
+	"github.com/ckpt-dev/ckpt/packaging/tree"
 	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 	"github.com/ckpt-dev/ckpt/pipeline/spec"
@@ -56,6 +57,7 @@ func (r resolver) Resolve(kind, typ string) (plan.Component, bool) {
 		{Name: "finding", Type: specv1.TypeString}, {Name: "path", Type: specv1.TypePath},
 		{Name: "baseline", Type: specv1.TypeString}, {Name: "note", Type: specv1.TypeString},
 		{Name: "ref", Type: specv1.TypeString}, {Name: "diag", Type: specv1.TypeString},
+		{Name: "refer", Type: specv1.TypeBool},
 	}
 	v := r.version
 	if v == "" {
@@ -145,6 +147,8 @@ type stepConfig struct {
 	Note    string `json:"note"`
 	Ref     string `json:"ref"`
 	Diag    string `json:"diag"`
+	Path    string `json:"path"`
+	Refer   bool   `json:"refer"` // refer to path's files from the output, as plugins/model does
 }
 
 func (e *executor) Execute(ctx context.Context, plugin string, req *specv1.RunRequest, ev specv1.Events) (*specv1.Metadata, error) {
@@ -226,6 +230,11 @@ func (e *executor) output(req *specv1.RunRequest, c stepConfig) (*specv1.Metadat
 	}
 	if err := os.WriteFile(filepath.Join(req.OutputDir, "out.txt"), []byte(b.String()), 0o644); err != nil {
 		return nil, err
+	}
+	if c.Refer {
+		if _, err := tree.Link(context.Background(), c.Path, filepath.Join(req.OutputDir, "files"), tree.Options{Refer: true}); err != nil {
+			return nil, err
+		}
 	}
 	meta := &specv1.Metadata{Kind: req.Kind, ID: req.Step, Outputs: map[string]string{"note": c.Note}}
 	if c.Ref != "" {

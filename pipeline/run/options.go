@@ -2,10 +2,12 @@ package run
 
 import (
 	"context"
+	"io/fs"
 	"runtime"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ckpt-dev/ckpt/internal/state"
@@ -25,6 +27,16 @@ type Store interface {
 	Metadata(ctx context.Context, desc ocispec.Descriptor) (*specv1.Metadata, error)
 	Materialize(ctx context.Context, desc ocispec.Descriptor, dir string) error
 	CheckArtifact(ctx context.Context, desc ocispec.Descriptor) error
+}
+
+// KnownPutter is a Store whose PutDir can take the digests of files the
+// build hashed already for cache keys (packaging/store.Store is one): known
+// answers for a file whose identity (device, inode, size, mtime) is still
+// the one hashed, so that an output referring to a user's file does not
+// read its bytes a second time.
+type KnownPutter interface {
+	PutDirKnown(ctx context.Context, dir string, meta specv1.Metadata, annotations map[string]string,
+		known func(path string, info fs.FileInfo) (digest.Digest, bool)) (ocispec.Descriptor, error)
 }
 
 // Options configures a build. The zero value runs every step but those

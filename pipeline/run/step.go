@@ -204,7 +204,14 @@ func (e *engine) store(ctx context.Context, j *job, r *StepResult, meta *specv1.
 		meta.Kind = j.step.Kind
 	}
 	e.sink.secrets.metadata(meta)
-	desc, err := e.st.PutDir(ctx, out, *meta, map[string]string{specv1.AnnotationStep: r.Address})
+	ann := map[string]string{specv1.AnnotationStep: r.Address}
+	var desc ocispec.Descriptor
+	var err error
+	if kp, ok := e.st.(KnownPutter); ok {
+		desc, err = kp.PutDirKnown(ctx, out, *meta, ann, e.files.known)
+	} else {
+		desc, err = e.st.PutDir(ctx, out, *meta, ann)
+	}
 	if err != nil {
 		return e.failOrCancel(ctx, r, specv1.OpStore, fmt.Errorf("store output: %w", err))
 	}

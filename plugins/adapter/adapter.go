@@ -118,7 +118,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err := cfg.fill(md, base); err != nil {
 		return nil, err
 	}
-	if _, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{Flat: true}); err != nil {
+	if _, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{Flat: true, Refer: true}); err != nil {
 		return nil, err
 	}
 	return md, nil

@@ -268,19 +268,23 @@ func (b *builder) attach(desc ocispec.Descriptor, m *specv1.Metadata) error {
 	return b.attachMLBOM(desc, m)
 }
 
-// walk lists the regular files under dir (slash-separated paths, sorted).
+// walk lists the regular files under dir and the links to regular files
+// (inputs that refer to a user's file), slash-separated paths, sorted.
 func walk(dir, prefix string) ([]modelpack.File, error) {
 	var files []modelpack.File
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		info, err := d.Info()
+		info, err := os.Stat(p)
 		if err != nil {
 			return err
+		}
+		if !info.Mode().IsRegular() {
+			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {

@@ -85,7 +85,8 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	return metadata(cfg, rep)
 }
 
-// writeOutputs writes the report and links each split's file into dir.
+// writeOutputs writes the report and refers to each split's file from dir
+// (an absolute link: the store records it without copying).
 func writeOutputs(dir string, splits []chatdata.Split, rep Report) error {
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -101,7 +102,7 @@ func writeOutputs(dir string, splits []chatdata.Split, rep Report) error {
 			name = s.Name + "-" + name
 		}
 		used[name] = true
-		if err := tree.LinkFile(s.Path, filepath.Join(dir, name)); err != nil {
+		if err := tree.ReferFile(s.Path, filepath.Join(dir, name)); err != nil {
 			return fmt.Errorf("copy data file: %w", err)
 		}
 	}

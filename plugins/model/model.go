@@ -55,8 +55,9 @@ func (cfg config) diagnostics() []specv1.Diagnostic {
 }
 
 // Run validates the folder (layout, params, every safetensors header, the
-// tensors its params imply), links its files into the output folder and
-// returns the model's metadata.
+// tensors its params imply), refers to its files from the output folder
+// (absolute links: the store records them without copying) and returns the
+// model's metadata.
 func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Events) (*specv1.Metadata, error) {
 	cfg, err := sdk.DecodeConfig[config](req.Config)
 	if err != nil {
@@ -70,7 +71,7 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 		return nil, err
 	}
 	md.ID, md.License, md.Notices = cfg.ID, cfg.License, cfg.Notices
-	n, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{})
+	n, err := tree.Link(ctx, cfg.Path, req.OutputDir, tree.Options{Refer: true})
 	if err != nil {
 		return nil, err
 	}

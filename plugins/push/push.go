@@ -167,9 +167,10 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 // bundle's base manifest may not be part of the pushed graph).
 func layoutSize(dir string) int64 {
 	var n int64
-	ents, _ := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	ents, _ := os.ReadDir(blobs)
 	for _, e := range ents {
-		if info, err := e.Info(); err == nil {
+		if info, err := os.Stat(filepath.Join(blobs, e.Name())); err == nil { // a link: a user's file
 			n += info.Size()
 		}
 	}

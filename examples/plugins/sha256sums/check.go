@@ -115,7 +115,8 @@ func digest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(s[:])
 }
 
-// sumTree hashes every regular file under dir in lexical order.
+// sumTree hashes every regular file under dir, and every link to one (an
+// input's file that refers to a user's), in lexical order.
 func sumTree(ctx context.Context, dir string, exclude []string, ev sdk.Events) ([]Entry, error) {
 	var files []string
 	var total int64
@@ -123,7 +124,7 @@ func sumTree(ctx context.Context, dir string, exclude []string, ev sdk.Events) (
 		if err != nil {
 			return err
 		}
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
@@ -131,9 +132,12 @@ func sumTree(ctx context.Context, dir string, exclude []string, ev sdk.Events) (
 		if excluded(rel, exclude) {
 			return nil
 		}
-		info, err := d.Info()
+		info, err := os.Stat(p)
 		if err != nil {
 			return err
+		}
+		if !info.Mode().IsRegular() {
+			return nil
 		}
 		total += info.Size()
 		files = append(files, rel)

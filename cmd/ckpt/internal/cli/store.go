@@ -58,6 +58,9 @@ func writeVerifyReport(w io.Writer, rep store.VerifyReport) {
 		if len(p.Names) > 0 {
 			names = "reached by " + strings.Join(p.Names, ", ")
 		}
+		if p.Path != "" {
+			names = "refers to " + p.Path + ", changed or gone; " + names
+		}
 		fmt.Fprintf(w, "  %s %s (%s)\n", p.Problem, p.Digest, names)
 		if p.Problem == "corrupt" {
 			removed++

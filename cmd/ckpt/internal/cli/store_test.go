@@ -7,15 +7,15 @@ import (
 	"testing"
 )
 
-// largestBlob returns the path of the biggest blob of dir's store (the
-// weights).
+// largestBlob returns the path of the biggest blob file of dir's store
+// (the merged weights; the base's are the user's files, referred to).
 func largestBlob(t *testing.T, dir string) string {
 	t.Helper()
 	blobs, _ := filepath.Glob(filepath.Join(dir, ".ckpt", "store", "blobs", "sha256", "*"))
 	var best string
 	var size int64
 	for _, b := range blobs {
-		if fi, err := os.Stat(b); err == nil && fi.Size() > size {
+		if fi, err := os.Lstat(b); err == nil && fi.Mode().IsRegular() && fi.Size() > size {
 			best, size = b, fi.Size()
 		}
 	}

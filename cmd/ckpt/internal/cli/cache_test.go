@@ -234,6 +234,15 @@ func TestRemoteCacheFleet(t *testing.T) {
 	if n := len(cacheEntries(t, ref)); n != fleetSteps {
 		t.Errorf("cache ls: %d entries, want %d", n, fleetSteps)
 	}
+	// B's store lacks the layers it never needed: missing, unless the
+	// cache that holds them is named.
+	if code, out, _ := ckptProc(t, nil, "store", "verify", "--dir", b); code != 1 || !strings.Contains(out, "missing sha256:") {
+		t.Errorf("store verify on B without the cache: exit %d\n%s", code, out)
+	}
+	code, out, errOut := ckptProc(t, nil, "store", "verify", "--dir", b, "--cache", ref, "--plain-http")
+	if code != 0 || !strings.Contains(out, "0 damaged") || !strings.Contains(out, "remote sha256:") || strings.Contains(out, "missing sha256:") {
+		t.Errorf("store verify on B with the cache: exit %d\n%s%s", code, out, errOut)
+	}
 	// Export on B fetches the merged files it never needed, verified.
 	outA, outB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	for _, x := range []struct{ dir, out string }{{a, outA}, {b, outB}} {
@@ -246,7 +255,7 @@ func TestRemoteCacheFleet(t *testing.T) {
 	}
 	sameTree(t, outA, outB)
 
-	code, out, _ := ckptProc(t, nil, "cache", "prune", ref, "--plain-http", "--older-than", "0", "--dry-run")
+	code, out, _ = ckptProc(t, nil, "cache", "prune", ref, "--plain-http", "--older-than", "0", "--dry-run")
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("would delete %d entries", fleetSteps)) {
 		t.Errorf("prune --dry-run: exit %d\n%s", code, out)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ func newStoreCmd(stdio *IO) *cobra.Command {
 func newStoreVerifyCmd(stdio *IO) *cobra.Command {
 	var dir, storeFlag string
 	var repair, asJSON bool
+	var cache remoteFlags
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Hash every blob of the local store and report the corrupt and the missing ones",
@@ -35,14 +37,21 @@ or missing blob with the names (cache entries, step artifacts) that reach
 it, and exits 1 when it finds any. --repair deletes the corrupt blobs and
 exits 0: the next build rebuilds every step whose cache entry is damaged
 (a build also rebuilds them without --repair, and its writes replace the
-corrupt blobs). --repair refuses while a build uses the store (exit 1).`,
+corrupt blobs). --repair refuses while a build uses the store (exit 1).
+
+A build with a remote cache keeps only the manifests and configs of the
+artifacts it takes from there: with --cache REF (or $CKPT_CACHE), a blob
+missing here that the cache holds is listed as "remote", not damaged.`,
 		Example: `  ckpt store verify
-  ckpt store verify --repair --dir examples/quickstart`,
+  ckpt store verify --repair --dir examples/quickstart
+  ckpt store verify --cache localhost:5000/team/ckpt-cache --plain-http`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return storeVerifyRun(cmd.Context(), stdio, storeDir(dir, storeFlag), repair, asJSON)
+			return storeVerifyRun(cmd.Context(), stdio, storeDir(dir, storeFlag), repair, asJSON, cache)
 		},
 	}
+	cmd.Flags().StringVar(&cache.ref, "cache", "", "remote cache `REF` whose blobs count as present (default: $"+EnvCache+")")
+	cmd.Flags().BoolVar(&cache.plainHTTP, "plain-http", false, "talk plain HTTP to the remote cache's registry")
 	cmd.Flags().StringVar(&dir, "dir", ".", "the spec `FOLDER` whose .ckpt/store to check")
 	cmd.Flags().StringVar(&storeFlag, "store", "", "local OCI store `DIR` (default: FOLDER/.ckpt/store)")
 	cmd.Flags().BoolVar(&repair, "repair", false, "delete the corrupt blobs (the next build rebuilds what needs them)")
@@ -51,7 +60,7 @@ corrupt blobs). --repair refuses while a build uses the store (exit 1).`,
 }
 
 func writeVerifyReport(w io.Writer, rep store.VerifyReport) {
-	fmt.Fprintf(w, "store verify: %d blobs (%s) checked, %d damaged\n", rep.Blobs, humanBytes(rep.Bytes), len(rep.Problems))
+	fmt.Fprintf(w, "store verify: %d blobs (%s) checked, %d damaged\n", rep.Blobs, humanBytes(rep.Bytes), damaged(rep))
 	removed := 0
 	for _, p := range rep.Problems {
 		names := "no name reaches it"
@@ -60,6 +69,9 @@ func writeVerifyReport(w io.Writer, rep store.VerifyReport) {
 		}
 		if p.Path != "" {
 			names = "refers to " + p.Path + ", changed or gone; " + names
+		}
+		if p.Problem == problemRemote {
+			names = "in the remote cache, fetched when a step needs it; " + names
 		}
 		fmt.Fprintf(w, "  %s %s (%s)\n", p.Problem, p.Digest, names)
 		if p.Problem == "corrupt" {
@@ -73,7 +85,7 @@ func writeVerifyReport(w io.Writer, rep store.VerifyReport) {
 
 // storeVerifyRun hashes every blob of the store at root and reports (with
 // repair: drops) the damaged ones.
-func storeVerifyRun(ctx context.Context, stdio *IO, root string, repair, asJSON bool) error {
+func storeVerifyRun(ctx context.Context, stdio *IO, root string, repair, asJSON bool, rf remoteFlags) error {
 	st, err := store.Open(ctx, root)
 	if err != nil {
 		return err
@@ -83,6 +95,9 @@ func storeVerifyRun(ctx context.Context, stdio *IO, root string, repair, asJSON 
 	if errors.Is(err, store.ErrInUse) {
 		return exitCode(1, err)
 	}
+	if err == nil {
+		err = markRemote(ctx, &rep, rf)
+	}
 	if err != nil {
 		return err
 	}
@@ -91,8 +106,57 @@ func storeVerifyRun(ctx context.Context, stdio *IO, root string, repair, asJSON 
 	} else {
 		writeVerifyReport(stdio.Out, rep)
 	}
-	if err == nil && len(rep.Problems) > 0 && !rep.Repaired {
-		return exitCode(1, fmt.Errorf("store verify: %d damaged blobs (ckpt store verify --repair, then build)", len(rep.Problems)))
+	if n := damaged(rep); err == nil && n > 0 && !rep.Repaired {
+		return exitCode(1, fmt.Errorf("store verify: %d damaged blobs (ckpt store verify --repair, then build)", n))
 	}
 	return err
+}
+
+// remoteFlags name a remote cache outside a spec.
+type remoteFlags struct {
+	ref       string
+	plainHTTP bool
+}
+
+// problemRemote is a missing blob that the remote cache holds.
+const problemRemote = "remote"
+
+// markRemote relabels the missing blobs of rep that the remote cache (if
+// rf or $CKPT_CACHE names one) holds.
+func markRemote(ctx context.Context, rep *store.VerifyReport, rf remoteFlags) error {
+	ref := rf.ref
+	if ref == "" {
+		ref = os.Getenv(EnvCache)
+	}
+	if ref == "" {
+		return nil
+	}
+	c, err := openCache(ctx, ref, nil, rf.plainHTTP)
+	if err != nil {
+		return err
+	}
+	for i, p := range rep.Problems {
+		if p.Problem != "missing" {
+			continue
+		}
+		ok, err := c.Holds(ctx, p.Digest)
+		if err != nil {
+			return err
+		}
+		if ok {
+			rep.Problems[i].Problem = problemRemote
+		}
+	}
+	return nil
+}
+
+// damaged counts the problems that are not blobs of the remote cache.
+func damaged(rep store.VerifyReport) int {
+	n := 0
+	for _, p := range rep.Problems {
+		if p.Problem != problemRemote {
+			n++
+		}
+	}
+	return n
 }

@@ -87,9 +87,9 @@ type partStore interface {
 }
 
 // materialize puts the files of input in under in.Dir. A step that reads
-// remote inputs gets the files the local store has, and in.Remote lists
-// the others (in the remote cache); any other step gets every file, the
-// blobs only the remote cache has fetched first.
+// remote inputs gets the files the local store has, and in.Remote names
+// the remote cache and lists the others; any other step gets every file,
+// the blobs only the remote cache has fetched first.
 func (e *engine) materialize(ctx context.Context, j *job, in *input) error {
 	ps, ok := e.st.(partStore)
 	if e.o.Cache == nil || !ok || !j.step.Component.Capabilities.RemoteInputs {
@@ -102,10 +102,10 @@ func (e *engine) materialize(ctx context.Context, j *job, in *input) error {
 	if err != nil {
 		return err
 	}
+	r := e.o.Cache.Location()
+	r.Missing = missing
+	in.Remote = &r
 	if len(missing) > 0 {
-		r := e.o.Cache.Location()
-		r.Missing = missing
-		in.Remote = &r
 		var n int64
 		for _, f := range missing {
 			n += f.Size

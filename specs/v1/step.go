@@ -81,9 +81,10 @@ type Input struct {
 	// Digest is the artifact's manifest digest in the store.
 	Digest   string   `json:"digest"`
 	Metadata Metadata `json:"metadata"`
-	// Remote lists the artifact's files that Dir lacks and where they are;
-	// nil when Dir holds every file. Only a step whose component declares
-	// Capabilities.RemoteInputs gets it.
+	// Remote, for a step whose component declares
+	// Capabilities.RemoteInputs in a build with a remote cache, names the
+	// cache and lists the artifact's files that Dir lacks (none when the
+	// local store has them all); nil otherwise.
 	Remote *Remote `json:"remote,omitempty"`
 }
 

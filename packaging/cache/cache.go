@@ -32,6 +32,7 @@ import (
 	orasremote "oras.land/oras-go/v2/registry/remote"
 
 	"github.com/ckpt-dev/ckpt/packaging/remote"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // Local is the local store entries are copied from and into
@@ -90,6 +91,13 @@ func ParseRef(s string) (remote.Ref, error) {
 		return r, fmt.Errorf("cache %q: want a registry repository without a tag or digest (entries are its tags)", s)
 	}
 	return r, nil
+}
+
+// Location names the cache's repository and how to reach it, for a step
+// that reads its inputs' blobs from there (credentials stay in the Docker
+// config).
+func (c *Cache) Location() specv1.Remote {
+	return specv1.Remote{Repository: c.ref.Repository, PlainHTTP: c.opts.PlainHTTP}
 }
 
 // String is the cache's repository.

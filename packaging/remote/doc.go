@@ -1,8 +1,10 @@
 // Package remote copies model artifacts between OCI image layouts and
-// registries with oras-go: push with referrers (license report, provenance)
-// and skip-existing, pull with digest verification, path-traversal refusal,
-// partial pulls by file, parallel byte ranges and resumable downloads, and
-// inspection of ModelPack, KitOps and Docker model artifacts.
+// registries with oras-go: push with referrers (license report,
+// provenance), skip-existing, cross-repository mounts and files read from
+// another repository (a remote cache); pull with digest verification,
+// path-traversal refusal, partial pulls by file, parallel byte ranges and
+// resumable downloads; and inspection of ModelPack, KitOps and Docker
+// model artifacts.
 //
 // Nothing unverified gets a final name: a pull writes, decodes and checks
 // each layer inside the destination's PartialDir and renames the result.

@@ -28,19 +28,31 @@ type PushOptions struct {
 	// blobs of 512 MiB or more in 256 MiB chunks, a positive size chunks
 	// every larger blob, a negative one never chunks.
 	ChunkSize int64
+	// MountFrom names registry repositories (host[:port]/path) that may
+	// hold the pushed blobs, e.g. a remote cache: Push has the target's
+	// registry mount a blob it lacks from those on the same registry
+	// (cross-repository blob mount: no bytes move) before it sends it.
+	MountFrom []string
+	// Missing maps the paths (slash-separated) of files the layout folder
+	// lacks to the blobs Fallback serves for them: Push reads them from
+	// there, verified against their digests and sizes as they are read.
+	Missing  map[string]ocispec.Descriptor
+	Fallback content.Fetcher
 }
 
 // Push copies the manifest tagged (or digested) srcRef in the OCI layout
 // folder layoutDir, its blobs, its subject's graph and every referrer
 // attached to it (license report, provenance) to dst, tagged with
-// dst.Reference. Blobs the target already has are not sent again. On
+// dst.Reference. Blobs the target already has are not sent again; with
+// MountFrom, the registry mounts those it can; with Missing, the layout's
+// missing files are read from Fallback. On
 // registries without the referrers API, oras-go maintains the referrers
 // tag schema. It returns the pushed manifest's descriptor.
 func Push(ctx context.Context, layoutDir, srcRef string, dst Ref, opts PushOptions) (ocispec.Descriptor, error) {
 	if _, err := os.Stat(layoutDir); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("bundle layout: %w", err)
 	}
-	src, err := oci.NewFromFS(ctx, os.DirFS(layoutDir))
+	src, err := oci.NewFromFS(ctx, openLayout(ctx, layoutDir, opts))
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("bundle layout %s: %w", layoutDir, err)
 	}
@@ -64,6 +76,8 @@ func Push(ctx context.Context, layoutDir, srcRef string, dst Ref, opts PushOptio
 				opts.emit(Event{Action: "done", Desc: d, Done: d.Size})
 				return nil
 			},
+			MountFrom: opts.mountFrom(dst),
+			OnMounted: opts.onMounted,
 		}}}
 	d, err := oras.ExtendedCopy(ctx, src, srcRef, rt, dstRef, co)
 	if err != nil {

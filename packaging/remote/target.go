@@ -46,7 +46,8 @@ type Options struct {
 
 // Event reports the transfer of one blob.
 type Event struct {
-	// Action is "push", "skip" (already present), "pull" or "done".
+	// Action is "push", "skip" (already present), "mount" (mounted from
+	// another repository of the registry), "pull" or "done".
 	Action string
 	Desc   ocispec.Descriptor
 	// Done is the bytes moved so far for the blob.

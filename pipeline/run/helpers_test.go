@@ -42,6 +42,7 @@ var novel = map[string]specv1.Capabilities{
 	"check":   {Gate: "from"},                                            // judges the step its "from" names
 	"export":  {Gated: true},                                             // waits for gates like a bundle
 	"dataset": {Publishes: true, Records: []string{specv1.RecordPushed}}, // a publishing dataset
+	"push":    {Publishes: true, RemoteInputs: true},                     // reads its bundle from the remote cache
 }
 
 func (r resolver) Resolve(kind, typ string) (plan.Component, bool) {
@@ -222,6 +223,10 @@ func (e *executor) output(req *specv1.RunRequest, c stepConfig) (*specv1.Metadat
 	var b strings.Builder
 	b.WriteString(c.Content)
 	for _, in := range req.Inputs {
+		if in.Remote != nil && len(in.Remote.Missing) > 0 { // a RemoteInputs step: the file is in the cache
+			fmt.Fprintf(&b, "|%s:remote %s", in.Attr, in.Remote.Missing[0].Digest)
+			continue
+		}
 		prev, err := os.ReadFile(filepath.Join(in.Dir, "out.txt"))
 		if err != nil {
 			return nil, err

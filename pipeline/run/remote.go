@@ -2,8 +2,11 @@ package run
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
@@ -20,11 +23,14 @@ import (
 // wrapping errdef.ErrNotFound, any other error is a miss worth telling.
 // Save writes the entry of an artifact in the local store. Fetch copies
 // the blobs of an artifact that the local store lacks, verified, telling
-// progress the bytes so far; it returns the bytes fetched.
+// progress the bytes so far; it returns the bytes fetched. Location names
+// the cache's repository (Missing unset) for the steps that read their
+// inputs' blobs from it (specv1.Capabilities.RemoteInputs).
 type RemoteCache interface {
 	Lookup(ctx context.Context, key string, plugin plan.PluginID) (ocispec.Descriptor, error)
 	Save(ctx context.Context, key, step string, plugin plan.PluginID, artifact ocispec.Descriptor) error
 	Fetch(ctx context.Context, artifact ocispec.Descriptor, progress func(done, total int64)) (int64, error)
+	Location() specv1.Remote
 }
 
 // cached takes the step's artifact from the local store, else from the
@@ -72,6 +78,82 @@ func (e *engine) saveRemote(ctx context.Context, r *StepResult) {
 	}
 }
 
+// partStore is what materializing the local part of an artifact needs of
+// the Store (packaging/store.Store has it).
+type partStore interface {
+	Manifest(ctx context.Context, desc ocispec.Descriptor) (*ocispec.Manifest, error)
+	Exists(ctx context.Context, desc ocispec.Descriptor) (bool, error)
+	PushBytes(ctx context.Context, mediaType string, b []byte) (ocispec.Descriptor, error)
+}
+
+// materialize puts the files of input in under in.Dir. A step that reads
+// remote inputs gets the files the local store has, and in.Remote names
+// the remote cache and lists the others; any other step gets every file,
+// the blobs only the remote cache has fetched first.
+func (e *engine) materialize(ctx context.Context, j *job, in *input) error {
+	ps, ok := e.st.(partStore)
+	if e.o.Cache == nil || !ok || !j.step.Component.Capabilities.RemoteInputs {
+		if err := e.fetchInput(ctx, j.step.Address, *in); err != nil {
+			return err
+		}
+		return e.st.Materialize(ctx, in.desc, in.Dir)
+	}
+	desc, missing, err := localPart(ctx, ps, in.desc)
+	if err != nil {
+		return err
+	}
+	r := e.o.Cache.Location()
+	r.Missing = missing
+	in.Remote = &r
+	if len(missing) > 0 {
+		var n int64
+		for _, f := range missing {
+			n += f.Size
+		}
+		e.log(j.step.Address, fmt.Sprintf("%d files of %s (%s, %d bytes) stay in the remote cache %s: the step reads them from there",
+			len(missing), in.Step, in.Digest, n, r.Repository))
+	}
+	return e.st.Materialize(ctx, desc, in.Dir)
+}
+
+// localPart returns the artifact desc itself when the store has all its
+// layers, else a manifest of the layers it has (stored, untagged: gc
+// drops it) and the files it lacks, sorted by path.
+func localPart(ctx context.Context, ps partStore, desc ocispec.Descriptor) (ocispec.Descriptor, []specv1.RemoteFile, error) {
+	m, err := ps.Manifest(ctx, desc)
+	if err != nil {
+		return desc, nil, err
+	}
+	var here []ocispec.Descriptor
+	var missing []specv1.RemoteFile
+	for _, l := range m.Layers {
+		ok, err := ps.Exists(ctx, l)
+		if err != nil {
+			return desc, nil, fmt.Errorf("layer %s: %w", l.Digest, err)
+		}
+		if title, named := l.Annotations[ocispec.AnnotationTitle]; !ok && named {
+			missing = append(missing, specv1.RemoteFile{Path: title, Digest: l.Digest.String(), Size: l.Size})
+		} else if ok {
+			here = append(here, l)
+		}
+	}
+	if len(missing) == 0 {
+		return desc, nil, nil
+	}
+	slices.SortFunc(missing, func(a, b specv1.RemoteFile) int { return strings.Compare(a.Path, b.Path) })
+	view := *m
+	view.Layers = here
+	b, err := json.Marshal(view)
+	if err != nil {
+		return desc, nil, err
+	}
+	part, err := ps.PushBytes(ctx, ocispec.MediaTypeImageManifest, b)
+	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return desc, nil, fmt.Errorf("local part of %s: %w", desc.Digest, err)
+	}
+	return part, missing, nil
+}
+
 // fetchInput downloads the blobs of input artifact desc that only the
 // remote cache has, before the step that reads it runs.
 func (e *engine) fetchInput(ctx context.Context, addr string, in input) error {
@@ -81,7 +163,7 @@ func (e *engine) fetchInput(ctx context.Context, addr string, in input) error {
 	ev := &stepEvents{sink: e.sink, step: addr}
 	n, err := e.o.Cache.Fetch(ctx, in.desc, func(done, total int64) { ev.Progress(done, total, "bytes") })
 	if err != nil {
-		return fmt.Errorf("input %s (%s): remote cache: %w", in.Step, in.Digest, err)
+		return fmt.Errorf("remote cache: %w", err)
 	}
 	if n > 0 {
 		e.log(addr, fmt.Sprintf("fetched %d bytes of %s (%s) from the remote cache", n, in.Step, in.Digest))

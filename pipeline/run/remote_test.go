@@ -3,6 +3,8 @@ package run_test
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/ckpt-dev/ckpt/internal/testenv"
 	"github.com/ckpt-dev/ckpt/packaging/cache"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -129,4 +132,58 @@ func descOf(t *testing.T, p *project, dg string) ocispec.Descriptor {
 		t.Fatal(err)
 	}
 	return d
+}
+
+func TestRemoteInputsStayInTheCache(t *testing.T) {
+	ctx := context.Background()
+	reg := testenv.NewRegistry(t)
+	a := newProject(t, chain)
+	if _, err := a.build(t, ctx, run.Options{Cache: remoteCache(t, reg, a)}); err != nil {
+		t.Fatal(err)
+	}
+	// Runner B pushes with a component that reads remote inputs: the
+	// bundle's file stays in the cache, named with its digest.
+	src := strings.Replace(chain, `push "t" "p"`, `push "novel" "p"`, 1)
+	b := newProject(t, src)
+	ev := &events{}
+	res, err := b.build(t, ctx, run.Options{Cache: remoteCache(t, reg, b), Push: true, Sink: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := b.exec.request("push.p").Inputs[0]
+	bundle := descOf(t, b, res.Step("bundle.b").Artifact)
+	m, err := b.store.Manifest(ctx, bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []specv1.RemoteFile{{Path: "out.txt", Digest: m.Layers[0].Digest.String(), Size: m.Layers[0].Size}}
+	if in.Remote == nil || in.Remote.Repository != reg.Host+"/ci/cache" || !in.Remote.PlainHTTP || !slices.Equal(in.Remote.Missing, want) {
+		t.Fatalf("push input's Remote = %+v, want the cache and %+v", in.Remote, want)
+	}
+	if ents, err := os.ReadDir(in.Dir); err == nil && len(ents) != 0 {
+		t.Errorf("the input folder holds %d files, want none", len(ents))
+	}
+	if err := b.store.CheckArtifact(ctx, bundle); !errors.Is(err, errdef.ErrNotFound) {
+		t.Errorf("the bundle's layers were fetched: CheckArtifact = %v", err)
+	}
+	if logs(ev, "push.p", "stay in the remote cache") != 1 {
+		t.Errorf("no log of the files left in the cache: %+v", ev.ev)
+	}
+
+	// Runner A has every file: the cache is named, nothing is missing.
+	a.write(t, src)
+	if _, err := a.build(t, ctx, run.Options{Cache: remoteCache(t, reg, a), Push: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.exec.request("push.p").Inputs[0].Remote; r == nil || len(r.Missing) != 0 {
+		t.Errorf("runner A's push input: Remote = %+v, want the cache and no missing file", r)
+	}
+	// A component without the capability gets its input fetched: no Remote.
+	c := newProject(t, chain)
+	if _, err := c.build(t, ctx, run.Options{Cache: remoteCache(t, reg, c), Push: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.exec.request("push.p").Inputs[0].Remote; r != nil {
+		t.Errorf("push \"t\" got Remote %+v", r)
+	}
 }

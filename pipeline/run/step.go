@@ -302,10 +302,7 @@ func (e *engine) request(ctx context.Context, j *job, dir string) (*specv1.RunRe
 	}
 	for i, in := range j.inputs {
 		in.Dir = filepath.Join(dir, "in", fmt.Sprintf("%02d-%s", i, in.Step))
-		if err := e.fetchInput(ctx, s.Address, in); err != nil {
-			return nil, err
-		}
-		if err := e.st.Materialize(ctx, in.desc, in.Dir); err != nil {
+		if err := e.materialize(ctx, j, &in); err != nil {
 			return nil, fmt.Errorf("input %s (%s): %w", in.Step, in.Digest, err)
 		}
 		req.Inputs = append(req.Inputs, in.Input)

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	lic "github.com/ckpt-dev/ckpt/packaging/license"
 	"github.com/ckpt-dev/ckpt/packaging/remote"
@@ -124,30 +128,14 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	if err != nil {
 		return nil, err
 	}
-	var (
-		mu    sync.Mutex
-		sent  int64
-		total = layoutSize(b.Dir)
-	)
-	plain := cfg.PlainHTTP || req.Transport != nil && req.Transport.PlainHTTP
-	opts := remote.PushOptions{Options: remote.Options{PlainHTTP: plain, Concurrency: cfg.Concurrency,
-		UserAgent: "ckpt",
-		Progress: func(e remote.Event) {
-			switch e.Action {
-			case "skip":
-				ev.Log(fmt.Sprintf("exists %s (%d bytes)", e.Desc.Digest, e.Desc.Size))
-				mu.Lock()
-				sent += e.Desc.Size
-				ev.Progress(sent, total, "bytes")
-				mu.Unlock()
-			case "done":
-				mu.Lock()
-				sent += e.Desc.Size
-				ev.Progress(sent, total, "bytes")
-				mu.Unlock()
-			}
-		}}}
+	opts, err := pushOptions(ctx, cfg, req, b, ev)
+	if err != nil {
+		return nil, err
+	}
 	d, err := remote.Push(ctx, b.Dir, BundleTag, dst, opts)
+	if err != nil && b.Remote != nil && len(b.Remote.Missing) > 0 {
+		return nil, fmt.Errorf("%w (the bundle files the local store lacks are read from the remote cache %s)", err, b.Remote.Repository)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,15 +151,77 @@ func (c component) Run(ctx context.Context, req *specv1.RunRequest, ev sdk.Event
 	return out, nil
 }
 
-// layoutSize is the size of a layout's blobs: the most a push sends (a
-// bundle's base manifest may not be part of the pushed graph).
-func layoutSize(dir string) int64 {
+// pushOptions are the transfer settings of the step, telling ev the
+// progress; a bundle with files in the remote cache is pushed from there.
+func pushOptions(ctx context.Context, cfg config, req *specv1.RunRequest, b specv1.Input, ev sdk.Events) (remote.PushOptions, error) {
+	var (
+		mu    sync.Mutex
+		sent  int64
+		total = layoutSize(b)
+	)
+	plain := cfg.PlainHTTP || req.Transport != nil && req.Transport.PlainHTTP
+	opts := remote.PushOptions{Options: remote.Options{PlainHTTP: plain, Concurrency: cfg.Concurrency, UserAgent: "ckpt",
+		Progress: func(e remote.Event) {
+			switch e.Action {
+			case "skip":
+				ev.Log(fmt.Sprintf("exists %s (%d bytes)", e.Desc.Digest, e.Desc.Size))
+			case "mount":
+				ev.Log(fmt.Sprintf("mounted %s (%d bytes) from the remote cache", e.Desc.Digest, e.Desc.Size))
+			case "done":
+			default:
+				return
+			}
+			mu.Lock()
+			sent += e.Desc.Size
+			ev.Progress(sent, total, "bytes")
+			mu.Unlock()
+		}}}
+	if b.Remote == nil {
+		return opts, nil
+	}
+	return opts, fromCache(ctx, b.Remote, &opts)
+}
+
+// fromCache makes opts read the bundle files its folder lacks from the
+// remote cache r, opened with the Docker config's credentials, and have
+// the target's registry mount the blobs it lacks from there when it is
+// the same registry.
+func fromCache(ctx context.Context, r *specv1.Remote, opts *remote.PushOptions) error {
+	o := opts.Options
+	o.PlainHTTP, o.Progress = r.PlainHTTP, nil
+	repo, err := remote.Repository(ctx, remote.Ref{Repository: r.Repository}, o)
+	if err != nil {
+		return fmt.Errorf("remote cache: %w", err)
+	}
+	opts.Fallback, opts.MountFrom = repo, []string{r.Repository}
+	opts.Missing = make(map[string]ocispec.Descriptor, len(r.Missing))
+	for _, f := range r.Missing {
+		d, err := digest.Parse(f.Digest)
+		if err != nil {
+			return fmt.Errorf("remote cache: file %s: %w", f.Path, err)
+		}
+		opts.Missing[f.Path] = ocispec.Descriptor{MediaType: "application/octet-stream", Digest: d, Size: f.Size}
+	}
+	return nil
+}
+
+// layoutSize is the size of a bundle layout's blobs, in its folder or in
+// the remote cache: the most a push sends (a bundle's base manifest may
+// not be part of the pushed graph).
+func layoutSize(b specv1.Input) int64 {
 	var n int64
-	blobs := filepath.Join(dir, "blobs", "sha256")
+	blobs := filepath.Join(b.Dir, "blobs", "sha256")
 	ents, _ := os.ReadDir(blobs)
 	for _, e := range ents {
 		if info, err := os.Stat(filepath.Join(blobs, e.Name())); err == nil { // a link: a user's file
 			n += info.Size()
+		}
+	}
+	if b.Remote != nil {
+		for _, f := range b.Remote.Missing {
+			if strings.HasPrefix(f.Path, "blobs/") {
+				n += f.Size
+			}
 		}
 	}
 	return n

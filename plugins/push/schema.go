@@ -15,7 +15,7 @@ func Components() []sdk.Component {
 	unlicensed := specv1.Attribute{Name: "allow_unlicensed", Type: specv1.TypeBool, Description: "Publish even without license information."}
 	signKey := specv1.Attribute{Name: "sign_key", Type: specv1.TypePath, Description: "Cosign private key (cosign.key) that signs the pushed manifest and attests its provenance, license report and ML-BOM."}
 	signPassword := specv1.Attribute{Name: "sign_password_env", Type: specv1.TypeString, Description: "Environment variable holding the key's password (default COSIGN_PASSWORD)."}
-	publishes := specv1.Capabilities{Publishes: true, Records: []string{specv1.RecordPushed}}
+	publishes := specv1.Capabilities{Publishes: true, Records: []string{specv1.RecordPushed}, RemoteInputs: true}
 	return []sdk.Component{
 		component{desc: specv1.Component{Kind: specv1.KindPush, Type: "registry",
 			Description: "Push a bundle to an OCI registry.", Capabilities: publishes,

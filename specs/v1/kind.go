@@ -46,6 +46,12 @@ type Capabilities struct {
 	// what it keeps for every step (model id, base models): RecordTraining,
 	// RecordPushed.
 	Records []string `json:"records,omitempty"`
+	// RemoteInputs marks a step that can read its inputs' files from the
+	// remote cache (a push sends them from there, or has the registry mount
+	// them): the engine does not download an input's blobs that only the
+	// cache holds, materializes the files the local store has, and lists the
+	// others in Input.Remote.
+	RemoteInputs bool `json:"remote_inputs,omitempty"`
 }
 
 // BaselinePrevious is the value of a Baseline attribute that asks for the

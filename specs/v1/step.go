@@ -81,6 +81,32 @@ type Input struct {
 	// Digest is the artifact's manifest digest in the store.
 	Digest   string   `json:"digest"`
 	Metadata Metadata `json:"metadata"`
+	// Remote, for a step whose component declares
+	// Capabilities.RemoteInputs in a build with a remote cache, names the
+	// cache and lists the artifact's files that Dir lacks (none when the
+	// local store has them all); nil otherwise.
+	Remote *Remote `json:"remote,omitempty"`
+}
+
+// Remote says where the files of an input that its Dir lacks are: blobs in
+// a registry repository (the remote cache). It never holds credentials: a
+// plugin opens the repository with the Docker config, as for a push.
+type Remote struct {
+	// Repository is the registry repository, host[:port]/path.
+	Repository string `json:"repository"`
+	// PlainHTTP talks plain HTTP to it (local test registries).
+	PlainHTTP bool `json:"plain_http,omitempty"`
+	// Missing are the files not in Dir, sorted by path.
+	Missing []RemoteFile `json:"missing"`
+}
+
+// RemoteFile is one file of an input that only Remote.Repository holds: the
+// blob Digest, of Size bytes, is its content.
+type RemoteFile struct {
+	// Path is the file's slash-separated path relative to Input.Dir.
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
 }
 
 // RunRequest asks a plugin to run one step.

@@ -142,8 +142,9 @@ func (o outcome) count(part string) int {
 	return n
 }
 
-// layers returns the layer digests and bytes of an artifact in dir's store.
-func layers(t *testing.T, dir, artifact string) (map[string]bool, int64) {
+// layers returns the layers (digest → bytes) and total bytes of an
+// artifact in dir's store.
+func layers(t *testing.T, dir, artifact string) (map[string]int64, int64) {
 	t.Helper()
 	st, err := store.Open(t.Context(), filepath.Join(dir, ".ckpt", "store"))
 	if err != nil {
@@ -158,9 +159,9 @@ func layers(t *testing.T, dir, artifact string) (map[string]bool, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, size := map[string]bool{}, int64(0)
+	out, size := map[string]int64{}, int64(0)
 	for _, l := range m.Layers {
-		out[l.Digest.String()] = true
+		out[l.Digest.String()] = l.Size
 		size += l.Size
 	}
 	return out, size
@@ -185,14 +186,14 @@ func cacheEntries(t *testing.T, ref string) []cache.Entry {
 	return got.Entries
 }
 
-// fleet builds a project on runner A with the cache, then a fresh copy on
-// runner B, and checks that B ran nothing, agrees on every digest and
-// downloaded none of the model's layers.
-func fleet(t *testing.T, size string) (a, b string, ref string, proxy *testenv.Proxy) {
+// fleet builds a project (with head before its spec) on runner A with the
+// cache, then a fresh copy on runner B, and checks that B ran nothing,
+// agrees on every digest and downloaded none of the model's layers.
+func fleet(t *testing.T, size, head string) (a, b string, ref string, proxy *testenv.Proxy) {
 	reg := testenv.StartDockerRegistry(t, testenv.RegistryOptions{})
 	proxy = testenv.StartProxy(t, reg.Host)
 	ref = proxy.Host + "/ci/ckpt-cache"
-	a = fleetProject(t, size, "")
+	a = fleetProject(t, size, head)
 	evA, tookA := buildEvents(t, a, "--cache", ref)
 	A := outcomeOf(evA)
 	if len(A.started) != fleetSteps {
@@ -216,7 +217,7 @@ func fleet(t *testing.T, size string) (a, b string, ref string, proxy *testenv.P
 	model, modelBytes := layers(t, a, A.artifacts["model.base"])
 	merged, _ := layers(t, a, A.artifacts["merge.support"])
 	for dg, n := range proxy.Fetched() {
-		if model[dg] || merged[dg] {
+		if model[dg] > 0 || merged[dg] > 0 {
 			t.Errorf("runner B downloaded weights: %s (%d bytes)", dg, n)
 		}
 	}
@@ -230,7 +231,7 @@ func fleet(t *testing.T, size string) (a, b string, ref string, proxy *testenv.P
 }
 
 func TestRemoteCacheFleet(t *testing.T) {
-	a, b, ref, proxy := fleet(t, "")
+	a, b, ref, proxy := fleet(t, "", "")
 	if n := len(cacheEntries(t, ref)); n != fleetSteps {
 		t.Errorf("cache ls: %d entries, want %d", n, fleetSteps)
 	}
@@ -293,7 +294,16 @@ func TestRemoteCacheFleetLargeModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes and pushes a 1 GiB model")
 	}
-	fleet(t, "1GiB")
+	a, b, ref, proxy := fleet(t, "1GiB", fleetPush)
+	w, _ := weights(t, a)
+	// B's push to a second repository of the registry moves no weight bytes.
+	proxy.Reset()
+	start := time.Now()
+	if d, errOut := pushTo(t, b, ref, proxy.Host+"/models/support:v1"); d == "" {
+		t.Fatalf("runner B's push: %s", errOut)
+	}
+	noWeights(t, proxy, w, "runner B's push of a 1 GiB bundle")
+	t.Logf("runner B's push: %v, %d blob bytes down, %d up", time.Since(start), proxy.BlobBytesDown(), proxy.BlobBytesUp())
 }
 
 func TestRemoteCacheConcurrentRunners(t *testing.T) {

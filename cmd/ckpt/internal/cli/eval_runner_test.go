@@ -92,3 +92,51 @@ func readJSONL(t *testing.T, path string) []map[string]json.RawMessage {
 	}
 	return rows
 }
+
+// tableProject copies the example runner plugin's project (spec, prompts,
+// answers, schema) and its freshly built binary into a temporary folder,
+// with a synthesized model.
+func tableProject(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "xdg"))
+	src := filepath.Join("..", "..", "..", "..", "examples", "plugins", "table")
+	for _, f := range []string{"example.ckpt.hcl", "prompts.jsonl", "answers.jsonl", "ticket.schema.json"} {
+		copyFile(t, filepath.Join(src, f), filepath.Join(dir, f), 0o644)
+	}
+	copyFile(t, binaries(t).table, filepath.Join(dir, "bin", "ckpt-plugin-table"), 0o755)
+	if code, out, errOut := ckptRun(t, "synth", "model", filepath.Join(dir, "model"), "--layout", "native", "--seed", "1"); code != 0 {
+		t.Fatalf("synth: exit %d\n%s%s", code, out, errOut)
+	}
+	return dir
+}
+
+// TestExampleRunnerPlugin: a third party's runner kind, installed by ckpt
+// init and pinned in the lock, feeds eval "json" like a built-in runner;
+// its answers are not bound, so require_bound = true refuses them.
+func TestExampleRunnerPlugin(t *testing.T) {
+	dir := tableProject(t)
+	if code, out, errOut := ckptRun(t, "init", dir); code != 0 || !strings.Contains(out, "Installed plugin table 0.1.0") {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	evs := buildArtifacts(t, dir)
+	if evs["runner.recorded"].Status != run.StatusOK || evs["eval.format"].Status != run.StatusOK {
+		t.Fatalf("build: runner %+v, eval %+v", evs["runner.recorded"], evs["eval.format"])
+	}
+	rep, err := jsoneval.ReadReport(exportDir(t, dir, "eval.format"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != jsoneval.VerdictPass || rep.Metrics.Valid != 2 || rep.Target != evs["model.base"].Artifact ||
+		rep.Generation.Runner.Kind != "table" || rep.Generation.Bound {
+		t.Fatalf("report: verdict %s, metrics %+v, target %s (model %s), generation %+v",
+			rep.Verdict, rep.Metrics, rep.Target, evs["model.base"].Artifact, rep.Generation)
+	}
+	spec := filepath.Join(dir, "example.ckpt.hcl")
+	b, _ := os.ReadFile(spec)
+	os.WriteFile(spec, []byte(strings.Replace(string(b), "min_valid        = 1", "min_valid        = 1\n  require_bound    = true", 1)), 0o644)
+	code, out, errOut := ckptProc(t, nil, "build", dir)
+	if code == 0 || !strings.Contains(out+errOut, "cannot prove serves the target's files") {
+		t.Fatalf("require_bound with recorded answers: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -36,7 +36,7 @@ func Prepare(ctx context.Context, o PrepareOptions) (GenerateOptions, runner.Run
 	g := GenerateOptions{Prompts: o.Prompts, Target: o.Digest, Run: o.Runner.RunOptions(o.Progress)}
 	var stop []string
 	tmpl, err := LoadTemplate(templateDir(o.Target))
-	if err != nil && o.Runner.Kind == runner.KindOllama {
+	if err != nil {
 		// A GGUF export ships its template as tokenizer.chat_template.
 		if f, ferr := o.Runner.GGUF(o.Target); ferr == nil {
 			tmpl, err = LoadGGUFTemplate(f)

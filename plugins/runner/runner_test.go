@@ -101,7 +101,7 @@ func TestValidatePaths(t *testing.T) {
 	for _, d := range ds {
 		paths = append(paths, strings.Join(d.Path, "."))
 	}
-	if strings.Join(paths, " ") != "start_timeout " {
+	if strings.Join(paths, " ") != "start_timeout concurrency" {
 		t.Errorf("diagnostic paths %q", paths)
 	}
 }

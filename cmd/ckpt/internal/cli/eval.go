@@ -162,8 +162,12 @@ func printEvalReport(w io.Writer, rep *jsoneval.Report, out string, asJSON bool)
 	m, g := rep.Metrics, rep.Generation
 	fmt.Fprintf(w, "%s %s answered %d prompts of %s (target %s, bound %t, template %s)\n",
 		g.Runner.Kind, g.Runner.Model, m.Total, g.Prompts, rep.Target, g.Bound, g.Template)
-	settings, _ := json.Marshal(g.Runner.Settings)
-	fmt.Fprintf(w, "settings sent: %s\n", settings)
+	fmt.Fprint(w, "settings sent: ")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(g.Runner.Settings); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "valid %d of %d (%.2f%%)", m.Valid, m.Total, 100*m.ValidRate)
 	if m.FieldAccuracy != nil {
 		fmt.Fprintf(w, ", field accuracy %.4f", *m.FieldAccuracy)

@@ -32,8 +32,9 @@ func fakeOllama(log string) http.Handler {
 	})
 }
 
-// settingsSent maps Settings' JSON names to the request field each is sent
-// as; sampler options sent that Settings does not record fail the test.
+// settingsSent checks that every setting s records was sent (under its
+// name in rename, when the runtime calls it otherwise) with that value, and
+// that no sampler was sent that s does not record.
 func settingsSent(t *testing.T, s Settings, sent map[string]any, rename map[string]string) {
 	t.Helper()
 	var rec map[string]any

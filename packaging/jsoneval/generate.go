@@ -18,6 +18,10 @@ import (
 // PredictionsFile is the predictions a run of the target writes.
 const PredictionsFile = "predictions.jsonl"
 
+// GenerationFile is the Generation a runner step writes next to its
+// predictions (the runner step's artifact is these two files).
+const GenerationFile = "generation.json"
+
 // Template modes.
 const (
 	TemplateRendered = "rendered"
@@ -44,6 +48,8 @@ type Generation struct {
 	// runner started the server on the target's files; empty otherwise.
 	Answered string `json:"answered,omitempty"`
 	Bound    bool   `json:"bound"`
+	// Target is the digest every prediction carries: the target's.
+	Target string `json:"target_digest,omitempty"`
 }
 
 // GenerateOptions configure Generate.
@@ -88,7 +94,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*Generation, error) {
 	}
 	info := o.Runner.Info()
 	g := &Generation{Prompts: filepath.Base(o.Prompts), PromptsDigest: digestOf(data),
-		Template: TemplateRuntime, Runner: info, Answered: info.Digest, Bound: info.Bound}
+		Template: TemplateRuntime, Runner: info, Answered: info.Digest, Bound: info.Bound, Target: o.Target}
 	if g.Answered == "" && info.Bound {
 		g.Answered = o.Target
 	}

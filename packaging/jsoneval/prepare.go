@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -35,7 +36,7 @@ func Prepare(ctx context.Context, o PrepareOptions) (GenerateOptions, runner.Run
 	g := GenerateOptions{Prompts: o.Prompts, Target: o.Digest, Run: o.Runner.RunOptions(o.Progress)}
 	var stop []string
 	tmpl, err := LoadTemplate(templateDir(o.Target))
-	if err != nil && o.Runner.Kind == runner.KindOllama {
+	if err != nil {
 		// A GGUF export ships its template as tokenizer.chat_template.
 		if f, ferr := o.Runner.GGUF(o.Target); ferr == nil {
 			tmpl, err = LoadGGUFTemplate(f)
@@ -74,6 +75,50 @@ func RunPrompts(ctx context.Context, p PrepareOptions, opts Options) (*Report, e
 		err = cerr
 	}
 	return rep, err
+}
+
+// GenerateInto prepares the runner, has the target answer the prompts and
+// writes dir/PredictionsFile and dir/GenerationFile, then stops the runner:
+// what a runner step's artifact holds.
+func GenerateInto(ctx context.Context, p PrepareOptions, dir string) (*Generation, error) {
+	g, r, err := Prepare(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	g.Out = filepath.Join(dir, PredictionsFile)
+	gen, err := Generate(ctx, g)
+	if cerr := r.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(gen, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("generation: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, GenerationFile), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("generation: %w", err)
+	}
+	return gen, nil
+}
+
+// ReadGeneration reads dir/GenerationFile, as a runner step (built in or
+// a plugin's) wrote it.
+func ReadGeneration(dir string) (*Generation, error) {
+	p := filepath.Join(dir, GenerationFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("generation: %w", err)
+	}
+	var g Generation
+	if err := json.Unmarshal(b, &g); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if g.Target == "" || g.PromptsDigest == "" || g.Runner.Kind == "" {
+		return nil, fmt.Errorf("%s: target_digest, prompts_digest and runner.kind are required", p)
+	}
+	return &g, nil
 }
 
 // DigestTarget is the digest of a model outside the store: a file's

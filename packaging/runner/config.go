@@ -55,8 +55,13 @@ func (r *Config) Check() []specv1.Diagnostic {
 			ds = append(ds, diag(fmt.Sprintf("runner %s %q: want a duration such as \"90s\"", d.name, d.v), "runner", d.name))
 		}
 	}
-	if r.MaxTokens < 0 || r.Requests < 0 {
-		ds = append(ds, diag("runner max_tokens and concurrency must be ≥ 0", "runner"))
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"max_tokens", r.MaxTokens}, {"concurrency", r.Requests}} {
+		if n.v < 0 {
+			ds = append(ds, diag(fmt.Sprintf("runner %s is %d; want a whole number ≥ 0", n.name, n.v), "runner", n.name))
+		}
 	}
 	return ds
 }

@@ -65,8 +65,8 @@ func NewOllama(ctx context.Context, o OllamaOptions) (Runner, error) {
 		return nil, fmt.Errorf("ollama: start: %w", err)
 	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	r := &ollama{chat: o.Chat, info: Info{Kind: KindOllama, Endpoint: endpoint, Digest: o.Digest, Bound: true,
-		Model: "ckpt-" + strings.TrimPrefix(o.Digest, "sha256:")[:12], Settings: o.Settings.WithDefaults()}}
+	r := &ollama{chat: o.Chat, info: Info{Kind: KindOllama, Endpoint: endpoint, Digest: o.Digest, Bound: true, Started: true,
+		Model: "ckpt-" + strings.TrimPrefix(o.Digest, "sha256:")[:12], Settings: o.Settings.greedy()}}
 	if err := r.start(ctx, o, port); err != nil {
 		return nil, err
 	}
@@ -117,11 +117,10 @@ func (r *ollama) load(ctx context.Context, path, digest string) error {
 	if err := r.c.do(ctx, "upload "+filepath.Base(path), http.MethodPost, "/api/blobs/"+digest, open, nil); err != nil {
 		return err
 	}
-	// Greedy means no repeat penalty either (Ollama's default is 1.1,
-	// which llama.cpp's greedy decoding does not apply); the model's
-	// parameters hold for every endpoint that serves it.
+	// The model's parameters are the request's samplers too, so that they
+	// hold for every endpoint that serves it (/v1 included).
 	create := map[string]any{"model": r.info.Model, "files": map[string]string{filepath.Base(path): digest}, "stream": false,
-		"parameters": map[string]any{"repeat_penalty": 1, "top_k": 1}}
+		"parameters": r.samplers()}
 	if !r.chat {
 		// The prompt is rendered already: even Ollama's OpenAI
 		// /v1/completions (which is not raw) must not wrap it.
@@ -154,6 +153,13 @@ func (r *ollama) Close() error {
 	return r.srv.stop()
 }
 
+// samplers are the Settings' top_k, top_p and repeat_penalty as Ollama
+// options.
+func (r *ollama) samplers() map[string]any {
+	s := r.info.Settings
+	return map[string]any{"top_k": *s.TopK, "top_p": *s.TopP, "repeat_penalty": *s.RepeatPenalty}
+}
+
 type ollamaAnswer struct {
 	Response string `json:"response"`
 	Message  struct {
@@ -166,7 +172,8 @@ type ollamaAnswer struct {
 
 func (r *ollama) Generate(ctx context.Context, req Request) (Response, error) {
 	s := r.info.Settings
-	opts := map[string]any{"temperature": s.Temperature, "seed": s.Seed, "num_predict": s.MaxTokens}
+	opts := r.samplers()
+	opts["temperature"], opts["seed"], opts["num_predict"] = s.Temperature, s.Seed, s.MaxTokens
 	if len(s.Stop) > 0 {
 		opts["stop"] = s.Stop
 	}

@@ -99,7 +99,7 @@ func (r *openAI) start(ctx context.Context, o OpenAIOptions, endpoint *string) e
 		srv.stop()
 		return err
 	}
-	r.srv, r.info.Bound = srv, o.Dir != ""
+	r.srv, r.info.Bound, r.info.Started = srv, o.Dir != "", true
 	return nil
 }
 
@@ -151,7 +151,7 @@ type openAIAnswer struct {
 func (r *openAI) Generate(ctx context.Context, req Request) (Response, error) {
 	s := r.info.Settings
 	body := map[string]any{"model": r.info.Model, "temperature": s.Temperature, "seed": s.Seed,
-		"max_tokens": s.MaxTokens, "stream": false}
+		"max_tokens": s.MaxTokens, "top_p": *s.TopP, "stream": false}
 	if len(s.Stop) > 0 {
 		body["stop"] = s.Stop
 	}

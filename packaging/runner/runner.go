@@ -18,13 +18,19 @@ const (
 	DefaultRetries        = 3
 )
 
-// Settings are the generation settings sent with every request and
-// recorded with every prediction. Temperature is always 0 (greedy).
+// Settings are the generation settings sent with every request, exactly
+// as sent, and recorded with every prediction. Temperature is always 0
+// (greedy). A nil sampler setting was not sent: the runtime applied its own
+// default (an OpenAI-compatible API has no standard top_k or repeat
+// penalty, and strict servers refuse unknown fields).
 type Settings struct {
-	Temperature float64  `json:"temperature"`
-	Seed        int64    `json:"seed"`
-	MaxTokens   int      `json:"max_tokens"`
-	Stop        []string `json:"stop,omitempty"`
+	Temperature   float64  `json:"temperature"`
+	Seed          int64    `json:"seed"`
+	MaxTokens     int      `json:"max_tokens"`
+	Stop          []string `json:"stop,omitempty"`
+	TopK          *int     `json:"top_k,omitempty"`
+	TopP          *float64 `json:"top_p,omitempty"`
+	RepeatPenalty *float64 `json:"repeat_penalty,omitempty"`
 }
 
 // WithDefaults fills the zero fields.
@@ -36,6 +42,18 @@ func (s Settings) WithDefaults() Settings {
 	if s.MaxTokens <= 0 {
 		s.MaxTokens = DefaultMaxTokens
 	}
+	one := 1.0
+	s.TopP = &one
+	return s
+}
+
+// greedy also pins the samplers a runtime such as Ollama applies even at
+// temperature 0: top_k 1 and no repeat penalty (Ollama's default is 1.1,
+// which llama.cpp's greedy decoding does not apply).
+func (s Settings) greedy() Settings {
+	s = s.WithDefaults()
+	k, one := 1, 1.0
+	s.TopK, s.RepeatPenalty = &k, &one
 	return s
 }
 
@@ -71,7 +89,10 @@ type Info struct {
 	Digest string `json:"digest,omitempty"`
 	// Bound is true only when the runner started the server itself on the
 	// target's files, so the outputs are provably the target's.
-	Bound    bool     `json:"bound"`
+	Bound bool `json:"bound"`
+	// Started says the runner started the runtime for the run (a managed
+	// Ollama, an openai command); an eval then requires Bound by default.
+	Started  bool     `json:"started,omitempty"`
 	Settings Settings `json:"settings"`
 	// Concurrency is how many requests were in flight at most.
 	Concurrency int `json:"concurrency"`

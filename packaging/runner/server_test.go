@@ -18,8 +18,13 @@ import (
 
 // TestMain lets the test binary serve as the command a runner starts:
 // with CKPT_FAKE_OPENAI_PORT set it serves fakeOpenAI there, after
-// starting a child (sleep) whose pid it writes to CKPT_FAKE_CHILD_PID.
+// starting a child (sleep) whose pid it writes to CKPT_FAKE_CHILD_PID;
+// with CKPT_FAKE_OLLAMA_LOG set it is a fake `ollama serve` (fakeOllama).
 func TestMain(m *testing.M) {
+	if log := os.Getenv("CKPT_FAKE_OLLAMA_LOG"); log != "" {
+		fmt.Fprintln(os.Stderr, http.ListenAndServe(os.Getenv("OLLAMA_HOST"), fakeOllama(log)))
+		os.Exit(2)
+	}
 	if port := os.Getenv("CKPT_FAKE_OPENAI_PORT"); port != "" {
 		child := exec.Command("sleep", "600")
 		if err := child.Start(); err != nil {

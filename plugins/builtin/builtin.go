@@ -13,6 +13,7 @@ import (
 	"github.com/ckpt-dev/ckpt/plugins/merge"
 	"github.com/ckpt-dev/ckpt/plugins/model"
 	"github.com/ckpt-dev/ckpt/plugins/push"
+	"github.com/ckpt-dev/ckpt/plugins/runner"
 	"github.com/ckpt-dev/ckpt/plugins/runtime"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
 )
@@ -25,7 +26,7 @@ func Plugin(version string) *sdk.Plugin {
 	var cs []sdk.Component
 	for _, f := range []func() []sdk.Component{
 		model.Components, adapter.Components, dataset.Components, merge.Components, export.Components, bundle.GGUFComponents,
-		runtime.Components, license.Components, eval.Components, bundle.Components, push.Components,
+		runner.Components, runtime.Components, license.Components, eval.Components, bundle.Components, push.Components,
 	} {
 		cs = append(cs, f()...)
 	}

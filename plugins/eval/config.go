@@ -22,6 +22,7 @@ const BaselineAttr = specv1.AttrBaseline
 type config struct {
 	Target           string             `json:"target"`
 	Predictions      string             `json:"predictions"`
+	PredictionsFrom  string             `json:"predictions_from"`
 	Prompts          string             `json:"prompts"`
 	RunnerRaw        json.RawMessage    `json:"runner"`
 	Runner           *runner.Config     `json:"-"`
@@ -78,11 +79,19 @@ func (c *config) source() []specv1.Diagnostic {
 		return []specv1.Diagnostic{diag(err.Error(), "runner")}
 	}
 	c.Runner = r
+	n := 0
+	for _, s := range []string{c.Prompts, c.Predictions, c.PredictionsFrom} {
+		if s != "" {
+			n++
+		}
+	}
 	switch {
-	case c.Prompts != "" && c.Predictions != "":
-		return []specv1.Diagnostic{diag("prompts and predictions exclude each other: the runner produces the predictions from the prompts", "predictions")}
-	case c.Prompts == "" && c.Predictions == "":
-		return []specv1.Diagnostic{diag("prompts (with a runner) or predictions is required", "prompts")}
+	case n > 1:
+		return []specv1.Diagnostic{diag("prompts, predictions and predictions_from exclude each other: the predictions come from one source", "predictions")}
+	case n == 0:
+		return []specv1.Diagnostic{diag("prompts (with a runner), predictions_from (a runner step) or predictions is required", "prompts")}
+	case c.PredictionsFrom != "" && (r != nil || c.Template != ""):
+		return []specv1.Diagnostic{diag("runner and template belong to the runner step that predictions_from names", "runner")}
 	case c.Prompts != "" && r == nil:
 		return []specv1.Diagnostic{diag("prompts need a runner = { kind = \"ollama\" } or { kind = \"openai\", endpoint = ... }", "runner")}
 	case c.Predictions != "" && (r != nil || c.Template != "" || c.RequireBound != nil):
@@ -96,10 +105,14 @@ func (c *config) source() []specv1.Diagnostic {
 	return nil
 }
 
-// requireBound defaults to true when the runner starts the server itself.
-func (c *config) requireBound() bool {
-	if c.RequireBound != nil {
+// requireBound defaults to true when the runner starts the server itself
+// (for a runner step: when its generation says it started one).
+func (c *config) requireBound(g *jsoneval.Generation) bool {
+	switch {
+	case c.RequireBound != nil:
 		return *c.RequireBound
+	case g != nil:
+		return g.Runner.Started
 	}
 	return c.Runner != nil && (c.Runner.Kind == runner.KindOllama || len(c.Runner.Command) > 0)
 }

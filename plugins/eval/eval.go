@@ -61,10 +61,13 @@ func evaluate(ctx context.Context, req *specv1.RunRequest, cfg *config, opts jso
 		return nil, errors.New("no target input")
 	}
 	opts.Target = ts[0].Digest
+	if cfg.PredictionsFrom != "" {
+		return fromRunner(ctx, req, cfg, opts, ev)
+	}
 	if cfg.Prompts == "" {
 		return jsoneval.Evaluate(ctx, opts)
 	}
-	opts.RequireBound = cfg.requireBound()
+	opts.RequireBound = cfg.requireBound(nil)
 	progress := func(done, total int) { ev.Progress(int64(done), int64(total), "prompts") }
 	rep, err := jsoneval.RunPrompts(ctx, jsoneval.PrepareOptions{Prompts: cfg.Prompts, Target: ts[0].Dir, Digest: ts[0].Digest,
 		Runner: *cfg.Runner, Template: cfg.Template, Scratch: req.ScratchDir, Progress: progress}, opts)
@@ -73,6 +76,26 @@ func evaluate(ctx context.Context, req *specv1.RunRequest, cfg *config, opts jso
 		ev.Log(fmt.Sprintf("runner %s %s, model %s, bound %t", info.Kind, info.Endpoint, info.Model, info.Bound))
 	}
 	return rep, err
+}
+
+// fromRunner scores a runner step's predictions: its generation must have
+// answered for the eval's own target, and every row carries its digest.
+func fromRunner(ctx context.Context, req *specv1.RunRequest, cfg *config, opts jsoneval.Options, ev sdk.Events) (*jsoneval.Report, error) {
+	ins := req.InputsFor("predictions_from")
+	if len(ins) == 0 {
+		return nil, errors.New("no predictions_from input")
+	}
+	in := ins[0]
+	g, err := jsoneval.ReadGeneration(in.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w", in.Step, in.Digest, err)
+	}
+	if g.Target != opts.Target {
+		return nil, fmt.Errorf("%s answered for %s, not for the eval's target %s: point both at the same step", in.Step, g.Target, opts.Target)
+	}
+	opts.Predictions, opts.Generation, opts.RequireBound = filepath.Join(in.Dir, jsoneval.PredictionsFile), g, cfg.requireBound(g)
+	ev.Log(fmt.Sprintf("predictions of %s: runner %s %s, model %s, bound %t", in.Step, g.Runner.Kind, g.Runner.Endpoint, g.Runner.Model, g.Bound))
+	return jsoneval.Evaluate(ctx, opts)
 }
 
 // options builds the evaluation options: schema, extraction, gate, baseline.

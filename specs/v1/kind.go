@@ -10,14 +10,17 @@ const (
 	KindMerge   = "merge"
 	KindExport  = "export"
 	KindCheck   = "check"
-	KindEval    = "eval"
-	KindBundle  = "bundle"
-	KindPush    = "push"
+	// KindRunner steps have a target answer prompts: their artifact is the
+	// predictions (bound to the target's digest) that an eval scores.
+	KindRunner = "runner"
+	KindEval   = "eval"
+	KindBundle = "bundle"
+	KindPush   = "push"
 )
 
 // Kinds returns every step kind, in the order the spec language lists them.
 func Kinds() []string {
-	return []string{KindModel, KindAdapter, KindDataset, KindMerge, KindExport, KindCheck, KindEval, KindBundle, KindPush}
+	return []string{KindModel, KindAdapter, KindDataset, KindMerge, KindExport, KindRunner, KindCheck, KindEval, KindBundle, KindPush}
 }
 
 // Capabilities are what a step needs from the core beyond running it. A

@@ -8,7 +8,7 @@ import "encoding/json"
 // does not know are left empty and omitted.
 type Metadata struct {
 	// Kind is the step kind that produced the artifact: model, adapter,
-	// dataset, merge, check, eval, bundle or push.
+	// dataset, merge, export, runner, check, eval, bundle or push.
 	Kind string `json:"kind"`
 	// ID is a pinned model or adapter id, e.g. "mistral-7b-instruct-v0.3".
 	ID string `json:"id,omitempty"`

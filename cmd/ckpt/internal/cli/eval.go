@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,20 +30,27 @@ type evalRunOptions struct {
 	MinValid                                          float64
 	Runner                                            runner.Config
 	JSON                                              bool
+	Transfer                                          transferFlags
 }
 
 func newEvalRunCmd(stdio *IO) *cobra.Command {
 	var o evalRunOptions
 	cmd := &cobra.Command{
-		Use:   "run DIR_OR_GGUF --prompts FILE --runner ollama|openai",
-		Short: "Have a model folder or a GGUF file answer prompts and gate the answers like eval \"json\"",
+		Use:   "run DIR_OR_GGUF_OR_REF --prompts FILE --runner ollama|openai",
+		Short: "Have a model folder, a GGUF file or a pushed bundle answer prompts and gate the answers like eval \"json\"",
 		Long: `eval run renders every prompt (chat messages, optional expected answer
 and tags, one JSON object per line) with the model's own chat template,
 sends it raw to the runner, and writes predictions.jsonl (each row with the
 model's digest, the runner and its settings), eval-report.json and
 hard-cases.jsonl into --out. The ollama runner starts its own Ollama server
 on a GGUF file; the openai runner calls --endpoint or starts --command
-({dir} is the model, {port} a free port). It exits 1 when the gate fails.`,
+({dir} is the model, {port} a free port). It exits 1 when the gate fails.
+
+The model may also be a bundle reference, host[:port]/repo[:tag|@digest]
+or oci:DIR[:tag|@digest]: ckpt pulls it, every blob verified, into a
+temporary folder (removed afterwards), runs its one GGUF file (ollama; or
+--file) or its folder (openai), and every prediction carries the bundle's
+manifest digest.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runEvalRun(cmd, stdio, &o, args[0])
@@ -56,6 +64,8 @@ on a GGUF file; the openai runner calls --endpoint or starts --command
 	f.StringVar(&o.Runner.KeyEnv, "api-key-env", "", "openai: environment variable holding the API key")
 	f.StringVar(&o.Command, "command", "", "openai: command that starts the server, e.g. \"vllm serve {dir} --port {port}\"")
 	f.StringVar(&o.Runner.Binary, "ollama", "", "ollama: the ollama executable (default: on PATH)")
+	f.StringVar(&o.Runner.File, "file", "", "ollama: the GGUF file to load, in the model folder or the bundle")
+	f.BoolVar(&o.Transfer.plainHTTP, "plain-http", false, "a bundle reference: talk plain HTTP to the registry (local registries)")
 	f.IntVar(&o.Runner.MaxTokens, "max-tokens", 0, "tokens per answer (default 256)")
 	f.IntVar(&o.Runner.Requests, "concurrency", 0, "requests in flight (default 1 for ollama, 4 for openai)")
 	f.StringVar(&o.Runner.Timeout, "timeout", "", "timeout of the whole run, e.g. 30m")
@@ -70,7 +80,7 @@ on a GGUF file; the openai runner calls --endpoint or starts --command
 }
 
 func runEvalRun(cmd *cobra.Command, stdio *IO, o *evalRunOptions, target string) error {
-	p, opts, err := o.options(target)
+	p, opts, err := o.options(cmd.Context(), target)
 	if p.Scratch != "" {
 		defer os.RemoveAll(p.Scratch)
 	}
@@ -97,7 +107,7 @@ func runEvalRun(cmd *cobra.Command, stdio *IO, o *evalRunOptions, target string)
 }
 
 // options turns the flags into what jsoneval runs.
-func (o *evalRunOptions) options(target string) (jsoneval.PrepareOptions, jsoneval.Options, error) {
+func (o *evalRunOptions) options(ctx context.Context, target string) (jsoneval.PrepareOptions, jsoneval.Options, error) {
 	o.Runner.Command = strings.Fields(o.Command)
 	p := jsoneval.PrepareOptions{Prompts: o.Prompts, Target: target, Runner: o.Runner, Template: o.Template}
 	var opts jsoneval.Options
@@ -107,16 +117,14 @@ func (o *evalRunOptions) options(target string) (jsoneval.PrepareOptions, jsonev
 	if ds := o.Runner.Check(); len(ds) > 0 {
 		return p, opts, usagef("--runner: %s", ds[0].Summary)
 	}
-	digest, err := jsoneval.DigestTarget(target)
-	if err != nil {
+	var err error
+	if p.Scratch, err = os.MkdirTemp("", "ckpt-eval-"); err != nil {
 		return p, opts, err
 	}
-	p.Digest = digest
+	if p.Target, p.Digest, err = o.evalTarget(ctx, target, p.Scratch); err != nil {
+		return p, opts, err
+	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return p, opts, err
-	}
-	p.Scratch, err = os.MkdirTemp("", "ckpt-eval-")
-	if err != nil {
 		return p, opts, err
 	}
 	opts = jsoneval.Options{OutputDir: o.Out}
@@ -154,6 +162,12 @@ func printEvalReport(w io.Writer, rep *jsoneval.Report, out string, asJSON bool)
 	m, g := rep.Metrics, rep.Generation
 	fmt.Fprintf(w, "%s %s answered %d prompts of %s (target %s, bound %t, template %s)\n",
 		g.Runner.Kind, g.Runner.Model, m.Total, g.Prompts, rep.Target, g.Bound, g.Template)
+	fmt.Fprint(w, "settings sent: ")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(g.Runner.Settings); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "valid %d of %d (%.2f%%)", m.Valid, m.Total, 100*m.ValidRate)
 	if m.FieldAccuracy != nil {
 		fmt.Fprintf(w, ", field accuracy %.4f", *m.FieldAccuracy)

@@ -53,7 +53,8 @@ func TestEvalRunHardCasesToDataset(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "eval")
 	code, stdout, stderr := runCheckDataCLI(t, "eval", "run", model, "--prompts", prompts, "--runner", "openai",
 		"--endpoint", garbageServer(t, key), "--api-key-env", "CKPT_CLI_KEY", "--min-valid", "0.5", "--out", out)
-	if code != 1 || !strings.Contains(stdout, "no_json_start: 4") || !strings.Contains(stdout, "verdict: fail") {
+	if code != 1 || !strings.Contains(stdout, "no_json_start: 4") || !strings.Contains(stdout, "verdict: fail") ||
+		!strings.Contains(stdout, `settings sent: {"temperature":0,"seed":42,"max_tokens":256,"stop":["</s>"],"top_p":1}`) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	digest, _ := jsoneval.DigestTarget(model)

@@ -15,7 +15,7 @@ import (
 // builtBinaries are the real executables the plugin tests run: the ckpt
 // binary itself, the example external plugin and the host's test plugin, each built once per test
 // process (lazily, so that other tests do not pay for them).
-type builtBinaries struct{ ckpt, sha256sums, testplug string }
+type builtBinaries struct{ ckpt, sha256sums, table, testplug string }
 
 var (
 	binOnce sync.Once
@@ -35,10 +35,11 @@ func binaries(t testing.TB) builtBinaries {
 			return
 		}
 		binSet = builtBinaries{ckpt: filepath.Join(dir, "ckpt"), sha256sums: filepath.Join(dir, "ckpt-plugin-sha256sums"),
-			testplug: filepath.Join(dir, "testplug")}
+			table: filepath.Join(dir, "ckpt-plugin-table"), testplug: filepath.Join(dir, "testplug")}
 		for out, pkg := range map[string]string{
 			binSet.ckpt:       "github.com/ckpt-dev/ckpt/cmd/ckpt",
 			binSet.sha256sums: "github.com/ckpt-dev/ckpt/examples/plugins/sha256sums",
+			binSet.table:      "github.com/ckpt-dev/ckpt/examples/plugins/table",
 			binSet.testplug:   "github.com/ckpt-dev/ckpt/plugins/host/testdata/testplug",
 		} {
 			tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())

@@ -4,7 +4,8 @@
 # model of SIZE (default 1GiB) with --cache on Debian's docker-registry
 # (127.0.0.1, plain HTTP) and saves its entries; runner B builds a fresh
 # copy of the folder with an empty store and the same cache. Prints both
-# wall times, B's fraction of A's, B's per-step times and the blob bytes B
+# wall times, B's fraction of A's, the steps and plugin processes B
+# started (CKPT_LOG=debug), B's per-step times and the blob bytes B
 # downloaded (from the registry's access log: GET .../blobs/ response sizes).
 #
 # usage: bench/fleet.sh            (SIZE=4GiB, WORK=/some/dir WORK_KEEP=1 to keep the files)
@@ -53,15 +54,16 @@ B=$WORK/b
 cp -a "$A" "$B" && rm -rf "$B/.ckpt"
 cat "$B/base"/* > /dev/null # B's checkout is in the page cache, as A's was
 : > "$WORK/reg/log"
-t2=$(now); "$CKPT" build "$B" --cache "$REF" --plain-http --json > "$WORK/b.jsonl"; t3=$(now)
+t2=$(now); CKPT_LOG=debug "$CKPT" build "$B" --cache "$REF" --plain-http --json > "$WORK/b.jsonl" 2> "$WORK/b.err"; t3=$(now)
 
 DOWN=$(grep -ao '"GET /v2/[^ ]*/blobs/sha256:[0-9a-f]* HTTP/1.1" 200 [0-9]*' "$WORK/reg/log" | awk '{s+=$NF} END {print s+0}')
 STARTED=$(grep -c '"type":"step_started"' "$WORK/b.jsonl" || true)
+PLUGINS=$(grep -c '^debug: plugin .* started (' "$WORK/b.err" || true)
 SAME=$( [ "$(grep bundle.release "$WORK/a.jsonl" | grep -o '"artifact":"[^"]*"' | tail -1)" = \
           "$(grep bundle.release "$WORK/b.jsonl" | grep -o '"artifact":"[^"]*"' | tail -1)" ] && echo yes || echo NO)
-awk -v a0="$t0" -v a1="$t1" -v b0="$t2" -v b1="$t3" -v down="$DOWN" -v model="$MODEL" -v st="$STARTED" -v same="$SAME" 'BEGIN {
+awk -v a0="$t0" -v a1="$t1" -v b0="$t2" -v b1="$t3" -v down="$DOWN" -v model="$MODEL" -v st="$STARTED" -v pl="$PLUGINS" -v same="$SAME" 'BEGIN {
   printf "runner A (builds, saves its cache): %.2f s\n", a1-a0
-  printf "runner B (fresh copy, empty store): %.2f s = %.1f %% of A; steps started %d; bundle digest equal: %s\n", b1-b0, 100*(b1-b0)/(a1-a0), st, same
+  printf "runner B (fresh copy, empty store): %.2f s = %.1f %% of A; steps started %d, plugins started %d; bundle digest equal: %s\n", b1-b0, 100*(b1-b0)/(a1-a0), st, pl, same
   printf "runner B downloaded %d blob bytes = %.4f %% of the model\n", down, 100*down/model }'
 echo "runner B per step (ms):"
 grep '"type":"step_finished"' "$WORK/b.jsonl" | sed 's/.*"step":"\([^"]*\)".*"duration_ms":\([0-9]*\).*/  \1 \2/'

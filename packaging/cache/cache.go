@@ -102,3 +102,12 @@ func (c *Cache) Location() specv1.Remote {
 
 // String is the cache's repository.
 func (c *Cache) String() string { return c.ref.Repository }
+
+// WithLocal returns the cache copying to and from local instead, sharing
+// c's registry client (and its credentials): a cache opened before the
+// local store, for memos, then used for steps.
+func (c *Cache) WithLocal(local Local) *Cache {
+	d := *c
+	d.local = local
+	return &d
+}

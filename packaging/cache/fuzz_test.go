@@ -35,3 +35,26 @@ func FuzzParseEntry(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMemo feeds parseMemo (the memo manifest a registry serves): it
+// never panics, and an answer it accepts matches the config's digest.
+func FuzzParseMemo(f *testing.F) {
+	good, err := newMemo("validate", "k", plugin, []byte(`[]`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"mediaType":"application/vnd.oci.image.manifest.v1+json"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, m, err := parseMemo(b)
+		if err != nil {
+			return
+		}
+		if m.Config.Data != nil && digest.FromBytes(m.Config.Data) != m.Config.Digest {
+			t.Fatalf("accepted an answer that does not match %s", m.Config.Digest)
+		}
+		if _, err := digest.Parse(e.Key); err != nil {
+			t.Fatalf("accepted key %q", e.Key)
+		}
+	})
+}

@@ -23,20 +23,9 @@ const tagPrefix = "cache-"
 // the size of its artifact's config and layers. Tags that start with
 // cache- but do not hold a readable entry are returned in bad, sorted.
 func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err error) {
-	var tags []string
-	err = c.repo.Tags(ctx, "", func(ts []string) error {
-		for _, t := range ts {
-			if strings.HasPrefix(t, tagPrefix) {
-				tags = append(tags, t)
-			}
-		}
-		return nil
-	})
-	if notFound(err) {
-		return nil, nil, nil // no repository yet: no entries
-	}
+	tags, err := c.tags(ctx, tagPrefix)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cache %s: tags: %w", c, err)
+		return nil, nil, err
 	}
 	got := make([]*Entry, len(tags))
 	eg, ectx := errgroup.WithContext(ctx)
@@ -66,6 +55,27 @@ func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err er
 	})
 	sort.Strings(bad)
 	return entries, bad, nil
+}
+
+// tags lists the repository's tags that start with prefix; none when
+// there is no repository yet.
+func (c *Cache) tags(ctx context.Context, prefix string) ([]string, error) {
+	var tags []string
+	err := c.repo.Tags(ctx, "", func(ts []string) error {
+		for _, t := range ts {
+			if strings.HasPrefix(t, prefix) {
+				tags = append(tags, t)
+			}
+		}
+		return nil
+	})
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cache %s: tags: %w", c, err)
+	}
+	return tags, nil
 }
 
 // notFound tells a 404 (distribution answers NAME_UNKNOWN for tags of a
@@ -103,12 +113,18 @@ type PruneReport struct {
 	Kept    int     `json:"kept"`
 	// Bytes is the size of the deleted entries' artifacts (blobs shared
 	// with kept entries or other repositories stay).
-	Bytes  int64 `json:"bytes"`
-	DryRun bool  `json:"dry_run,omitempty"`
+	Bytes int64 `json:"bytes"`
+	// DeletedMemos are the memo entries deleted with the last entry their
+	// plugin binary made; KeptMemos counts the others.
+	DeletedMemos []Memo `json:"deleted_memos,omitempty"`
+	KeptMemos    int    `json:"kept_memos"`
+	DryRun       bool   `json:"dry_run,omitempty"`
 }
 
 // Prune deletes the entries older than opts.OlderThan by their index
-// digest, which removes their tags. The artifact manifests and blobs stay
+// digest, which removes their tags, then the memo entries of the plugin
+// binaries that made none of the entries kept (memos bear no time: the
+// same answer is the same manifest). The artifact manifests and blobs stay
 // until the registry's garbage collection reclaims what no tag reaches
 // (distribution: registry garbage-collect --delete-untagged): another
 // entry, or a pushed bundle, may share them.
@@ -119,9 +135,11 @@ func (c *Cache) Prune(ctx context.Context, opts PruneOptions) (PruneReport, erro
 		return rep, err
 	}
 	cutoff := c.opts.Now().Add(-opts.OlderThan)
+	kept := map[string]bool{}
 	for _, e := range entries {
 		if opts.OlderThan > 0 && !e.Created.Before(cutoff) {
 			rep.Kept++
+			kept[e.Plugin.Digest] = true
 			continue
 		}
 		if !opts.DryRun {
@@ -132,5 +150,6 @@ func (c *Cache) Prune(ctx context.Context, opts PruneOptions) (PruneReport, erro
 		rep.Deleted = append(rep.Deleted, e)
 		rep.Bytes += e.Size
 	}
-	return rep, nil
+	rep.DeletedMemos, rep.KeptMemos, err = c.pruneMemos(ctx, kept, opts.DryRun)
+	return rep, err
 }

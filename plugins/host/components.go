@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/ckpt-dev/ckpt/internal/state"
 	"github.com/ckpt-dev/ckpt/plugins/sdk"
+	specv1 "github.com/ckpt-dev/ckpt/specs/v1"
 )
 
 // Components lists the components of the built-in plugin (when Self is
 // set) and of every locked external plugin, sorted by kind and type.
-// Describe answers are cached on disk by binary digest, so that a call
-// usually starts no process. A binary found in a plugin folder but absent
+// Describe answers are cached on disk (and in the remote memo) by binary
+// digest, so that a call usually starts no process. A binary found in a plugin folder but absent
 // from the lock file is ignored with a warning on Stderr.
 func (h *Host) Components(ctx context.Context) ([]Component, error) {
 	var names []string
@@ -64,11 +64,13 @@ func (h *Host) components(ctx context.Context, name string) ([]Component, error)
 }
 
 // describe returns bin's Description from the describe memo (keyed by
-// the binary's digest) or by asking it.
+// the binary's digest: the state folder's, then the remote cache's) or by
+// asking it.
 func (h *Host) describe(ctx context.Context, bin binary) (*sdk.Description, error) {
-	memo := state.For(h.opts.Dir).Memo("describe")
+	memo := h.memo("describe")
+	id := specv1.PluginID{Name: bin.name, Digest: bin.digest}
 	var cached sdk.Description
-	if memo.Get(bin.digest, &cached) && cached.Name == bin.name && cached.ProtocolVersion == sdk.ProtocolVersion {
+	if memo.get(ctx, bin.digest, id, true, &cached, func() bool { return checkDescription(bin, &cached) == nil }) {
 		return &cached, nil
 	}
 	p, err := h.proc(ctx, bin.name)
@@ -82,7 +84,7 @@ func (h *Host) describe(ctx context.Context, bin binary) (*sdk.Description, erro
 	if err := checkDescription(bin, d); err != nil {
 		return nil, err
 	}
-	_ = memo.Put(bin.digest, d) // a memo not written only costs a start next time
+	memo.put(ctx, bin.digest, id, true, d)
 	return d, nil
 }
 

@@ -50,6 +50,16 @@ type Options struct {
 	// the step's timeout; then its process is killed and the step fails
 	// saying so. Zero means five seconds.
 	TimeoutGrace time.Duration
+	// RemoteMemo, when set, shares plugin descriptions and clean
+	// validations with the other runners of a remote cache: looked up on a
+	// miss in the state folder, written after a plugin answered unless
+	// RemoteMemoReadOnly.
+	RemoteMemo         RemoteMemo
+	RemoteMemoReadOnly bool
+	// Debug, when set, receives debug lines: one per plugin process
+	// started ("plugin NAME started"), and the remote memo's hits and
+	// misses.
+	Debug io.Writer
 }
 
 // Component is a step type with the plugin binary that provides it.
@@ -267,6 +277,7 @@ func (h *Host) launch(ctx context.Context, plugin string, s *slot) {
 		s.p, err = start(ctx, h.stop, bin, h.opts.Stderr)
 	}
 	if err == nil {
+		h.debugf("plugin %s started (%s)", plugin, bin.path)
 		return
 	}
 	s.err = err

@@ -88,9 +88,13 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	}
 	ctx, stop := interrupts(ctx, stdio)
 	defer stop()
-	g, files, diags, h := loadWithHost(ctx, stdio, o.Path, &o.Spec)
+	bc := &buildCache{o: o}
+	g, files, diags, h := loadWithHost(ctx, stdio, o.Path, &o.Spec, bc.memo)
 	if h != nil {
 		defer h.Close()
+	}
+	if bc.err != nil {
+		return bc.err
 	}
 	writeDiags(stdio, files, diags)
 	if diags.HasErrors() {
@@ -104,16 +108,12 @@ func runBuild(ctx context.Context, stdio *IO, o *buildOptions) error {
 	if err := state.For(g.Dir).Use(st.Root()); err != nil {
 		return err
 	}
-	rc, err := o.remoteCache(ctx, stdio, files, g, st)
-	if err != nil {
-		return err
-	}
 	ui := newBuildUI(stdio, o.JSON)
-	v := newBuildValidator(g, hostValidator{h}, diags)
+	v := newBuildValidator(g, hostValidator{h: h, g: g}, diags)
 	res, err := run.Build(ctx, g, h, st, run.Options{
 		StateDir: state.For(g.Dir).Root(), Parallelism: o.Parallelism, Only: o.Only, Except: o.Except,
 		Push: o.Push, Transport: transport(o.PlainHTTP), KeepGoing: o.KeepGoing, Sink: ui, Version: Version, SpecPath: o.Path,
-		Validator: v, Cache: rc, CacheReadOnly: o.Cache.readOnly,
+		Validator: v, Cache: bc.steps(st), CacheReadOnly: o.Cache.readOnly,
 	})
 	ui.close(res)
 	writeDiags(stdio, files, stepDiags(res))

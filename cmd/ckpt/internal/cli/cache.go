@@ -10,9 +10,9 @@ import (
 
 	"github.com/ckpt-dev/ckpt/packaging/cache"
 	ckptremote "github.com/ckpt-dev/ckpt/packaging/remote"
-	"github.com/ckpt-dev/ckpt/pipeline/plan"
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 	"github.com/ckpt-dev/ckpt/pipeline/spec"
+	"github.com/ckpt-dev/ckpt/plugins/host"
 )
 
 // EnvCache names the remote cache when --cache is not given (it overrides
@@ -71,22 +71,39 @@ func openCache(ctx context.Context, ref string, st cache.Local, plainHTTP bool) 
 	return c, nil
 }
 
-// remoteCache opens the build's remote cache, nil when it has none.
-func (o *buildOptions) remoteCache(ctx context.Context, stdio *IO, files map[string]*hcl.File, g *plan.Graph, st cache.Local) (run.RemoteCache, error) {
-	ref, diags, err := o.Cache.pick(g.Cache)
+// buildCache is a build's remote cache: opened once the spec is read, for
+// the plugin host's memos (its memo method is the build's remoteMemo),
+// then given the local store for the steps.
+type buildCache struct {
+	o *buildOptions
+	c *cache.Cache
+	// err is a usage error found while opening it.
+	err error
+}
+
+var _ host.RemoteMemo = (*cache.Cache)(nil)
+
+// memo picks and opens the remote cache of spec sp; a bad reference in
+// the spec is a diagnostic at its range.
+func (b *buildCache) memo(ctx context.Context, sp *spec.Spec) (host.RemoteMemo, bool, hcl.Diagnostics) {
+	ref, diags, err := b.o.Cache.pick(sp.Required.Cache)
+	if err != nil || ref == "" || diags.HasErrors() {
+		b.err = err
+		return nil, false, diags
+	}
+	c, err := openCache(ctx, ref, nil, b.o.PlainHTTP)
 	if err != nil {
-		return nil, err
+		return nil, false, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot open the remote cache", Detail: err.Error()}}
 	}
-	if diags.HasErrors() {
-		writeDiags(stdio, files, diags)
-		return nil, exitCode(1, nil)
+	b.c = c
+	return c, b.o.Cache.readOnly, nil
+}
+
+// steps is the remote cache over the local store st, nil when there is
+// none.
+func (b *buildCache) steps(st cache.Local) run.RemoteCache {
+	if b.c == nil {
+		return nil
 	}
-	if ref == "" {
-		return nil, nil
-	}
-	c, err := openCache(ctx, ref, st, o.PlainHTTP)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return b.c.WithLocal(st)
 }

@@ -51,7 +51,10 @@ func newCacheLsCmd(stdio *IO) *cobra.Command {
 --cache takes): for each, the cache key, the step that made it, the plugin
 (name, version, binary digest), the artifact manifest, the bytes of its
 config and layers and when it was written, oldest first. Tags named cache-*
-that hold no readable entry are listed after them.`,
+that hold no readable entry are listed after them. Then a summary of the
+memo entries (memo-*: plugin descriptions and clean validations, which
+spare a fresh runner every plugin start), by plugin binary; --json lists
+them.`,
 		Example: `  ckpt cache ls registry.example.com/team/ckpt-cache
   ckpt cache ls 127.0.0.1:5000/ci/cache --plain-http --json`,
 		Args: cobra.ExactArgs(1),
@@ -64,13 +67,20 @@ that hold no readable entry are listed after them.`,
 			if err != nil {
 				return err
 			}
+			memos, badMemos, err := c.Memos(cmd.Context())
+			if err != nil {
+				return err
+			}
+			bad = append(bad, badMemos...)
 			if f.asJSON {
 				return writeJSON(stdio.Out, struct {
 					Entries []cache.Entry `json:"entries"`
+					Memos   []cache.Memo  `json:"memos"`
 					Broken  []string      `json:"broken,omitempty"`
-				}{append([]cache.Entry{}, entries...), bad})
+				}{append([]cache.Entry{}, entries...), append([]cache.Memo{}, memos...), bad})
 			}
 			writeCacheList(stdio.Out, entries, bad)
+			writeMemoSummary(stdio.Out, memos)
 			return nil
 		},
 	}
@@ -89,6 +99,28 @@ func writeCacheList(w io.Writer, entries []cache.Entry, bad []string) {
 	for _, t := range bad {
 		fmt.Fprintf(w, "%s: not a readable cache entry\n", t)
 	}
+}
+
+// writeMemoSummary prints one line per plugin binary: its memo entries
+// by kind and their bytes.
+func writeMemoSummary(w io.Writer, memos []cache.Memo) {
+	var last cache.Memo
+	kinds, size := map[string]int{}, int64(0)
+	flush := func() {
+		if len(kinds) > 0 {
+			fmt.Fprintf(w, "memos of plugin %s (%s): %d describe, %d validate, %s\n", last.Plugin.Name, shortHex(last.Plugin.Digest), kinds["describe"], kinds["validate"], humanBytes(size))
+		}
+		kinds, size = map[string]int{}, 0
+	}
+	for _, m := range memos {
+		if m.Plugin != last.Plugin {
+			flush()
+		}
+		last = m
+		kinds[m.Kind]++
+		size += m.Size
+	}
+	flush()
 }
 
 // shortHex is the first 12 hex digits of a sha256:<hex> digest.
@@ -113,7 +145,8 @@ index manifest by digest, which removes its tag. The artifact manifests and
 blobs stay in the registry until its garbage collection reclaims what no
 tag reaches (distribution: registry garbage-collect --delete-untagged
 CONFIG; hosted registries run theirs on their own schedule): another entry
-or a pushed bundle may share them. --dry-run lists what would go. The
+or a pushed bundle may share them. The memo entries (memo-*) of plugin
+binaries that made none of the entries kept go too. --dry-run lists what would go. The
 registry must allow deletes (distribution: storage.delete.enabled).`,
 		Example: `  ckpt cache prune registry.example.com/team/ckpt-cache --older-than 30d
   ckpt cache prune 127.0.0.1:5000/ci/cache --plain-http --older-than 12h --dry-run`,
@@ -169,6 +202,6 @@ func writePruneReport(w io.Writer, rep cache.PruneReport) {
 	for _, e := range rep.Deleted {
 		fmt.Fprintf(w, "%s %s (%s, %s, %s)\n", verb, "cache-"+strings.TrimPrefix(e.Key, "sha256:"), e.Step, humanBytes(e.Size), e.Created.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(w, "%s %d entries (%s), kept %d; the registry's garbage collection reclaims the blobs no tag reaches\n",
-		verb, len(rep.Deleted), humanBytes(rep.Bytes), rep.Kept)
+	fmt.Fprintf(w, "%s %d entries (%s), kept %d; %s %d memo entries, kept %d; the registry's garbage collection reclaims the blobs no tag reaches\n",
+		verb, len(rep.Deleted), humanBytes(rep.Bytes), rep.Kept, verb, len(rep.DeletedMemos), rep.KeptMemos)
 }

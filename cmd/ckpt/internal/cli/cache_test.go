@@ -97,16 +97,38 @@ func copyProject(t *testing.T, src string) string {
 	return dst
 }
 
-// build runs ckpt build --json with args and returns its events and wall time.
+// buildEvents runs ckpt build --json with args and returns its events and wall time.
 func buildEvents(t *testing.T, dir string, args ...string) ([]run.Event, time.Duration) {
 	t.Helper()
+	evs, took, _ := buildStarts(t, dir, args...)
+	return evs, took
+}
+
+// buildStarts is buildEvents that also returns the plugins the build
+// started (ckpt's debug lines, CKPT_LOG=debug).
+func buildStarts(t *testing.T, dir string, args ...string) ([]run.Event, time.Duration, []string) {
+	t.Helper()
 	start := time.Now()
-	code, out, errOut := ckptProc(t, nil, append([]string{"build", dir, "--json", "--plain-http"}, args...)...)
+	code, out, errOut := ckptProc(t, []string{EnvLog + "=debug"}, append([]string{"build", dir, "--json", "--plain-http"}, args...)...)
 	took := time.Since(start)
 	if code != 0 {
 		t.Fatalf("build %s: exit %d\n%s\n%s", dir, code, out, errOut)
 	}
-	return parseEvents(t, out), took
+	return parseEvents(t, out), took, pluginStarts(errOut)
+}
+
+// pluginStarts are the names of the plugins whose start ckpt's debug lines
+// on stderr report, in order.
+func pluginStarts(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if rest, ok := strings.CutPrefix(l, "debug: plugin "); ok {
+			if name, _, ok := strings.Cut(rest, " started ("); ok {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 // outcome is what a build's events say: artifacts by step, the steps
@@ -194,17 +216,17 @@ func fleet(t *testing.T, size, head string) (a, b string, ref string, proxy *tes
 	proxy = testenv.StartProxy(t, reg.Host)
 	ref = proxy.Host + "/ci/ckpt-cache"
 	a = fleetProject(t, size, head)
-	evA, tookA := buildEvents(t, a, "--cache", ref)
+	evA, tookA, plugA := buildStarts(t, a, "--cache", ref)
 	A := outcomeOf(evA)
-	if len(A.started) != fleetSteps {
-		t.Fatalf("runner A started %v, want all %d steps", A.started, fleetSteps)
+	if len(A.started) != fleetSteps || len(plugA) == 0 {
+		t.Fatalf("runner A started steps %v and plugins %v, want all %d steps and the built-in plugin", A.started, plugA, fleetSteps)
 	}
 	b = copyProject(t, a)
 	proxy.Reset()
-	evB, tookB := buildEvents(t, b, "--cache", ref)
+	evB, tookB, plugB := buildStarts(t, b, "--cache", ref)
 	B := outcomeOf(evB)
-	if len(B.started) != 0 {
-		t.Errorf("runner B started %v, want nothing (every step in the remote cache)", B.started)
+	if len(B.started) != 0 || len(plugB) != 0 {
+		t.Errorf("runner B started steps %v and plugins %v, want nothing (every step and plugin answer in the remote cache)", B.started, plugB)
 	}
 	for step, art := range A.artifacts {
 		if B.artifacts[step] != art {

@@ -51,24 +51,35 @@ func specPath(args []string) (string, error) {
 // fully known. It returns the parsed files (for snippets) and every
 // diagnostic; the graph is nil when the spec could not be read at all.
 func loadGraph(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics) {
-	g, files, diags, h := loadWithHost(ctx, stdio, path, f)
+	g, files, diags, h := loadWithHost(ctx, stdio, path, f, nil)
 	if h != nil {
 		h.Close()
 	}
 	return g, files, diags
 }
 
+// remoteMemo gives a command's plugin host its remote memo (and whether
+// it is read-only) once the spec is read, before any plugin is described;
+// nil when there is none.
+type remoteMemo func(ctx context.Context, sp *spec.Spec) (host.RemoteMemo, bool, hcl.Diagnostics)
+
 // loadWithHost is loadGraph that also returns the plugin host that planned
 // and validated the spec (nil with the graph), for the caller to build
-// with and close.
-func loadWithHost(ctx context.Context, stdio *IO, path string, f *specFlags) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics, *host.Host) {
+// with and close. memo, when set, opens the host's remote memo.
+func loadWithHost(ctx context.Context, stdio *IO, path string, f *specFlags, memo remoteMemo) (*plan.Graph, map[string]*hcl.File, hcl.Diagnostics, *host.Host) {
 	sp, diags := spec.Load(ctx, path, spec.Options{
 		Vars: f.vars, VarFiles: f.varFiles, Env: os.Environ(), Version: Version,
 	})
 	if sp == nil {
 		return nil, nil, diags, nil
 	}
-	h, err := newHost(stdio, sp.Dir)
+	o := hostOptions(stdio, sp.Dir)
+	if memo != nil {
+		var ds hcl.Diagnostics
+		o.RemoteMemo, o.RemoteMemoReadOnly, ds = memo(ctx, sp)
+		diags = append(diags, ds...)
+	}
+	h, err := newHost(o)
 	var r plan.Resolver
 	if err == nil {
 		r, err = newResolver(ctx, h)
@@ -82,7 +93,7 @@ func loadWithHost(ctx context.Context, stdio *IO, path string, f *specFlags) (*p
 	}
 	g, ds := plan.New(sp, r)
 	ds = append(ds, g.PathWarnings(os.Stat)...)
-	ds = append(ds, g.Validate(ctx, hostValidator{h})...)
+	ds = append(ds, g.Validate(ctx, hostValidator{h: h, g: g})...)
 	spec.SortDiags(ds)
 	return g, sp.Files, append(diags, ds...), h
 }

@@ -26,39 +26,14 @@ import (
 func TestDockerModelRunnerPulls(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	src := filepath.Join(dir, "model")
-	if err := synth.Model(ctx, src, synth.ModelOptions{Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	model := filepath.Join(dir, "tiny-Q8_0.gguf")
-	if err := gguf.Export(ctx, src, model, gguf.Options{Type: gguf.FileQ8_0, Name: "tiny", License: "Apache-2.0"}); err != nil {
-		t.Fatal(err)
-	}
 	license := filepath.Join(dir, "LICENSE")
 	if err := os.WriteFile(license, []byte("Apache License 2.0 text\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	layout := filepath.Join(dir, "layout")
-	l, err := modelpack.CreateLayout(layout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dockermodel.Build(ctx, l, dockermodel.Options{Model: dockermodel.File{Src: model, Name: "tiny-Q8_0.gguf"},
-		Licenses: []dockermodel.File{{Src: license, Name: "LICENSE"}}, Tag: "bundle"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	src, model, layout := tinyDockerModel(t, dir, gguf.FileQ8_0, dockermodel.File{Src: license, Name: "LICENSE"})
 	reg := testenv.NewRegistry(t)
 	ref := reg.Host + "/ckpt/tiny:v1"
-	dst, err := remote.ParseRef(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := remote.Push(ctx, layout, "bundle", dst, remote.PushOptions{Options: remote.Options{PlainHTTP: true}}); err != nil {
-		t.Fatal(err)
-	}
+	pushLayout(t, layout, ref)
 
 	client, err := distribution.NewClient(distribution.WithStoreRootPath(filepath.Join(dir, "dmr-store")))
 	if err != nil {
@@ -95,6 +70,47 @@ func TestDockerModelRunnerPulls(t *testing.T) {
 		t.Errorf("license %q", got)
 	}
 	testAdapterPull(t, client, reg.Host, src, model, dir)
+}
+
+// tinyDockerModel synthesizes a tiny model in dir, exports it as a GGUF of
+// type ft and writes a Docker model layout of it with the licenses; it
+// returns the model folder, the GGUF and the layout.
+func tinyDockerModel(t *testing.T, dir string, ft gguf.FileType, licenses ...dockermodel.File) (src, model, layout string) {
+	t.Helper()
+	ctx := context.Background()
+	src = filepath.Join(dir, "model")
+	if err := synth.Model(ctx, src, synth.ModelOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	name := "tiny-" + strings.ToUpper(string(ft)) + ".gguf"
+	model = filepath.Join(dir, name)
+	if err := gguf.Export(ctx, src, model, gguf.Options{Type: ft, Name: "tiny", License: "Apache-2.0"}); err != nil {
+		t.Fatal(err)
+	}
+	layout = filepath.Join(dir, "layout")
+	l, err := modelpack.CreateLayout(layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dockermodel.Build(ctx, l, dockermodel.Options{Model: dockermodel.File{Src: model, Name: name}, Licenses: licenses, Tag: "bundle"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return src, model, layout
+}
+
+// pushLayout pushes the layout's "bundle" manifest to ref over plain HTTP.
+func pushLayout(t *testing.T, layout, ref string) {
+	t.Helper()
+	dst, err := remote.ParseRef(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Push(context.Background(), layout, "bundle", dst, remote.PushOptions{Options: remote.Options{PlainHTTP: true}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testAdapterPull: an artifact with a LoRA layer on top of the base GGUF

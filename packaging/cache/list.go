@@ -27,24 +27,11 @@ func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err er
 	if err != nil {
 		return nil, nil, err
 	}
-	got := make([]*Entry, len(tags))
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.SetLimit(8)
-	for i, t := range tags {
-		eg.Go(func() error {
-			got[i] = c.listed(ectx, "sha256:"+strings.TrimPrefix(t, tagPrefix))
-			return ectx.Err()
-		})
-	}
-	if err := eg.Wait(); err != nil {
+	entries, bad, err = readTags(ctx, tags, func(ctx context.Context, t string) *Entry {
+		return c.listed(ctx, "sha256:"+strings.TrimPrefix(t, tagPrefix))
+	})
+	if err != nil {
 		return nil, nil, err
-	}
-	for i, e := range got {
-		if e == nil {
-			bad = append(bad, tags[i])
-			continue
-		}
-		entries = append(entries, *e)
 	}
 	sort.Slice(entries, func(i, j int) bool {
 		a, b := entries[i], entries[j]
@@ -53,8 +40,33 @@ func (c *Cache) List(ctx context.Context) (entries []Entry, bad []string, err er
 		}
 		return a.Key < b.Key
 	})
-	sort.Strings(bad)
 	return entries, bad, nil
+}
+
+// readTags reads the tags with read, 8 at a time: what read returns, in
+// tag order, and the tags it returns nil for (bad, sorted).
+func readTags[T any](ctx context.Context, tags []string, read func(context.Context, string) *T) (out []T, bad []string, err error) {
+	got := make([]*T, len(tags))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(8)
+	for i, t := range tags {
+		eg.Go(func() error {
+			got[i] = read(ectx, t)
+			return ectx.Err()
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, nil, err
+	}
+	for i, x := range got {
+		if x == nil {
+			bad = append(bad, tags[i])
+			continue
+		}
+		out = append(out, *x)
+	}
+	sort.Strings(bad)
+	return out, bad, nil
 }
 
 // tags lists the repository's tags that start with prefix; none when

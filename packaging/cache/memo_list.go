@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 
-	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2/errdef"
 )
 
@@ -18,26 +17,14 @@ func (c *Cache) Memos(ctx context.Context) (memos []Memo, bad []string, err erro
 	if err != nil {
 		return nil, nil, err
 	}
-	got := make([]*Memo, len(tags))
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.SetLimit(8)
-	for i, t := range tags {
-		eg.Go(func() error {
-			if e, _, err := c.readMemo(ectx, t); err == nil && e.Key == "sha256:"+t[len(memoPrefix):] {
-				got[i] = e
-			}
-			return ectx.Err()
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, nil, err
-	}
-	for i, e := range got {
-		if e == nil {
-			bad = append(bad, tags[i])
-			continue
+	memos, bad, err = readTags(ctx, tags, func(ctx context.Context, t string) *Memo {
+		if e, _, err := c.readMemo(ctx, t); err == nil && e.Key == "sha256:"+t[len(memoPrefix):] {
+			return e
 		}
-		memos = append(memos, *e)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	sort.Slice(memos, func(i, j int) bool {
 		a, b := memos[i], memos[j]
@@ -49,7 +36,6 @@ func (c *Cache) Memos(ctx context.Context) (memos []Memo, bad []string, err erro
 		}
 		return a.Key < b.Key
 	})
-	sort.Strings(bad)
 	return memos, bad, nil
 }
 

@@ -1,12 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ckpt-dev/ckpt/internal/testenv"
@@ -46,50 +42,18 @@ func TestKitRefusesBrokenModelKit(t *testing.T) {
 }
 
 // replaceLayer gives the layer of media type mt of the layout's one
-// manifest the bytes b, rewriting the manifest and index.json to match.
+// manifest the bytes b.
 func replaceLayer(t *testing.T, layout, mt string, b []byte) {
 	t.Helper()
-	var idx ocispec.Index
-	readJSON(t, filepath.Join(layout, "index.json"), &idx)
-	var m ocispec.Manifest
-	readJSON(t, blobFile(layout, idx.Manifests[0].Digest), &m)
 	found := false
-	for i, l := range m.Layers {
-		if l.MediaType == mt {
-			m.Layers[i].Digest, m.Layers[i].Size, found = writeBlob(t, layout, b), int64(len(b)), true
+	testenv.RewriteManifest(t, layout, func(m *ocispec.Manifest) {
+		for i, l := range m.Layers {
+			if l.MediaType == mt {
+				m.Layers[i].Digest, m.Layers[i].Size, found = testenv.WriteBlob(t, layout, b), int64(len(b)), true
+			}
 		}
-	}
+	})
 	if !found {
 		t.Fatalf("%s: no %s layer", layout, mt)
-	}
-	mb, _ := json.Marshal(m)
-	idx.Manifests[0].Digest, idx.Manifests[0].Size = writeBlob(t, layout, mb), int64(len(mb))
-	ib, _ := json.Marshal(idx)
-	if err := os.WriteFile(filepath.Join(layout, "index.json"), ib, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func blobFile(layout string, d digest.Digest) string {
-	return filepath.Join(layout, "blobs", d.Algorithm().String(), d.Encoded())
-}
-
-func writeBlob(t *testing.T, layout string, b []byte) digest.Digest {
-	t.Helper()
-	d := digest.FromBytes(b)
-	if err := os.WriteFile(blobFile(layout, d), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err == nil {
-		err = json.Unmarshal(b, v)
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 }

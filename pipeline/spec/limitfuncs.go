@@ -148,6 +148,9 @@ func maxBytes(n int) error {
 }
 
 func checkRange(a []cty.Value) error {
+	if len(a) == 0 {
+		return nil // range refuses it
+	}
 	start, end, step := 0.0, num(a[0]), 1.0
 	if len(a) > 1 {
 		start, end = num(a[0]), num(a[1])

@@ -248,3 +248,13 @@ func TestSourceLimits(t *testing.T) {
 		})
 	}
 }
+
+// A guarded function called with too few arguments is refused as the
+// function itself refuses it (found by FuzzPlanExpressions: range()).
+func TestGuardedFunctionWithoutArguments(t *testing.T) {
+	dir := write(t, map[string]string{"main.ckpt.hcl": "locals { x = range() }\n"})
+	_, diags := spec.Load(t.Context(), dir, spec.Options{})
+	if !diags.HasErrors() || !strings.Contains(describe(diags), "must have one, two, or three arguments") || strings.Contains(describe(diags), "panic") {
+		t.Errorf("range(): %s", describe(diags))
+	}
+}

@@ -25,7 +25,7 @@ import (
 // chunk, ECR answers 201 after the first chunk) always get the monolithic
 // upload.
 const (
-	defaultChunkSize      = 256 << 20
+	defaultChunkSize      = 64 << 20
 	defaultChunkThreshold = 512 << 20
 )
 

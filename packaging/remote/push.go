@@ -25,7 +25,8 @@ type PushOptions struct {
 	// each chunk as many times, continuing from the registry's offset.
 	Attempts int
 	// ChunkSize is the PATCH size of chunked uploads to registries: 0 sends
-	// blobs of 512 MiB or more in 256 MiB chunks, a positive size chunks
+	// blobs of 512 MiB or more in 64 MiB chunks (a chunk is held in memory
+	// for each blob in flight), a positive size chunks
 	// every larger blob, a negative one never chunks.
 	ChunkSize int64
 	// MountFrom names registry repositories (host[:port]/path) that may

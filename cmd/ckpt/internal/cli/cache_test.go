@@ -19,27 +19,7 @@ import (
 
 // fleetSpec is the quickstart without its eval (whose predictions are
 // stamped for one model) and push: model → adapter → merge → checks → bundle.
-const fleetSpec = `%s
-model "dir" "base" {
-  path    = "./base"
-  id      = "mistral-7b-instruct-v0.3"
-  license = "Apache-2.0"
-}
-
-adapter "peft" "support" {
-  path    = "./adapters/support"
-  base    = model.base
-  id      = "support-lora-2026-10-01"
-  license = "Apache-2.0"
-}
-
-merge "lora" "support" {
-  base     = model.base
-  adapters = [adapter.support]
-  dtype    = "bf16"
-  id       = "support-assistant-2026-11-27"
-}
-
+const fleetSpec = "%s\n" + mergeSpec + `
 check "runtime" "serve" {
   target   = merge.support
   runtimes = ["vllm-mistral"]

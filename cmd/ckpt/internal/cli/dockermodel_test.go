@@ -12,13 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-const dockerModelSpec = ggufSpec + `
-export "gguf" "base" {
-  from  = model.base
-  name  = "mistral-tiny"
-  types = ["q8_0"]
-}
-
+const dockerModelSpec = ggufBaseSpec + `
 bundle "docker-model" "release" {
   from = export.release
   name = "support-assistant"

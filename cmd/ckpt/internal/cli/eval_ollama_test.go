@@ -21,27 +21,7 @@ import (
 // matmuls flip greedy ties between llama.cpp builds) and gates it on the
 // answers Ollama gives to the prompts; min_valid = 0 because a random model
 // writes no JSON.
-const evalOllamaSpec = `
-model "dir" "base" {
-  path    = "./base"
-  id      = "mistral-7b-instruct-v0.3"
-  license = "Apache-2.0"
-}
-
-adapter "peft" "support" {
-  path    = "./adapters/support"
-  base    = model.base
-  id      = "support-lora-2026-10-01"
-  license = "Apache-2.0"
-}
-
-merge "lora" "support" {
-  base     = model.base
-  adapters = [adapter.support]
-  dtype    = "bf16"
-  id       = "support-assistant-2026-11-27"
-}
-
+const evalOllamaSpec = mergeSpec + `
 export "gguf" "release" {
   from  = merge.support
   name  = "support-assistant"

@@ -12,8 +12,9 @@ import (
 	"github.com/ckpt-dev/ckpt/pipeline/run"
 )
 
-// ggufSpec exports the quickstart's merge in three types and its adapter.
-const ggufSpec = `
+// mergeSpec is the quickstart's base, adapter and merge, without its
+// checks, eval, bundle and push.
+const mergeSpec = `
 model "dir" "base" {
   path    = "./base"
   id      = "mistral-7b-instruct-v0.3"
@@ -33,7 +34,10 @@ merge "lora" "support" {
   dtype    = "bf16"
   id       = "support-assistant-2026-11-27"
 }
+`
 
+// ggufSpec exports the quickstart's merge in three types and its adapter.
+const ggufSpec = mergeSpec + `
 export "gguf" "release" {
   from  = merge.support
   name  = "support-assistant"
@@ -44,6 +48,16 @@ export "gguf" "lora" {
   from = adapter.support
   base = model.base
   name = "support"
+}
+`
+
+// ggufBaseSpec is ggufSpec with the base model's Q8_0 export, for bundles
+// of the adapter on top of it.
+const ggufBaseSpec = ggufSpec + `
+export "gguf" "base" {
+  from  = model.base
+  name  = "mistral-tiny"
+  types = ["q8_0"]
 }
 `
 

@@ -13,13 +13,7 @@ import (
 
 // ollamaSpec bundles the merge's Q8_0 GGUF and the adapter on top of the
 // base's for Ollama.
-const ollamaSpec = ggufSpec + `
-export "gguf" "base" {
-  from  = model.base
-  name  = "mistral-tiny"
-  types = ["q8_0"]
-}
-
+const ollamaSpec = ggufBaseSpec + `
 bundle "ollama" "release" {
   from = export.release
   name = "support-assistant"

@@ -261,17 +261,47 @@ func (s *Store) Materialize(ctx context.Context, desc ocispec.Descriptor, dir st
 	return s.materialize(ctx, desc, dir, s.linkBlob)
 }
 
+// MaterializePresent is Materialize of the files whose blobs the store
+// holds; it returns the layers (with a title) it lacks, in manifest order:
+// those of an artifact taken from a remote cache without its layers.
+func (s *Store) MaterializePresent(ctx context.Context, desc ocispec.Descriptor, dir string) ([]ocispec.Descriptor, error) {
+	m, err := s.Manifest(ctx, desc)
+	if err != nil {
+		return nil, err
+	}
+	var here, missing []ocispec.Descriptor
+	for _, l := range m.Layers {
+		ok, err := s.Exists(ctx, l)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("materialize %s: layer %s: %w", desc.Digest, l.Digest, err)
+		case ok:
+			here = append(here, l)
+		default:
+			if _, titled := l.Annotations[ocispec.AnnotationTitle]; titled {
+				missing = append(missing, l)
+			}
+		}
+	}
+	return missing, s.materializeLayers(ctx, desc, here, dir, s.linkBlob)
+}
+
 func (s *Store) materialize(ctx context.Context, desc ocispec.Descriptor, dir string, put place) error {
 	m, err := s.Manifest(ctx, desc)
 	if err != nil {
 		return err
 	}
+	return s.materializeLayers(ctx, desc, m.Layers, dir, put)
+}
+
+// materializeLayers puts every layer with a title of artifact desc under dir.
+func (s *Store) materializeLayers(ctx context.Context, desc ocispec.Descriptor, layers []ocispec.Descriptor, dir string, put place) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("materialize %s: %w", desc.Digest, err)
 	}
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(runtime.NumCPU())
-	for _, l := range m.Layers {
+	for _, l := range layers {
 		title, ok := l.Annotations[ocispec.AnnotationTitle]
 		if !ok {
 			continue

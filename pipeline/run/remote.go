@@ -2,7 +2,6 @@ package run
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -78,12 +77,10 @@ func (e *engine) saveRemote(ctx context.Context, r *StepResult) {
 	}
 }
 
-// partStore is what materializing the local part of an artifact needs of
-// the Store (packaging/store.Store has it).
+// partStore materializes the files of an artifact whose blobs it holds
+// and returns the layers it lacks (packaging/store.Store does).
 type partStore interface {
-	Manifest(ctx context.Context, desc ocispec.Descriptor) (*ocispec.Manifest, error)
-	Exists(ctx context.Context, desc ocispec.Descriptor) (bool, error)
-	PushBytes(ctx context.Context, mediaType string, b []byte) (ocispec.Descriptor, error)
+	MaterializePresent(ctx context.Context, desc ocispec.Descriptor, dir string) ([]ocispec.Descriptor, error)
 }
 
 // materialize puts the files of input in under in.Dir. A step that reads
@@ -98,60 +95,33 @@ func (e *engine) materialize(ctx context.Context, j *job, in *input) error {
 		}
 		return e.st.Materialize(ctx, in.desc, in.Dir)
 	}
-	desc, missing, err := localPart(ctx, ps, in.desc)
+	layers, err := ps.MaterializePresent(ctx, in.desc, in.Dir)
 	if err != nil {
 		return err
 	}
 	r := e.o.Cache.Location()
-	r.Missing = missing
+	r.Missing = remoteFiles(layers)
 	in.Remote = &r
-	if len(missing) > 0 {
+	if len(layers) > 0 {
 		var n int64
-		for _, f := range missing {
-			n += f.Size
+		for _, l := range layers {
+			n += l.Size
 		}
 		e.log(j.step.Address, fmt.Sprintf("%d files of %s (%s, %d bytes) stay in the remote cache %s: the step reads them from there",
-			len(missing), in.Step, in.Digest, n, r.Repository))
+			len(layers), in.Step, in.Digest, n, r.Repository))
 	}
-	return e.st.Materialize(ctx, desc, in.Dir)
+	return nil
 }
 
-// localPart returns the artifact desc itself when the store has all its
-// layers, else a manifest of the layers it has (stored, untagged: gc
-// drops it) and the files it lacks, sorted by path.
-func localPart(ctx context.Context, ps partStore, desc ocispec.Descriptor) (ocispec.Descriptor, []specv1.RemoteFile, error) {
-	m, err := ps.Manifest(ctx, desc)
-	if err != nil {
-		return desc, nil, err
+// remoteFiles lists layers as the files a step reads from the remote
+// cache, sorted by path.
+func remoteFiles(layers []ocispec.Descriptor) []specv1.RemoteFile {
+	var out []specv1.RemoteFile
+	for _, l := range layers {
+		out = append(out, specv1.RemoteFile{Path: l.Annotations[ocispec.AnnotationTitle], Digest: l.Digest.String(), Size: l.Size})
 	}
-	var here []ocispec.Descriptor
-	var missing []specv1.RemoteFile
-	for _, l := range m.Layers {
-		ok, err := ps.Exists(ctx, l)
-		if err != nil {
-			return desc, nil, fmt.Errorf("layer %s: %w", l.Digest, err)
-		}
-		if title, named := l.Annotations[ocispec.AnnotationTitle]; !ok && named {
-			missing = append(missing, specv1.RemoteFile{Path: title, Digest: l.Digest.String(), Size: l.Size})
-		} else if ok {
-			here = append(here, l)
-		}
-	}
-	if len(missing) == 0 {
-		return desc, nil, nil
-	}
-	slices.SortFunc(missing, func(a, b specv1.RemoteFile) int { return strings.Compare(a.Path, b.Path) })
-	view := *m
-	view.Layers = here
-	b, err := json.Marshal(view)
-	if err != nil {
-		return desc, nil, err
-	}
-	part, err := ps.PushBytes(ctx, ocispec.MediaTypeImageManifest, b)
-	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
-		return desc, nil, fmt.Errorf("local part of %s: %w", desc.Digest, err)
-	}
-	return part, missing, nil
+	slices.SortFunc(out, func(a, b specv1.RemoteFile) int { return strings.Compare(a.Path, b.Path) })
+	return out
 }
 
 // fetchInput downloads the blobs of input artifact desc that only the
